@@ -1,0 +1,443 @@
+"""The `numba` backend: the loops of the `python` backend again, compiled to machine code.
+
+Each operation is a private `@njit(cache=True)` kernel written as plain loops whose innermost loop
+walks contiguous memory, behind a thin adapter with the public name. The kernels call neither the
+`numpy` backend nor BLAS: every multiply-add is a loop here. Native arrays are C-ordered float64 or
+float32 ndarrays; the adapters make a C-ordered copy of anything else (a transposed view, say) so
+each kernel compiles once per dtype. Inputs arrive validated by `backends.base.Backend`.
+
+Compiled kernels are cached on disk next to this file (`__pycache__`), keyed by Numba on this
+file's contents: the first call of a kernel in a fresh checkout compiles it, later processes load it.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .numerics import PROBABILITY_CLIP
+
+_C = np.ascontiguousarray
+
+
+def _flat(x):
+    return _C(x).reshape(-1)
+
+
+@njit(cache=True)
+def _clip(p):
+    return min(max(p, PROBABILITY_CLIP), 1.0 - PROBABILITY_CLIP)
+
+
+def _classes(classes):
+    return np.asarray(classes, dtype=np.int64)
+
+
+# ---------------------------------------------------------------- conversion
+def asarray(x, dtype):
+    if dtype is None:
+        dtype = np.float32 if isinstance(x, np.ndarray) and x.dtype == np.float32 else np.float64
+    return np.array(x, dtype=dtype, order="C")
+
+
+def tolist(x):
+    return x.tolist()
+
+
+# ---------------------------------------------------------------- the seeds' first lessons
+@njit(cache=True)
+def _matmul(a, c):
+    n_rows, n_inner = a.shape
+    n_columns = c.shape[1]
+    output = np.zeros((n_rows, n_columns), dtype=a.dtype)
+    for i in range(n_rows):
+        for k in range(n_inner):
+            a_ik = a[i, k]
+            for j in range(n_columns):  # contiguous in c and output
+                output[i, j] += a_ik * c[k, j]
+    return output
+
+
+def matmul(a, c):
+    return _matmul(_C(a), _C(c))
+
+
+@njit(cache=True)
+def _transpose(a):
+    n_rows, n_columns = a.shape
+    output = np.empty((n_columns, n_rows), dtype=a.dtype)
+    for i in range(n_rows):
+        for j in range(n_columns):
+            output[j, i] = a[i, j]
+    return output
+
+
+def transpose(a):
+    return _transpose(_C(a))
+
+
+# ---------------------------------------------------------------- dense layer
+@njit(cache=True)
+def _dense_forward(inputs, weights, biases):
+    n_samples, n_inputs = inputs.shape
+    n_neurons = weights.shape[0]
+    output = np.empty((n_samples, n_neurons), dtype=inputs.dtype)
+    for s in range(n_samples):
+        for j in range(n_neurons):
+            total = 0.0
+            for i in range(n_inputs):  # a row of inputs against a row of weights: both contiguous
+                total += inputs[s, i] * weights[j, i]
+            output[s, j] = total + biases[j]
+    return output
+
+
+def dense_forward(inputs, weights, biases):
+    return _dense_forward(_C(inputs), _C(weights), _C(biases))
+
+
+@njit(cache=True)
+def _dense_backward(dvalues, inputs, weights):
+    n_samples, n_inputs = inputs.shape
+    n_neurons = weights.shape[0]
+    dinputs = np.zeros((n_samples, n_inputs), dtype=inputs.dtype)
+    dweights = np.zeros((n_neurons, n_inputs), dtype=inputs.dtype)
+    dbiases = np.zeros(n_neurons, dtype=inputs.dtype)
+    for s in range(n_samples):
+        for j in range(n_neurons):
+            gradient = dvalues[s, j]
+            dbiases[j] += gradient
+            for i in range(n_inputs):  # rows of weights, dinputs, dweights and inputs: contiguous
+                dinputs[s, i] += gradient * weights[j, i]
+                dweights[j, i] += gradient * inputs[s, i]
+    return dinputs, dweights, dbiases
+
+
+def dense_backward(dvalues, inputs, weights):
+    return _dense_backward(_C(dvalues), _C(inputs), _C(weights))
+
+
+# ---------------------------------------------------------------- activations
+# Element-wise kernels run over the flattened array, so one compiled kernel serves 1-D and 2-D.
+@njit(cache=True)
+def _step(z):
+    output = np.empty_like(z)
+    for i in range(z.size):
+        output[i] = 1.0 if z[i] > 0.0 else 0.0
+    return output
+
+
+def step(z):
+    return _step(_flat(z)).reshape(z.shape)
+
+
+def step_backward(dvalues, z):
+    return np.zeros(dvalues.shape, dtype=dvalues.dtype)
+
+
+@njit(cache=True)
+def _copy(z):
+    output = np.empty_like(z)
+    for i in range(z.size):
+        output[i] = z[i]
+    return output
+
+
+def linear(z):
+    return _copy(_flat(z)).reshape(z.shape)
+
+
+def linear_backward(dvalues, z):
+    return _copy(_flat(dvalues)).reshape(dvalues.shape)
+
+
+@njit(cache=True)
+def _relu(z):
+    output = np.empty_like(z)
+    for i in range(z.size):
+        output[i] = z[i] if z[i] > 0.0 else 0.0
+    return output
+
+
+def relu(z):
+    return _relu(_flat(z)).reshape(z.shape)
+
+
+@njit(cache=True)
+def _relu_backward(dvalues, z):
+    output = np.empty_like(dvalues)
+    for i in range(z.size):
+        output[i] = dvalues[i] if z[i] > 0.0 else 0.0
+    return output
+
+
+def relu_backward(dvalues, z):
+    return _relu_backward(_flat(dvalues), _flat(z)).reshape(z.shape)
+
+
+@njit(cache=True)
+def _sigmoid(z):
+    output = np.empty_like(z)
+    for i in range(z.size):
+        # exp of a non-positive number only: exp(-z) overflows for z < -709
+        if z[i] >= 0.0:
+            output[i] = 1.0 / (1.0 + math.exp(-z[i]))
+        else:
+            e = math.exp(z[i])
+            output[i] = e / (1.0 + e)
+    return output
+
+
+def sigmoid(z):
+    return _sigmoid(_flat(z)).reshape(z.shape)
+
+
+@njit(cache=True)
+def _sigmoid_backward(dvalues, outputs):
+    gradient = np.empty_like(dvalues)
+    for i in range(outputs.size):
+        gradient[i] = dvalues[i] * outputs[i] * (1.0 - outputs[i])
+    return gradient
+
+
+def sigmoid_backward(dvalues, outputs):
+    return _sigmoid_backward(_flat(dvalues), _flat(outputs)).reshape(outputs.shape)
+
+
+@njit(cache=True)
+def _tanh(z):
+    output = np.empty_like(z)
+    for i in range(z.size):
+        output[i] = math.tanh(z[i])
+    return output
+
+
+def tanh(z):
+    return _tanh(_flat(z)).reshape(z.shape)
+
+
+@njit(cache=True)
+def _tanh_backward(dvalues, outputs):
+    gradient = np.empty_like(dvalues)
+    for i in range(outputs.size):
+        gradient[i] = dvalues[i] * (1.0 - outputs[i] * outputs[i])
+    return gradient
+
+
+def tanh_backward(dvalues, outputs):
+    return _tanh_backward(_flat(dvalues), _flat(outputs)).reshape(outputs.shape)
+
+
+@njit(cache=True)
+def _softmax(z):
+    n_samples, n_classes = z.shape
+    output = np.empty_like(z)
+    for s in range(n_samples):
+        # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
+        largest = z[s, 0]
+        for j in range(1, n_classes):
+            largest = max(largest, z[s, j])
+        total = 0.0
+        for j in range(n_classes):
+            e = math.exp(z[s, j] - largest)
+            output[s, j] = e
+            total += e
+        for j in range(n_classes):
+            output[s, j] /= total
+    return output
+
+
+def softmax(z):
+    return _softmax(_C(z))
+
+
+@njit(cache=True)
+def _softmax_backward(dvalues, outputs):
+    n_samples, n_classes = outputs.shape
+    gradient = np.empty_like(dvalues)
+    for s in range(n_samples):
+        weighted = 0.0
+        for j in range(n_classes):
+            weighted += dvalues[s, j] * outputs[s, j]
+        for j in range(n_classes):
+            gradient[s, j] = outputs[s, j] * (dvalues[s, j] - weighted)
+    return gradient
+
+
+def softmax_backward(dvalues, outputs):
+    return _softmax_backward(_C(dvalues), _C(outputs))
+
+
+# ---------------------------------------------------------------- losses
+@njit(cache=True)
+def _categorical_cross_entropy(probs, classes):
+    total = 0.0
+    for s in range(probs.shape[0]):
+        total -= math.log(_clip(probs[s, classes[s]]))
+    return total / probs.shape[0]
+
+
+def categorical_cross_entropy(probs, classes):
+    return float(_categorical_cross_entropy(_C(probs), _classes(classes)))
+
+
+@njit(cache=True)
+def _categorical_cross_entropy_backward(probs, classes):
+    n_samples = probs.shape[0]
+    gradient = np.zeros_like(probs)
+    for s in range(n_samples):
+        gradient[s, classes[s]] = -1.0 / _clip(probs[s, classes[s]]) / n_samples
+    return gradient
+
+
+def categorical_cross_entropy_backward(probs, classes):
+    return _categorical_cross_entropy_backward(_C(probs), _classes(classes))
+
+
+@njit(cache=True)
+def _softmax_cross_entropy_backward(probs, classes):
+    n_samples, n_classes = probs.shape
+    gradient = np.empty_like(probs)
+    for s in range(n_samples):
+        for j in range(n_classes):
+            gradient[s, j] = probs[s, j] / n_samples
+        gradient[s, classes[s]] = (probs[s, classes[s]] - 1.0) / n_samples
+    return gradient
+
+
+def softmax_cross_entropy_backward(probs, classes):
+    return _softmax_cross_entropy_backward(_C(probs), _classes(classes))
+
+
+@njit(cache=True)
+def _binary_cross_entropy(probs, targets):
+    total = 0.0
+    for i in range(probs.size):
+        p = _clip(probs[i])
+        t = targets[i]
+        total -= t * math.log(p) + (1.0 - t) * math.log(1.0 - p)
+    return total / probs.size
+
+
+def binary_cross_entropy(probs, targets):
+    return float(_binary_cross_entropy(_flat(probs), _flat(targets)))
+
+
+@njit(cache=True)
+def _binary_cross_entropy_backward(probs, targets):
+    gradient = np.empty_like(probs)
+    for i in range(probs.size):
+        p = _clip(probs[i])
+        t = targets[i]
+        gradient[i] = -(t / p - (1.0 - t) / (1.0 - p)) / probs.size
+    return gradient
+
+
+def binary_cross_entropy_backward(probs, targets):
+    return _binary_cross_entropy_backward(_flat(probs), _flat(targets)).reshape(probs.shape)
+
+
+@njit(cache=True)
+def _mean_squared_error(predictions, targets):
+    total = 0.0
+    for i in range(predictions.size):
+        difference = targets[i] - predictions[i]
+        total += difference * difference
+    return total / predictions.size
+
+
+def mean_squared_error(predictions, targets):
+    return float(_mean_squared_error(_flat(predictions), _flat(targets)))
+
+
+@njit(cache=True)
+def _mean_squared_error_backward(predictions, targets):
+    gradient = np.empty_like(predictions)
+    for i in range(predictions.size):
+        gradient[i] = 2.0 * (predictions[i] - targets[i]) / predictions.size
+    return gradient
+
+
+def mean_squared_error_backward(predictions, targets):
+    return _mean_squared_error_backward(_flat(predictions), _flat(targets)).reshape(predictions.shape)
+
+
+@njit(cache=True)
+def _mean_absolute_error(predictions, targets):
+    total = 0.0
+    for i in range(predictions.size):
+        total += abs(targets[i] - predictions[i])
+    return total / predictions.size
+
+
+def mean_absolute_error(predictions, targets):
+    return float(_mean_absolute_error(_flat(predictions), _flat(targets)))
+
+
+@njit(cache=True)
+def _mean_absolute_error_backward(predictions, targets):
+    gradient = np.empty_like(predictions)
+    for i in range(predictions.size):
+        difference = predictions[i] - targets[i]
+        sign = 1.0 if difference > 0.0 else -1.0 if difference < 0.0 else 0.0
+        gradient[i] = sign / predictions.size
+    return gradient
+
+
+def mean_absolute_error_backward(predictions, targets):
+    return _mean_absolute_error_backward(_flat(predictions), _flat(targets)).reshape(predictions.shape)
+
+
+# ---------------------------------------------------------------- optimizer updates (in place)
+# Native arrays are C-ordered, so the flat views below share memory with the caller's arrays.
+@njit(cache=True)
+def _sgd_update(param, grad, lr, momentum, velocity):
+    for i in range(param.size):
+        velocity[i] = momentum * velocity[i] - lr * grad[i]
+        param[i] += velocity[i]
+
+
+def sgd_update(param, grad, lr, momentum, velocity):
+    _sgd_update(_inplace(param), _flat(grad), lr, momentum, _inplace(velocity))
+
+
+@njit(cache=True)
+def _adagrad_update(param, grad, lr, cache, eps):
+    for i in range(param.size):
+        cache[i] += grad[i] * grad[i]
+        param[i] -= lr * grad[i] / (math.sqrt(cache[i]) + eps)
+
+
+def adagrad_update(param, grad, lr, cache, eps):
+    _adagrad_update(_inplace(param), _flat(grad), lr, _inplace(cache), eps)
+
+
+@njit(cache=True)
+def _rmsprop_update(param, grad, lr, cache, rho, eps):
+    for i in range(param.size):
+        cache[i] = rho * cache[i] + (1.0 - rho) * grad[i] * grad[i]
+        param[i] -= lr * grad[i] / (math.sqrt(cache[i]) + eps)
+
+
+def rmsprop_update(param, grad, lr, cache, rho, eps):
+    _rmsprop_update(_inplace(param), _flat(grad), lr, _inplace(cache), rho, eps)
+
+
+@njit(cache=True)
+def _adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
+    # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
+    correction1 = 1.0 - beta1**step
+    correction2 = 1.0 - beta2**step
+    for i in range(param.size):
+        g = grad[i]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+        param[i] -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+
+
+def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
+    _adam_update(_inplace(param), _flat(grad), lr, _inplace(m), _inplace(v), beta1, beta2, eps, step)
+
+
+def _inplace(x):
+    # validation guarantees C order, so this is a view: the kernel's writes land in x
+    return x.reshape(-1)

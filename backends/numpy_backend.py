@@ -1,0 +1,171 @@
+"""The `numpy` backend: the same math as whole-array operations, with no Python loop over samples.
+
+`np.dot` hands the multiply-adds of a dense layer to BLAS, `.T` turns row-aligned weights into
+columns, and broadcasting adds one bias per neuron to every sample. Native arrays are C-ordered
+float64 or float32 ndarrays. Inputs arrive validated by `backends.base.Backend`; the functions below
+are arithmetic only, in the same order and under the same names as in the other backend modules.
+"""
+
+import numpy as np
+
+from .numerics import PROBABILITY_CLIP
+
+
+def _class_rows(probs):
+    return np.arange(probs.shape[0])
+
+
+# ---------------------------------------------------------------- conversion
+def asarray(x, dtype):
+    if dtype is None:
+        dtype = np.float32 if isinstance(x, np.ndarray) and x.dtype == np.float32 else np.float64
+    return np.array(x, dtype=dtype, order="C")
+
+
+def tolist(x):
+    return x.tolist()
+
+
+# ---------------------------------------------------------------- the seeds' first lessons
+def matmul(a, c):
+    return np.dot(a, c)
+
+
+def transpose(a):
+    return a.T
+
+
+# ---------------------------------------------------------------- dense layer
+def dense_forward(inputs, weights, biases):
+    return np.dot(inputs, weights.T) + biases
+
+
+def dense_backward(dvalues, inputs, weights):
+    dinputs = np.dot(dvalues, weights)
+    dweights = np.dot(dvalues.T, inputs)
+    dbiases = dvalues.sum(axis=0)
+    return dinputs, dweights, dbiases
+
+
+# ---------------------------------------------------------------- activations
+def step(z):
+    return (z > 0).astype(z.dtype)
+
+
+def step_backward(dvalues, z):
+    return np.zeros_like(dvalues)
+
+
+def linear(z):
+    return z.copy()
+
+
+def linear_backward(dvalues, z):
+    return dvalues.copy()
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def relu_backward(dvalues, z):
+    return np.where(z > 0, dvalues, 0).astype(dvalues.dtype, copy=False)
+
+
+def sigmoid(z):
+    # exp of -|z| only, so nothing overflows: σ(z) = 1/(1+e) for z >= 0 and e/(1+e) for z < 0
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_backward(dvalues, outputs):
+    return dvalues * outputs * (1 - outputs)
+
+
+def tanh(z):
+    return np.tanh(z)
+
+
+def tanh_backward(dvalues, outputs):
+    return dvalues * (1 - outputs * outputs)
+
+
+def softmax(z):
+    # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
+    exponentials = np.exp(z - z.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def softmax_backward(dvalues, outputs):
+    weighted = (dvalues * outputs).sum(axis=1, keepdims=True)
+    return outputs * (dvalues - weighted)
+
+
+# ---------------------------------------------------------------- losses
+def categorical_cross_entropy(probs, classes):
+    true_probs = np.clip(probs[_class_rows(probs), classes], PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
+    return float(-np.log(true_probs).mean())
+
+
+def categorical_cross_entropy_backward(probs, classes):
+    rows = _class_rows(probs)
+    gradient = np.zeros_like(probs)
+    gradient[rows, classes] = -1 / np.clip(probs[rows, classes], PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
+    return gradient / probs.shape[0]
+
+
+def softmax_cross_entropy_backward(probs, classes):
+    gradient = probs.copy()
+    gradient[_class_rows(probs), classes] -= 1
+    return gradient / probs.shape[0]
+
+
+def binary_cross_entropy(probs, targets):
+    p = np.clip(probs, PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
+    return float(-(targets * np.log(p) + (1 - targets) * np.log(1 - p)).mean())
+
+
+def binary_cross_entropy_backward(probs, targets):
+    p = np.clip(probs, PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
+    return -(targets / p - (1 - targets) / (1 - p)) / probs.size
+
+
+def mean_squared_error(predictions, targets):
+    return float(((targets - predictions) ** 2).mean())
+
+
+def mean_squared_error_backward(predictions, targets):
+    return 2 * (predictions - targets) / predictions.size
+
+
+def mean_absolute_error(predictions, targets):
+    return float(np.abs(targets - predictions).mean())
+
+
+def mean_absolute_error_backward(predictions, targets):
+    return np.sign(predictions - targets) / predictions.size
+
+
+# ---------------------------------------------------------------- optimizer updates (in place)
+def sgd_update(param, grad, lr, momentum, velocity):
+    velocity[...] = momentum * velocity - lr * grad
+    param += velocity
+
+
+def adagrad_update(param, grad, lr, cache, eps):
+    cache += grad * grad
+    param -= lr * grad / (np.sqrt(cache) + eps)
+
+
+def rmsprop_update(param, grad, lr, cache, rho, eps):
+    cache[...] = rho * cache + (1 - rho) * grad * grad
+    param -= lr * grad / (np.sqrt(cache) + eps)
+
+
+def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
+    # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
+    correction1 = 1 - beta1**step
+    correction2 = 1 - beta2**step
+    m[...] = beta1 * m + (1 - beta1) * grad
+    v[...] = beta2 * v + (1 - beta2) * grad * grad
+    param -= lr * (m / correction1) / (np.sqrt(v / correction2) + eps)
