@@ -24,9 +24,9 @@ def _flat(x):
     return _C(x).reshape(-1)
 
 
-@njit(cache=True)
-def _clip(p):
-    return min(max(p, PROBABILITY_CLIP), 1.0 - PROBABILITY_CLIP)
+def _clip_bounds(probs):
+    # the bounds in the array's own dtype: 1 - 1e-7 rounds to 1 - 1.19e-7 in float32, as in NumPy
+    return probs.dtype.type(PROBABILITY_CLIP), probs.dtype.type(1.0 - PROBABILITY_CLIP)
 
 
 def _classes(classes):
@@ -269,28 +269,28 @@ def softmax_backward(dvalues, outputs):
 
 # ---------------------------------------------------------------- losses
 @njit(cache=True)
-def _categorical_cross_entropy(probs, classes):
+def _categorical_cross_entropy(probs, classes, low, high):
     total = 0.0
     for s in range(probs.shape[0]):
-        total -= math.log(_clip(probs[s, classes[s]]))
+        total -= math.log(min(max(probs[s, classes[s]], low), high))
     return total / probs.shape[0]
 
 
 def categorical_cross_entropy(probs, classes):
-    return float(_categorical_cross_entropy(_C(probs), _classes(classes)))
+    return float(_categorical_cross_entropy(_C(probs), _classes(classes), *_clip_bounds(probs)))
 
 
 @njit(cache=True)
-def _categorical_cross_entropy_backward(probs, classes):
+def _categorical_cross_entropy_backward(probs, classes, low, high):
     n_samples = probs.shape[0]
     gradient = np.zeros_like(probs)
     for s in range(n_samples):
-        gradient[s, classes[s]] = -1.0 / _clip(probs[s, classes[s]]) / n_samples
+        gradient[s, classes[s]] = -1.0 / min(max(probs[s, classes[s]], low), high) / n_samples
     return gradient
 
 
 def categorical_cross_entropy_backward(probs, classes):
-    return _categorical_cross_entropy_backward(_C(probs), _classes(classes))
+    return _categorical_cross_entropy_backward(_C(probs), _classes(classes), *_clip_bounds(probs))
 
 
 @njit(cache=True)
@@ -309,31 +309,31 @@ def softmax_cross_entropy_backward(probs, classes):
 
 
 @njit(cache=True)
-def _binary_cross_entropy(probs, targets):
+def _binary_cross_entropy(probs, targets, low, high):
     total = 0.0
     for i in range(probs.size):
-        p = _clip(probs[i])
+        p = min(max(probs[i], low), high)
         t = targets[i]
         total -= t * math.log(p) + (1.0 - t) * math.log(1.0 - p)
     return total / probs.size
 
 
 def binary_cross_entropy(probs, targets):
-    return float(_binary_cross_entropy(_flat(probs), _flat(targets)))
+    return float(_binary_cross_entropy(_flat(probs), _flat(targets), *_clip_bounds(probs)))
 
 
 @njit(cache=True)
-def _binary_cross_entropy_backward(probs, targets):
+def _binary_cross_entropy_backward(probs, targets, low, high):
     gradient = np.empty_like(probs)
     for i in range(probs.size):
-        p = _clip(probs[i])
+        p = min(max(probs[i], low), high)
         t = targets[i]
         gradient[i] = -(t / p - (1.0 - t) / (1.0 - p)) / probs.size
     return gradient
 
 
 def binary_cross_entropy_backward(probs, targets):
-    return _binary_cross_entropy_backward(_flat(probs), _flat(targets)).reshape(probs.shape)
+    return _binary_cross_entropy_backward(_flat(probs), _flat(targets), *_clip_bounds(probs)).reshape(probs.shape)
 
 
 @njit(cache=True)
