@@ -125,7 +125,7 @@ def _check_ndarray(op: str, name: str, x: np.ndarray):
         if not finite.all():
             where = tuple(int(i) for i in np.argwhere(~finite)[0])
             index = "".join(f"[{i}]" for i in where)
-            _fail(op, f"{name} must be finite (no NaN or infinity)", f"{name}{index}={x[where]!r}")
+            _fail(op, f"{name} must be finite (no NaN or infinity)", f"{name}{index}={float(x[where])!r}")
 
 
 def check_array_like(op: str, name: str, x):

@@ -50,3 +50,10 @@ def assert_scalar(actual, expected, dtype="float64"):
     __tracebackhide__ = True
     assert type(actual) is float, f"losses return a Python float, got {type(actual)}"
     np.testing.assert_allclose(actual, expected, **TOLERANCE[dtype])
+
+
+def sum_tolerance(dtype, n_terms, magnitude):
+    """Tolerance for a sum of n_terms products of size up to magnitude (the classic bound
+    n·eps·Σ|terms|): random values near a cancellation would defeat a purely relative tolerance."""
+    eps = float(np.finfo(dtype).eps)
+    return {"rtol": TOLERANCE[dtype]["rtol"], "atol": 4 * n_terms * eps * magnitude + TOLERANCE[dtype]["atol"]}

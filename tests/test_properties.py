@@ -1,0 +1,124 @@
+"""Hypothesis-generated shapes and values, every operation family against the oracle."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import reference as ref
+from support import as_numpy, assert_native, assert_scalar, native, sum_tolerance
+
+SETTINGS = settings(max_examples=40, deadline=None)
+sizes = st.integers(min_value=1, max_value=7)
+
+
+def values(shape, bound=1e3):
+    return arrays(np.float64, shape, elements=st.floats(-bound, bound, allow_nan=False, allow_infinity=False))
+
+
+@st.composite
+def dense_problem(draw, bound=1e3):
+    n_samples, n_inputs, n_neurons = draw(sizes), draw(sizes), draw(sizes)
+    return (draw(values((n_samples, n_inputs), bound)), draw(values((n_neurons, n_inputs), bound)),
+            draw(values((n_neurons,), bound)), draw(values((n_samples, n_neurons), bound)))
+
+
+@SETTINGS
+@given(problem=dense_problem())
+def test_dense_forward_and_backward_on_random_shapes(backend, dtype, problem):
+    x, w, b, d = (as_numpy(backend, native(backend, v, dtype)) for v in problem)
+    inputs, weights, biases, dvalues = (native(backend, v, dtype) for v in (x, w, b, d))
+    magnitude = 1e6
+    forward = backend.dense_forward(inputs, weights, biases)
+    assert_native(backend, forward, ref.dense_forward(x, w, b), dtype, sum_tolerance(dtype, x.shape[1] + 1, magnitude))
+    dinputs, dweights, dbiases = backend.dense_backward(dvalues, inputs, weights)
+    expected = ref.dense_backward(d, x, w)
+    assert_native(backend, dinputs, expected[0], dtype, sum_tolerance(dtype, w.shape[0], magnitude))
+    assert_native(backend, dweights, expected[1], dtype, sum_tolerance(dtype, x.shape[0], magnitude))
+    assert_native(backend, dbiases, expected[2], dtype, sum_tolerance(dtype, x.shape[0], 1e3))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_matmul_on_random_shapes(backend, dtype, data):
+    n, k, m = data.draw(sizes), data.draw(sizes), data.draw(sizes)
+    a = as_numpy(backend, native(backend, data.draw(values((n, k))), dtype))
+    c = as_numpy(backend, native(backend, data.draw(values((k, m))), dtype))
+    result = backend.matmul(native(backend, a, dtype), native(backend, c, dtype))
+    assert_native(backend, result, ref.matmul(a, c), dtype, sum_tolerance(dtype, k, 1e6))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_softmax_rows_are_distributions_for_any_logits(backend, dtype, data):
+    z = data.draw(values((data.draw(sizes), data.draw(sizes)), bound=1e4))
+    native_z = native(backend, z, dtype)
+    probs = backend.softmax(native_z)
+    p = as_numpy(backend, probs)
+    assert np.isfinite(p).all() and (p >= 0).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    # softmax is unchanged by a shift of the whole row: the oracle sees the values the backend holds
+    assert_native(backend, probs, ref.softmax(as_numpy(backend, native_z)), dtype,
+                  {"rtol": 1e-9 if dtype == "float64" else 1e-4, "atol": 1e-12 if dtype == "float64" else 1e-6})
+
+
+@SETTINGS
+@given(data=st.data())
+def test_elementwise_activations_for_any_values(backend, dtype, data):
+    z = as_numpy(backend, native(backend, data.draw(values((data.draw(sizes), data.draw(sizes)), bound=1e4)), dtype))
+    native_z = native(backend, z, dtype)
+    for name, oracle in [("relu", ref.relu), ("sigmoid", ref.sigmoid), ("tanh", ref.tanh), ("step", ref.step)]:
+        assert_native(backend, getattr(backend, name)(native_z), oracle(z), dtype)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_categorical_cross_entropy_for_any_probabilities(backend, dtype, data):
+    n_samples, n_classes = data.draw(sizes), data.draw(sizes)
+    raw = data.draw(arrays(np.float64, (n_samples, n_classes), elements=st.floats(0.0, 1.0)))
+    probs = as_numpy(backend, native(backend, raw, dtype))
+    classes = data.draw(arrays(np.int64, n_samples, elements=st.integers(0, n_classes - 1)))
+    native_probs = native(backend, probs, dtype)
+    loss = backend.categorical_cross_entropy(native_probs, classes)
+    assert np.isfinite(loss)
+    if dtype == "float64":  # in float32 the upper clip bound rounds; test_stability covers it
+        assert_scalar(loss, ref.categorical_cross_entropy(probs, classes), dtype)
+        assert_native(backend, backend.categorical_cross_entropy_backward(native_probs, classes),
+                      ref.categorical_cross_entropy_backward(probs, classes), dtype)
+    assert_native(backend, backend.softmax_cross_entropy_backward(native_probs, classes),
+                  ref.softmax_cross_entropy_backward(probs, classes), dtype)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_elementwise_losses_for_any_values(backend, dtype, data):
+    shape = (data.draw(sizes), data.draw(sizes))
+    unit = st.floats(0.0, 1.0)
+    p = as_numpy(backend, native(backend, data.draw(arrays(np.float64, shape, elements=unit)), dtype))
+    t = as_numpy(backend, native(backend, data.draw(arrays(np.float64, shape, elements=unit)), dtype))
+    predictions, targets = native(backend, p, dtype), native(backend, t, dtype)
+    for loss in ("mean_squared_error", "mean_absolute_error"):
+        assert_scalar(getattr(backend, loss)(predictions, targets), getattr(ref, loss)(p, t), dtype)
+        assert_native(backend, getattr(backend, loss + "_backward")(predictions, targets),
+                      getattr(ref, loss + "_backward")(p, t), dtype)
+    bce = backend.binary_cross_entropy(predictions, targets)
+    assert np.isfinite(bce)
+    assert np.isfinite(as_numpy(backend, backend.binary_cross_entropy_backward(predictions, targets))).all()
+    if dtype == "float64":
+        assert_scalar(bce, ref.binary_cross_entropy(p, t), dtype)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_adam_update_for_any_gradients(backend, dtype, data):
+    shape = (data.draw(sizes), data.draw(sizes))
+    param = native(backend, data.draw(values(shape)), dtype)
+    grad = native(backend, data.draw(values(shape)), dtype)
+    m, v = native(backend, np.zeros(shape), dtype), native(backend, np.zeros(shape), dtype)
+    step = data.draw(st.integers(1, 10_000))
+    expected = ref.adam_update(as_numpy(backend, param), as_numpy(backend, grad), 0.01, np.zeros(shape),
+                               np.zeros(shape), 0.9, 0.999, 1e-7, step)
+    backend.adam_update(param, grad, 0.01, m, v, 0.9, 0.999, 1e-7, step)
+    assert_native(backend, param, expected[0], dtype, {"rtol": 1e-9 if dtype == "float64" else 1e-5, "atol": 1e-9})
+    assert_native(backend, m, expected[1], dtype)
+    assert_native(backend, v, expected[2], dtype)
