@@ -1,4 +1,4 @@
-"""The seeds' worked examples (/work/shared/seeds), reproduced through the interface on every backend.
+"""The seeds' worked examples (`../shared/seeds`, beside the repository), reproduced through the interface on every backend.
 
 Inputs, weights and expected outputs are the seeds' own numbers. Where a seed prints a wrong value
 the test asserts the right one and says why in one line. Expected values are literals checked by
