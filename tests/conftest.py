@@ -37,7 +37,11 @@ def _selection():
     return [(name, None) for name in names]
 
 
-SELECTED = _selection()
+SELECTED = []
+
+
+def pytest_configure(config):
+    SELECTED[:] = _selection()
 
 
 def _dtypes(name):
