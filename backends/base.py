@@ -69,6 +69,11 @@ class Backend:
         check.check_dense_backward(self._arrays, dvalues, inputs, weights)
         return self._k.dense_backward(dvalues, inputs, weights)
 
+    def multiply(self, a, c):
+        """Element-wise product of two arrays of one shape (dropout applies its mask with it)."""
+        check.same_shape(self._arrays, "multiply", "a", a, "c", c)
+        return self._k.multiply(a, c)
+
     # ---------------------------------------------------------------- activations
     def step(self, z):
         """1.0 where z > 0, else 0.0 (element-wise; 1-D or 2-D)."""
@@ -182,6 +187,23 @@ class Backend:
         """Gradient of the mean absolute error: sign(predictions - targets) / (n_samples · n_outputs)."""
         check.check_regression_targets(self._arrays, "mean_absolute_error_backward", predictions, targets)
         return self._k.mean_absolute_error_backward(predictions, targets)
+
+    # ---------------------------------------------------------------- regularization
+    def regularization_loss(self, param, l1, l2):
+        """The penalty l1·Σ|param| + l2·Σparam² as a Python float."""
+        op = "regularization_loss"
+        l1 = check.hyperparameter(op, "l1", l1, 0.0)
+        l2 = check.hyperparameter(op, "l2", l2, 0.0)
+        self._arrays.shape(op, "param", param)
+        return self._k.regularization_loss(param, l1, l2)
+
+    def regularization_backward(self, grad, param, l1, l2):
+        """grad plus the penalty's gradient, l1·sign(param) + 2·l2·param (a new array)."""
+        op = "regularization_backward"
+        l1 = check.hyperparameter(op, "l1", l1, 0.0)
+        l2 = check.hyperparameter(op, "l2", l2, 0.0)
+        check.same_shape(self._arrays, op, "grad", grad, "param", param)
+        return self._k.regularization_backward(grad, param, l1, l2)
 
     # ---------------------------------------------------------------- optimizer updates
     # In place on param and the state arrays, all native and of param's shape; lr is the rate

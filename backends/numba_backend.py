@@ -116,6 +116,18 @@ def dense_backward(dvalues, inputs, weights):
     return _dense_backward(_C(dvalues), _C(inputs), _C(weights))
 
 
+@njit(cache=True)
+def _multiply(a, c):
+    output = np.empty_like(a)
+    for i in range(a.size):
+        output[i] = a[i] * c[i]
+    return output
+
+
+def multiply(a, c):
+    return _multiply(_flat(a), _flat(c)).reshape(a.shape)
+
+
 # ---------------------------------------------------------------- activations
 # Element-wise kernels run over the flattened array, so one compiled kernel serves 1-D and 2-D.
 @njit(cache=True)
@@ -385,6 +397,34 @@ def _mean_absolute_error_backward(predictions, targets):
 
 def mean_absolute_error_backward(predictions, targets):
     return _mean_absolute_error_backward(_flat(predictions), _flat(targets)).reshape(predictions.shape)
+
+
+# ---------------------------------------------------------------- regularization
+@njit(cache=True)
+def _regularization_loss(param, l1, l2):
+    absolute, squared = 0.0, 0.0
+    for i in range(param.size):
+        absolute += abs(param[i])
+        squared += param[i] * param[i]
+    return l1 * absolute + l2 * squared
+
+
+def regularization_loss(param, l1, l2):
+    return float(_regularization_loss(_flat(param), l1, l2))
+
+
+@njit(cache=True)
+def _regularization_backward(grad, param, l1, l2):
+    output = np.empty_like(grad)
+    for i in range(param.size):
+        p = param[i]
+        sign = 1.0 if p > 0.0 else -1.0 if p < 0.0 else 0.0
+        output[i] = grad[i] + l1 * sign + 2.0 * l2 * p
+    return output
+
+
+def regularization_backward(grad, param, l1, l2):
+    return _regularization_backward(_flat(grad), _flat(param), l1, l2).reshape(param.shape)
 
 
 # ---------------------------------------------------------------- optimizer updates (in place)

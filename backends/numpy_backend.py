@@ -47,6 +47,10 @@ def dense_backward(dvalues, inputs, weights):
     return dinputs, dweights, dbiases
 
 
+def multiply(a, c):
+    return a * c
+
+
 # ---------------------------------------------------------------- activations
 def step(z):
     return (z > 0).astype(z.dtype)
@@ -144,6 +148,15 @@ def mean_absolute_error(predictions, targets):
 
 def mean_absolute_error_backward(predictions, targets):
     return np.sign(predictions - targets) / predictions.size
+
+
+# ---------------------------------------------------------------- regularization
+def regularization_loss(param, l1, l2):
+    return float(l1 * np.abs(param).sum() + l2 * (param * param).sum())
+
+
+def regularization_backward(grad, param, l1, l2):
+    return grad + l1 * np.sign(param) + 2 * l2 * param
 
 
 # ---------------------------------------------------------------- optimizer updates (in place)

@@ -96,6 +96,13 @@ def dense_backward(dvalues, inputs, weights):
     return dinputs, dweights, dbiases
 
 
+def multiply(a, c):
+    output = []
+    for a_row, c_row in zip(_rows(a), _rows(c)):
+        output.append([x * y for x, y in zip(a_row, c_row)])
+    return _shaped_like(a, output)
+
+
 # ---------------------------------------------------------------- activations
 def step(z):
     output = []
@@ -277,6 +284,24 @@ def mean_absolute_error_backward(predictions, targets):
     for p_row, t_row in zip(predictions, targets):
         output.append([(1.0 if p > t else -1.0 if p < t else 0.0) / size for p, t in zip(p_row, t_row)])
     return output
+
+
+# ---------------------------------------------------------------- regularization
+def regularization_loss(param, l1, l2):
+    absolute, squared = 0.0, 0.0
+    for row in _rows(param):
+        for value in row:
+            absolute += abs(value)
+            squared += value * value
+    return l1 * absolute + l2 * squared
+
+
+def regularization_backward(grad, param, l1, l2):
+    output = []
+    for g_row, p_row in zip(_rows(grad), _rows(param)):
+        output.append([g + l1 * (1.0 if p > 0.0 else -1.0 if p < 0.0 else 0.0) + 2.0 * l2 * p
+                       for g, p in zip(g_row, p_row)])
+    return _shaped_like(param, output)
 
 
 # ---------------------------------------------------------------- optimizer updates (in place)

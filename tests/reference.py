@@ -118,6 +118,16 @@ def mean_absolute_error_backward(predictions, targets):
     return np.sign(p - f64(targets)) / p.size
 
 
+def regularization_loss(param, l1, l2):
+    p = f64(param)
+    return float(l1 * np.linalg.norm(p.ravel(), 1) + l2 * np.dot(p.ravel(), p.ravel()))
+
+
+def regularization_backward(grad, param, l1, l2):
+    p = f64(param)
+    return f64(grad) + l1 * np.sign(p) + 2 * l2 * p
+
+
 # Optimizer updates: return new (param, *state) instead of updating in place.
 def sgd_update(param, grad, lr, momentum, velocity):
     velocity = momentum * f64(velocity) - lr * f64(grad)

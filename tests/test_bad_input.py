@@ -101,6 +101,10 @@ SAME_EVERYWHERE = {
         lambda b: b.mean_squared_error(a(b, [[1.0], [2.0], [3.0]]), a(b, [1.0, 2.0, 3.0])), InvalidInputError,
         "mean_squared_error: predictions and targets must have the same shape; "
         "got predictions.shape=(3, 1), targets.shape=(3,)"),
+    "multiply of two shapes": (lambda b: b.multiply(a(b, [[1.0, 2.0]]), a(b, [1.0, 2.0])), InvalidInputError,
+                               "multiply: a and c must have the same shape; got a.shape=(1, 2), c.shape=(2,)"),
+    "negative L2 penalty": (lambda b: b.regularization_loss(a(b, [1.0]), 0.0, -1e-4), InvalidInputError,
+                            "regularization_loss: l2 must lie in [0, inf); got l2=-0.0001"),
     # class labels
     "class index too large": (
         lambda b: b.categorical_cross_entropy(a(b, [[0.2, 0.3, 0.5]] * 2), [0, 3]), InvalidInputError,

@@ -104,3 +104,20 @@ def test_elementwise_loss_backward_matches_central_differences(backend, loss, sh
     scalar = lambda p: forward(native(backend, p), native(backend, targets))  # noqa: E731
     analytic = getattr(backend, loss + "_backward")(native(backend, predictions), native(backend, targets))
     check(backend, analytic, numeric(backend, scalar, predictions))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (1, 1), (5,)], ids=["3x4", "1x1", "5"])
+def test_regularization_backward_matches_central_differences(backend, shape):
+    rng = np.random.default_rng(5)
+    param = rng.normal(size=shape)
+    param[np.abs(param) < 1e-3] = 0.5  # keep clear of |p|'s kink at 0
+    analytic = backend.regularization_backward(native(backend, np.zeros(shape)), native(backend, param), 1e-2, 3e-2)
+    penalty = lambda p: backend.regularization_loss(native(backend, p), 1e-2, 3e-2)  # noqa: E731
+    check(backend, analytic, numeric(backend, penalty, param))
+
+
+def test_multiply_backward_is_multiply_by_the_other_factor(backend):
+    rng = np.random.default_rng(6)
+    a, c, upstream = rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    numerical = numeric(backend, weighted_sum(backend, lambda an: backend.multiply(an, native(backend, c)), upstream), a)
+    check(backend, backend.multiply(native(backend, upstream), native(backend, c)), numerical)

@@ -106,6 +106,13 @@ def test_dense_backward(backend, dtype, shape, n_neurons):
     assert_native(backend, dbiases, expected[2], dtype)
 
 
+@pytest.mark.parametrize("shape", EDGE_SHAPES + [(5,)], ids=SHAPE_IDS + ["5"])
+def test_multiply(backend, dtype, shape):
+    a, a_values = random_native(backend, dtype, shape, 31)
+    c, c_values = random_native(backend, dtype, shape, 32)
+    assert_native(backend, backend.multiply(a, c), a_values * c_values, dtype)
+
+
 # ---------------------------------------------------------------- activations
 ELEMENTWISE = {
     "step": ref.step,
@@ -223,6 +230,17 @@ def test_mean_absolute_error_gradient_is_zero_where_prediction_is_exact(backend)
     predictions = backend.asarray([[1.0, 2.0]])
     targets = backend.asarray([[1.0, 3.0]])
     assert backend.tolist(backend.mean_absolute_error_backward(predictions, targets)) == [[0.0, -0.5]]
+
+
+# ---------------------------------------------------------------- regularization
+@pytest.mark.parametrize("shape", [(3, 4), (1, 1), (4,)], ids=["3x4", "1x1", "4"])
+@pytest.mark.parametrize("l1, l2", [(0.0, 0.0), (1e-3, 0.0), (0.0, 5e-4), (2e-3, 5e-4)])
+def test_regularization(backend, dtype, shape, l1, l2):
+    param, p = random_native(backend, dtype, shape, 33)
+    grad, g = random_native(backend, dtype, shape, 34)
+    assert_scalar(backend.regularization_loss(param, l1, l2), ref.regularization_loss(p, l1, l2), dtype)
+    assert_native(backend, backend.regularization_backward(grad, param, l1, l2),
+                  ref.regularization_backward(g, p, l1, l2), dtype)
 
 
 # ---------------------------------------------------------------- the backends agree with each other
