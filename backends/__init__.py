@@ -6,20 +6,34 @@
     y = b.dense_forward(b.asarray(X), b.asarray(W), b.asarray(bias))
 
 The `python` backend is nested loops, `numpy` is whole-array operations, `numba` is compiled loops;
-all three validate their inputs the same way (`backends.validation`) and agree to rounding.
+all three validate their inputs the same way (`backends.validation`) and agree to rounding. On top of
+the interface, written once: layers, losses, optimizers (`backends.optim`), `Model` and `backends.data`.
 """
 
 from .base import Backend
+from .layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
+from .model import Model
 from .numerics import PROBABILITY_CLIP
 from .registry import BackendNotAvailableError, available_backends, backend_names, get_backend
+from .saving import ModelFileError
 from .validation import InvalidInputError, InvalidTypeError
 
 __all__ = [
     "Backend",
     "BackendNotAvailableError",
+    "Dense",
+    "Dropout",
     "InvalidInputError",
     "InvalidTypeError",
+    "Linear",
+    "Model",
+    "ModelFileError",
     "PROBABILITY_CLIP",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Step",
+    "Tanh",
     "available_backends",
     "backend_names",
     "get_backend",

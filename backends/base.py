@@ -39,6 +39,10 @@ class Backend:
         dtype = check.dtype_name(op, dtype, self.dtypes)
         return self._k.asarray(check.check_array_like(op, "x", x), dtype)
 
+    def shape(self, x):
+        """The shape of a native array: (n,) or (n_rows, n_columns)."""
+        return self._arrays.shape("shape", "x", x)
+
     def tolist(self, x):
         """A native array as plain nested Python floats (a new list; `x` is not shared)."""
         self._arrays.shape("tolist", "x", x)

@@ -1,0 +1,248 @@
+"""`Model`: a stack of layers trained with a loss and an optimizer, on any backend.
+
+Data comes in as NumPy arrays (or nested lists) and is checked once, when `fit`, `evaluate` or
+`predict` receives it; batches are converted to the backend's native arrays with `asarray`; every
+step after that is backend operations only, so the same model trains identically on `python`,
+`numpy` and `numba` from the same seed.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import saving
+from .layers import Dense, Dropout, Layer
+from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
+from .optim import Adam, Optimizer
+from .registry import get_backend
+from .validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name
+
+
+class Model:
+    """A feed-forward network.
+
+        model = Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()],
+                      loss="categorical_cross_entropy", optimizer=Adam(0.05, decay=5e-7),
+                      backend="numba", seed=0)
+        history = model.fit(X, y, epochs=10_000, validation_data=(X_val, y_val))
+
+    The seed fixes everything random: initial weights, dropout masks and the order of mini-batches,
+    identically on every backend. `accuracy_tolerance` sets how close a regression prediction must
+    be to count as accurate (default: the targets' standard deviation / 250)."""
+
+    def __init__(self, layers: list[Layer], loss: str | Loss = "categorical_cross_entropy",
+                 optimizer: Optimizer | None = None, backend=None, seed: int = 0, dtype: str = "float64",
+                 accuracy_tolerance: float | None = None):
+        self.backend = get_backend(backend)
+        self.dtype = dtype_name("Model", dtype, self.backend.dtypes) or "float64"
+        self.layers = list(layers)
+        self.loss = get_loss(loss)
+        self.optimizer = optimizer if optimizer is not None else Adam()
+        if not isinstance(self.optimizer, Optimizer):
+            raise InvalidTypeError(f"Model: optimizer must be an SGD, Adagrad, RMSprop or Adam; "
+                                   f"got optimizer={self.optimizer!r}")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise InvalidInputError(f"Model: seed must be a non-negative integer; got seed={seed!r}")
+        self.seed = int(seed)
+        self.accuracy_tolerance = accuracy_tolerance
+        self.n_inputs, self.n_outputs = self._check_architecture()
+        init_rng, dropout_rng, self._shuffle_rng = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(3))
+        for layer in self.layers:
+            layer.build(self.backend, self.dtype, dropout_rng if isinstance(layer, Dropout) else init_rng)
+        self._fused_backward = uses_fused_softmax_backward(self.layers, self.loss)
+
+    def _check_architecture(self):
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Layer):
+                raise InvalidTypeError(f"Model: every layer must be a Layer (Dense, ReLU, ...); "
+                                       f"got layers[{i}]={layer!r}")
+        dense = [(i, layer) for i, layer in enumerate(self.layers) if isinstance(layer, Dense)]
+        if not dense:
+            raise InvalidInputError(f"Model: a model needs at least one Dense layer; got layers={self.layers!r}")
+        for (_, before), (i, after) in zip(dense, dense[1:]):
+            if after.n_inputs != before.n_neurons:
+                raise InvalidInputError(
+                    f"Model: layers[{i}] takes {after.n_inputs} inputs but the Dense layer before it gives "
+                    f"{before.n_neurons}; got layers[{i}]={after!r}")
+        return dense[0][1].n_inputs, dense[-1][1].n_neurons
+
+    # ---------------------------------------------------------------- the training step
+    def _forward(self, inputs, training):
+        for layer in self.layers:
+            inputs = layer.forward(inputs, training)
+        return inputs
+
+    def _backward(self, outputs, targets):
+        b = self.backend
+        if self._fused_backward:
+            dvalues = b.softmax_cross_entropy_backward(outputs, targets)
+            layers = self.layers[:-1]
+        else:
+            dvalues = self.loss.backward(b, outputs, targets)
+            layers = self.layers
+        for layer in reversed(layers):
+            dvalues = layer.backward(dvalues)
+
+    def parameters(self) -> list:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def _gradients(self) -> list:
+        return [g for layer in self.layers for g in layer.gradients()]
+
+    def regularization_loss(self) -> float:
+        return sum(layer.regularization_loss() for layer in self.layers)
+
+    # ---------------------------------------------------------------- data in
+    def _features(self, op, X) -> np.ndarray:
+        check_array_like(op, "X", X)
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise InvalidInputError(f"{op}: X must be 2-D, one row per sample; got X.shape={X.shape}")
+        if X.shape[1] != self.n_inputs:
+            raise InvalidInputError(f"{op}: X has {X.shape[1]} features per sample but the first Dense layer "
+                                    f"takes {self.n_inputs}; got X.shape={X.shape}")
+        return X
+
+    def _data(self, op, X, y):
+        X = self._features(op, X)
+        return X, self.loss.targets(op, y, len(X), self.n_outputs)
+
+    def _batches(self, X, targets, batch_size, order=None):
+        """(native inputs, native targets, NumPy targets) per batch; the last batch keeps the remainder."""
+        n = len(X)
+        size = n if batch_size is None else batch_size
+        for start in range(0, n, size):
+            rows = slice(start, start + size) if order is None else order[start:start + size]
+            yield (self.backend.asarray(X[rows], self.dtype),
+                   self.loss.native_targets(self.backend, targets[rows], self.dtype), targets[rows])
+
+    def _tolerance(self, targets):
+        if self.accuracy_tolerance is None and isinstance(self.loss, MeanSquaredError):
+            self.accuracy_tolerance = float(np.std(targets)) / 250
+        return self.accuracy_tolerance
+
+    # ---------------------------------------------------------------- public
+    def fit(self, X, y, epochs: int = 1, batch_size: int | None = None, validation_data=None,
+            shuffle: bool = True, verbose: bool = True) -> dict:
+        """Train for `epochs` passes over (X, y): full batch when batch_size is None, else mini-batches
+        in a seeded random order (shuffle=True) with the remainder batch kept.
+
+        Returns the history: per epoch, "loss" (data loss + regularization, averaged over the epoch's
+        batches), "accuracy", "learning_rate" and, with validation_data, "val_loss" and "val_accuracy".
+        verbose=False turns the progress bar off."""
+        X, targets = self._data("fit", X, y)
+        epochs = _positive_int("fit", "epochs", epochs)
+        if batch_size is not None:
+            batch_size = _positive_int("fit", "batch_size", batch_size)
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise InvalidInputError("fit: validation_data must be a pair (X_val, y_val); "
+                                        f"got validation_data of type {type(validation_data).__name__}")
+            validation_data = self._data("fit", *validation_data)
+        tolerance = self._tolerance(targets)
+        full_batch = None if batch_size else list(self._batches(X, targets, None))
+        history = {"loss": [], "accuracy": [], "learning_rate": []}
+        if validation_data is not None:
+            history |= {"val_loss": [], "val_accuracy": []}
+
+        b, n = self.backend, len(X)
+        progress = tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", disable=not verbose, leave=verbose)
+        refresh_every = max(1, epochs // 100)
+        for epoch in progress:
+            if full_batch is None:
+                order = self._shuffle_rng.permutation(n) if shuffle else None
+                batches = self._batches(X, targets, batch_size, order)
+            else:
+                batches = full_batch
+            learning_rate = self.optimizer.current_learning_rate
+            loss_sum = correct_sum = 0.0
+            for inputs, batch_targets, numpy_targets in batches:
+                outputs = self._forward(inputs, training=True)
+                loss = self.loss.forward(b, outputs, batch_targets) + self.regularization_loss()
+                self._backward(outputs, batch_targets)
+                self.optimizer.step(b, self.parameters(), self._gradients())
+                weight = len(numpy_targets)
+                loss_sum += loss * weight
+                correct_sum += self.loss.accuracy(_to_numpy(outputs), numpy_targets, tolerance) * weight
+            history["loss"].append(loss_sum / n)
+            history["accuracy"].append(correct_sum / n)
+            history["learning_rate"].append(learning_rate)
+            if validation_data is not None:
+                scores = self._evaluate(*validation_data, batch_size)
+                history["val_loss"].append(scores["loss"])
+                history["val_accuracy"].append(scores["accuracy"])
+            if verbose and (epoch % refresh_every == 0 or epoch == epochs - 1):
+                progress.set_postfix({key: f"{values[-1]:.4g}" for key, values in history.items()
+                                      if key != "learning_rate"}, refresh=False)
+        progress.close()
+        return history
+
+    def _evaluate(self, X, targets, batch_size):
+        tolerance = self._tolerance(targets)
+        loss_sum = correct_sum = 0.0
+        for inputs, batch_targets, numpy_targets in self._batches(X, targets, batch_size):
+            outputs = self._forward(inputs, training=False)
+            weight = len(numpy_targets)
+            loss_sum += self.loss.forward(self.backend, outputs, batch_targets) * weight
+            correct_sum += self.loss.accuracy(_to_numpy(outputs), numpy_targets, tolerance) * weight
+        return {"loss": loss_sum / len(X) + self.regularization_loss(), "accuracy": correct_sum / len(X)}
+
+    def evaluate(self, X, y, batch_size: int | None = None) -> dict:
+        """{"loss": data loss + regularization, "accuracy": ...} on (X, y), in inference mode (no dropout)."""
+        X, targets = self._data("evaluate", X, y)
+        if batch_size is not None:
+            batch_size = _positive_int("evaluate", "batch_size", batch_size)
+        return self._evaluate(X, targets, batch_size)
+
+    def predict(self, X, batch_size: int | None = None) -> np.ndarray:
+        """The network's outputs for X as a NumPy array, in inference mode (no dropout)."""
+        X = self._features("predict", X)
+        size = len(X) if batch_size is None else _positive_int("predict", "batch_size", batch_size)
+        parts = [_to_numpy(self._forward(self.backend.asarray(X[start:start + size], self.dtype), training=False))
+                 for start in range(0, len(X), size)]
+        return np.concatenate(parts).astype(self.dtype, copy=False)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(int(np.prod(self.backend.shape(p))) for p in self.parameters())
+
+    def summary(self) -> str:
+        """A table of the layers, their output widths and parameter counts."""
+        lines = [f"Model on backend {self.backend.name!r} ({self.dtype}), loss {self.loss.name}, "
+                 f"optimizer {self.optimizer!r}, seed {self.seed}",
+                 f"{'#':>3}  {'layer':<44} {'outputs':>8} {'parameters':>11}"]
+        width = self.n_inputs
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Dense):
+                width = layer.n_neurons
+            count = sum(int(np.prod(self.backend.shape(p))) for p in layer.parameters())
+            lines.append(f"{i:>3}  {layer!r:<44} {width:>8} {count:>11,}")
+        lines.append(f"total parameters: {self.parameter_count:,}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return (f"Model({self.layers!r}, loss={self.loss.name!r}, optimizer={self.optimizer!r}, "
+                f"backend={self.backend.name!r}, seed={self.seed})")
+
+    def save(self, path) -> None:
+        """Write the architecture and parameters to one .npz file (no pickle), atomically."""
+        saving.save_model(self, path)
+
+    @classmethod
+    def load(cls, path, backend=None) -> "Model":
+        """A model saved by `save`, on any backend (default: $NN_BACKEND, else numpy)."""
+        return saving.load_model(cls, path, backend)
+
+
+def _positive_int(op, name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise InvalidInputError(f"{op}: {name} must be a positive integer; got {name}={value!r}")
+    return int(value)
+
+
+def _to_numpy(x) -> np.ndarray:
+    return x if isinstance(x, np.ndarray) else np.array(x, dtype=np.float64)
