@@ -67,6 +67,8 @@ def _fail(problem, path):
 def _read(path) -> tuple[dict, list[np.ndarray]]:
     if not Path(path).is_file():
         _fail("no such model file", path)
+    if not zipfile.is_zipfile(path):  # np.load would try to unpickle anything that is not .npy/.npz
+        _fail("not a readable .npz archive (corrupt or truncated: no zip directory)", path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             contents = {name: archive[name] for name in archive.files}
