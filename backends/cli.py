@@ -1,5 +1,6 @@
 """The `nn-backends` command.
 
+    nn-backends bench    the backend comparison: tables of time, GFLOP/s and speedups, JSON and a plot
     nn-backends demo     the seeds' layer of three neurons on every backend, outputs and timings side by side
     nn-backends train    train a network on a data set, on the backend you name
 """
@@ -18,6 +19,11 @@ def main(argv: list[str] | None = None) -> int:
                                      epilog="\n".join(__doc__.splitlines()[2:]))
     commands = parser.add_subparsers(dest="command", required=True)
 
+    from .benchmarking.command import add_bench_arguments
+    bench = commands.add_parser("bench", help="the backend comparison benchmark (the main job)",
+                                description="Time every operation on every backend and peer, side by side.")
+    add_bench_arguments(bench)
+
     demo = commands.add_parser("demo", help="the seeds' layer example on every backend, side by side")
     demo.add_argument("--size", type=int, default=128, help="side of the larger dense layer timed (default 128)")
 
@@ -28,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
+        if args.command == "bench":
+            from .benchmarking.command import bench as run_bench
+            return run_bench(args)
         if args.command == "demo":
             from .demo import demo as run_demo
             return run_demo(args.size)

@@ -87,6 +87,19 @@ class Model:
         for layer in reversed(layers):
             dvalues = layer.backward(dvalues)
 
+    def train_step(self, inputs, targets):
+        """One optimization step on a batch already in the backend's form: forward, loss, backward and
+        the optimizer's update. inputs is a native array (backend.asarray), targets as the loss takes
+        them (class indices as an integer ndarray, else a native array). Returns (outputs, loss).
+
+        This is the hot path `fit` runs for every batch; it checks nothing beyond what each backend
+        operation checks, so prefer `fit` unless you are timing or driving the loop yourself."""
+        outputs = self._forward(inputs, training=True)
+        loss = self.loss.forward(self.backend, outputs, targets) + self.regularization_loss()
+        self._backward(outputs, targets)
+        self.optimizer.step(self.backend, self.parameters(), self._gradients())
+        return outputs, loss
+
     def parameters(self) -> list:
         return [p for layer in self.layers for p in layer.parameters()]
 
@@ -161,10 +174,7 @@ class Model:
             learning_rate = self.optimizer.current_learning_rate
             loss_sum = correct_sum = 0.0
             for inputs, batch_targets, numpy_targets in batches:
-                outputs = self._forward(inputs, training=True)
-                loss = self.loss.forward(b, outputs, batch_targets) + self.regularization_loss()
-                self._backward(outputs, batch_targets)
-                self.optimizer.step(b, self.parameters(), self._gradients())
+                outputs, loss = self.train_step(inputs, batch_targets)
                 weight = len(numpy_targets)
                 loss_sum += loss * weight
                 correct_sum += self.loss.accuracy(_to_numpy(outputs), numpy_targets, tolerance) * weight

@@ -1,0 +1,282 @@
+"""What the benchmarks time: one table of cases shared by `nn-backends bench` and the pytest-benchmark
+suite in `bench/`.
+
+A case is an operation at one size and dtype. For each contender — the three backends, plus the
+peers "blas" (the raw NumPy/BLAS call a hand-written program would make: `X @ W.T + b`) and
+"torch" (PyTorch on the CPU, when installed) — `prepare` builds the inputs outside the timed region
+and returns the zero-argument callable to time, or raises `Unsupported` with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .. import available_backends, get_backend
+from ..layers import Dense, ReLU, Softmax
+from ..model import Model
+from ..optim import Adam
+
+PEERS = ("blas", "torch")
+
+#: Pure Python pays roughly this per multiply-add (measured on the 2-core machines this project
+#: runs on); the estimate decides whether a pure-Python call is worth timing.
+PYTHON_SECONDS_PER_MULTIPLY_ADD = 45e-9
+
+
+class Unsupported(Exception):
+    """This contender does not run this case (the reason is the message)."""
+
+
+def contenders() -> list[str]:
+    """The backends installed here, then the peers that are."""
+    peers = ["blas"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
+    return available_backends() + peers
+
+
+@dataclass(frozen=True)
+class Case:
+    operation: str
+    sizes: tuple[int, ...]
+    dtype: str
+    flops: float  # floating-point operations of one call (a multiply-add counts 2)
+    multiply_adds: float  # what pure Python loops over, for its time estimate
+    prepare: Callable = field(repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return "x".join(str(size) for size in self.sizes)
+
+    @property
+    def group(self) -> str:
+        return f"{self.operation} {self.label} {self.dtype}"
+
+    def python_seconds(self) -> float:
+        return self.multiply_adds * PYTHON_SECONDS_PER_MULTIPLY_ADD
+
+    def callable_for(self, contender: str, python_limit: float = 1.0):
+        """The zero-argument callable to time for contender, inputs built; Unsupported if it can't run."""
+        if contender == "python":
+            if self.dtype != "float64":
+                raise Unsupported("the python backend computes in float64 only")
+            if self.python_seconds() > python_limit:
+                raise Unsupported(f"pure Python would take about {self.python_seconds():.1f} s per call "
+                                  f"(over the {python_limit:g} s limit)")
+        return self.prepare(contender, self.sizes, self.dtype)
+
+
+def _random(shape, seed, dtype):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+# ---------------------------------------------------------------- the seeds' first lessons
+def _matmul(contender, sizes, dtype):
+    rows, inner, columns = sizes
+    a, c = _random((rows, inner), 0, dtype), _random((inner, columns), 1, dtype)
+    if contender == "blas":
+        return lambda: a @ c
+    if contender == "torch":
+        torch = _torch()
+        ta, tc = torch.from_numpy(a), torch.from_numpy(c)
+        return lambda: torch.mm(ta, tc)
+    b = get_backend(contender)
+    na, nc = b.asarray(a, dtype), b.asarray(c, dtype)
+    return lambda: b.matmul(na, nc)
+
+
+# ---------------------------------------------------------------- dense layer
+def _dense_arrays(sizes, dtype):
+    n_samples, n_inputs, n_neurons = sizes
+    return (_random((n_samples, n_inputs), 0, dtype), _random((n_neurons, n_inputs), 1, dtype),
+            _random(n_neurons, 2, dtype), _random((n_samples, n_neurons), 3, dtype))
+
+
+def _dense_forward(contender, sizes, dtype):
+    x, w, bias, _ = _dense_arrays(sizes, dtype)
+    if contender == "blas":
+        return lambda: x @ w.T + bias
+    if contender == "torch":
+        torch = _torch()
+        tx, tw, tb = (torch.from_numpy(v) for v in (x, w, bias))
+        return lambda: torch.nn.functional.linear(tx, tw, tb)
+    b = get_backend(contender)
+    nx, nw, nb = (b.asarray(v, dtype) for v in (x, w, bias))
+    return lambda: b.dense_forward(nx, nw, nb)
+
+
+def _dense_backward(contender, sizes, dtype):
+    x, w, _, d = _dense_arrays(sizes, dtype)
+    if contender == "blas":
+        return lambda: (d @ w, d.T @ x, d.sum(axis=0))
+    if contender == "torch":
+        torch = _torch()
+        tx, tw, td = (torch.from_numpy(v) for v in (x, w, d))
+        return lambda: (td @ tw, td.T @ tx, td.sum(dim=0))
+    b = get_backend(contender)
+    nx, nw, nd = (b.asarray(v, dtype) for v in (x, w, d))
+    return lambda: b.dense_backward(nd, nx, nw)
+
+
+# ---------------------------------------------------------------- activation + loss
+def _softmax_cross_entropy(contender, sizes, dtype):
+    """Softmax, categorical cross-entropy, and the fused gradient with respect to the logits."""
+    n_samples, n_classes = sizes
+    z = _random((n_samples, n_classes), 0, dtype)
+    classes = np.random.default_rng(1).integers(0, n_classes, size=n_samples)
+    if contender == "blas":
+        rows = np.arange(n_samples)
+
+        def step():
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            p = e / e.sum(axis=1, keepdims=True)
+            loss = -np.log(np.clip(p[rows, classes], 1e-7, 1 - 1e-7)).mean()
+            g = p.copy()
+            g[rows, classes] -= 1
+            return loss, g / n_samples
+        return step
+    if contender == "torch":
+        torch = _torch()
+        tz, tc = torch.from_numpy(z).requires_grad_(), torch.from_numpy(classes)
+
+        def step():
+            tz.grad = None
+            loss = torch.nn.functional.cross_entropy(tz, tc)
+            loss.backward()
+            return loss, tz.grad
+        return step
+    b = get_backend(contender)
+    nz = b.asarray(z, dtype)
+
+    def step():
+        probs = b.softmax(nz)
+        return b.categorical_cross_entropy(probs, classes), b.softmax_cross_entropy_backward(probs, classes)
+    return step
+
+
+# ---------------------------------------------------------------- one training step
+def _training_step(contender, sizes, dtype):
+    """Forward, loss, backward and Adam for Dense(n_in, hidden), ReLU, Dense(hidden, n_out), Softmax."""
+    n_samples, n_inputs, n_hidden, n_outputs = sizes
+    X = _random((n_samples, n_inputs), 0, dtype)
+    classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
+    if contender == "blas":
+        return _numpy_training_step(X, classes, n_hidden, n_outputs, dtype)
+    if contender == "torch":
+        return _torch_training_step(X, classes, n_hidden, n_outputs)
+    model = Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_outputs), Softmax()],
+                  optimizer=Adam(0.001), backend=contender, seed=0, dtype=dtype)
+    inputs = model.backend.asarray(X, dtype)
+    return lambda: model.train_step(inputs, classes)
+
+
+def _numpy_training_step(X, classes, n_hidden, n_outputs, dtype):
+    """The same step written by hand in NumPy, as a tutorial would: the practical limit of that style."""
+    rng = np.random.default_rng(0)
+    params = [0.01 * rng.standard_normal((n_hidden, X.shape[1])), np.zeros(n_hidden),
+              0.01 * rng.standard_normal((n_outputs, n_hidden)), np.zeros(n_outputs)]
+    params = [p.astype(dtype) for p in params]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    rows, n, state = np.arange(len(X)), len(X), {"t": 0}
+
+    def step():
+        w1, b1, w2, b2 = params
+        hidden = np.maximum(X @ w1.T + b1, 0)
+        logits = hidden @ w2.T + b2
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        loss = -np.log(np.clip(p[rows, classes], 1e-7, 1 - 1e-7)).mean()
+        p[rows, classes] -= 1
+        dlogits = p / n
+        dhidden = (dlogits @ w2) * (hidden > 0)
+        grads = [dhidden.T @ X, dhidden.sum(axis=0), dlogits.T @ hidden, dlogits.sum(axis=0)]
+        state["t"] += 1
+        t = state["t"]
+        for param, grad, (m, v) in zip(params, grads, moments):
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            param -= 0.001 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-7)
+        return loss
+    return step
+
+
+def _torch_training_step(X, classes, n_hidden, n_outputs):
+    torch = _torch()
+    torch.manual_seed(0)
+    dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+    network = torch.nn.Sequential(torch.nn.Linear(X.shape[1], n_hidden), torch.nn.ReLU(),
+                                  torch.nn.Linear(n_hidden, n_outputs)).to(dtype)
+    optimizer = torch.optim.Adam(network.parameters(), lr=0.001, eps=1e-7)
+    inputs, targets = torch.from_numpy(X), torch.from_numpy(classes)
+
+    def step():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(network(inputs), targets)  # softmax + CE, fused
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def _fit_epoch(contender, sizes, dtype):
+    """One epoch of Model.fit in mini-batches: shuffling, batch conversion, steps and metrics."""
+    n_samples, n_inputs, n_hidden, n_outputs, batch_size = sizes
+    if contender in PEERS:
+        raise Unsupported("Model.fit exists only on the project's backends")
+    X = _random((n_samples, n_inputs), 0, "float64")
+    classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
+    model = Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_outputs), Softmax()],
+                  optimizer=Adam(0.001), backend=contender, seed=0, dtype=dtype)
+    return lambda: model.fit(X, classes, epochs=1, batch_size=batch_size, verbose=False)
+
+
+def _dense_flops(sizes):
+    n, i, o = sizes
+    return 2.0 * n * i * o + n * o
+
+
+def _step_flops(sizes):
+    """Dense forward twice, dense backward twice (the first layer's dinputs are not needed)."""
+    n, i, h, o = sizes
+    return 2.0 * n * i * h * 2 + 2.0 * n * h * o * 3
+
+
+SEEDS = (3, 4, 3)
+SQUARE = tuple((n, n, n) for n in (16, 64, 256, 1024))
+SPIRAL_STEP = (300, 2, 64, 3)
+MNIST_STEP = (128, 784, 128, 10)
+FIT_EPOCH = (300, 2, 64, 3, 32)
+
+
+def all_cases(dtypes=("float64", "float32")) -> list[Case]:
+    """Every case of the full suite, grouped by operation, smallest first."""
+    cases = []
+    for dtype in dtypes:
+        for sizes in (SEEDS,) + SQUARE:
+            flops = 2.0 * sizes[0] * sizes[1] * sizes[2]
+            cases.append(Case("matmul", sizes, dtype, flops, flops / 2, _matmul))
+        for sizes in (SEEDS,) + SQUARE:
+            cases.append(Case("dense_forward", sizes, dtype, _dense_flops(sizes), _dense_flops(sizes) / 2,
+                              _dense_forward))
+        for sizes in (SEEDS,) + SQUARE:
+            flops = 4.0 * sizes[0] * sizes[1] * sizes[2] + sizes[0] * sizes[2]
+            cases.append(Case("dense_backward", sizes, dtype, flops, flops / 2, _dense_backward))
+        for sizes in ((3, 3), (300, 3), (128, 10), (1024, 1024)):
+            cases.append(Case("softmax_cross_entropy", sizes, dtype, 0.0, 10.0 * sizes[0] * sizes[1],
+                              _softmax_cross_entropy))
+        for sizes in (SPIRAL_STEP, MNIST_STEP):
+            cases.append(Case("training_step", sizes, dtype, _step_flops(sizes), _step_flops(sizes) / 2 * 1.5,
+                              _training_step))
+        flops = _step_flops(FIT_EPOCH[:4])
+        cases.append(Case("fit_epoch", FIT_EPOCH, dtype, flops, flops / 2 * 1.5, _fit_epoch))
+    return cases

@@ -1,0 +1,105 @@
+"""`nn-backends bench`: the backend comparison, the project's main job.
+
+The quick sweep (default) times every operation of `cases.all_cases()` in float64 and the float32
+cases that matter most, on every backend and peer installed, in under two minutes on two cores. It
+prints one table per operation, writes the raw results as JSON and a log-log plot as PNG.
+`--full` runs the pytest-benchmark suite in `bench/` instead; `--compare OLD.json` prints the change
+against a saved run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from . import cases as bench_cases
+from .report import comparison, plot_scaling, read_json, tables, write_json
+from .timing import COMPILED_KERNELS, measure, numba_compile_seconds, set_threads, thread_settings
+
+#: The float32 cases of the quick sweep: the MNIST-sized step, and dense layers big enough to show it.
+QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256, 256, 256)),
+                 ("dense_forward", (1024, 1024, 1024)), ("matmul", (256, 256, 256))}
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, help="threads for BLAS, Numba and PyTorch (default: as set)")
+    parser.add_argument("--json", default="bench-results.json", help="raw results (default bench-results.json)")
+    parser.add_argument("--plot", default="bench-results.png", help="log-log plot (default bench-results.png)")
+    parser.add_argument("--compare", metavar="OLD.json", help="also print the change against a saved run")
+    parser.add_argument("--budget", type=float, default=0.2, help="seconds of timing per measurement (default 0.2)")
+    parser.add_argument("--python-limit", type=float, default=0.3,
+                        help="skip pure Python where one call would take longer (default 0.3 s)")
+    parser.add_argument("--operations", nargs="+", metavar="OP", help="only these operations")
+    parser.add_argument("--max-size", type=int, help="only cases whose largest dimension is at most this")
+    parser.add_argument("--full", action="store_true",
+                        help="run the pytest-benchmark suite in bench/ (float32 and float64, every size)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def quick_cases(operations=None, max_size=None) -> list:
+    every = bench_cases.all_cases()
+    order = list(dict.fromkeys(case.operation for case in every))
+    chosen = [case for case in every if (case.dtype == "float64" or (case.operation, case.sizes) in QUICK_FLOAT32)
+              and (not operations or case.operation in operations)
+              and (max_size is None or max(case.sizes) <= max_size)]
+    return sorted(chosen, key=lambda case: (order.index(case.operation), case.dtype != "float64"))
+
+
+def run_full(args) -> int:
+    suite = Path(__file__).resolve().parents[2] / "bench"
+    if not suite.is_dir():
+        print("nn-backends bench --full: the pytest-benchmark suite lives in the bench/ folder of a clone of "
+              f"the repository; got no folder {suite}", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "pytest", str(suite), "--benchmark-columns=median,iqr,ops,rounds",
+               "--benchmark-sort=name", f"--benchmark-json={args.json}"]
+    print("running:", " ".join(command), flush=True)
+    return subprocess.call(command)
+
+
+def bench(args) -> int:
+    set_threads(args.threads)
+    if args.full:
+        return run_full(args)
+    try:
+        old = read_json(args.compare) if args.compare else None
+    except ValueError as error:
+        print(f"nn-backends {error}", file=sys.stderr)
+        return 2
+    settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine()}
+    print("thread settings: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None))
+    contenders = bench_cases.contenders()
+    print(f"contenders: {', '.join(contenders)}" + ("" if "torch" in contenders else
+                                                    "  (pip install -e '.[torch]' adds the PyTorch peer)"))
+
+    results = []
+    work = [(case, contender) for case in quick_cases(args.operations, args.max_size) for contender in contenders]
+    for case, contender in tqdm(work, desc="bench", unit="measurement", disable=args.quiet):
+        result = {"operation": case.operation, "sizes": list(case.sizes), "label": case.label, "dtype": case.dtype,
+                  "contender": contender, "flops": case.flops}
+        try:
+            call = case.callable_for(contender, python_limit=args.python_limit)
+            result |= measure(call, budget=args.budget)
+        except bench_cases.Unsupported as reason:
+            result["skipped"] = str(reason)
+        results.append(result)
+
+    if "numba" in contenders:
+        for kernel in COMPILED_KERNELS:
+            seconds = numba_compile_seconds(kernel)
+            results.append({"operation": "numba_compile", "sizes": [], "label": kernel, "dtype": "float64",
+                            "contender": "numba", "flops": 0.0, "median": seconds, "q1": seconds, "q3": seconds,
+                            "repeats": 1, "number": 1})
+
+    print(tables(results))
+    if old is not None:
+        print(comparison(old, results))
+    write_json(args.json, results, settings)
+    plot_scaling(args.plot, results)
+    print(f"\nraw results: {args.json}   plot: {args.plot}")
+    return 0

@@ -1,0 +1,103 @@
+"""The clock: median time per call with its spread, thread settings, and Numba's compile time."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+
+def measure(call, budget: float = 0.25, min_repeats: int = 5, max_repeats: int = 200) -> dict:
+    """Median and quartiles of the time per call, over repeats of `number` back-to-back calls each.
+
+    `number` is chosen so one repeat lasts about a millisecond (the clock's resolution then costs
+    nothing); repeats go on until `budget` seconds are spent, with at least `min_repeats` of them
+    unless a single call already exceeds the budget (then three)."""
+    start = time.perf_counter()
+    call()  # warm: caches, lazy allocations, Numba dispatch
+    single = max(time.perf_counter() - start, 1e-9)
+    number = max(1, int(1e-3 / single))
+    floor = 3 if single > budget else min_repeats
+    samples, spent = [], 0.0
+    while len(samples) < max_repeats and (len(samples) < floor or spent < budget):
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        elapsed = time.perf_counter() - start
+        samples.append(elapsed / number)
+        spent += elapsed
+    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else [samples[0]] * 3
+    return {"median": statistics.median(samples), "q1": quartiles[0], "q3": quartiles[2],
+            "repeats": len(samples), "number": number}
+
+
+def set_threads(count: int | None) -> None:
+    """Limit BLAS, Numba and PyTorch to `count` threads (None leaves them as they are)."""
+    if count is None:
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=count)
+    os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = str(count)
+    try:
+        import numba
+
+        numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        torch.set_num_threads(count)
+    except ImportError:
+        pass
+
+
+def thread_settings() -> dict:
+    """What decides the speed of each contender here: BLAS library and threads, Numba and PyTorch threads."""
+    from threadpoolctl import threadpool_info
+
+    settings = {"cpus": os.cpu_count()}
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            settings["blas"] = f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')})"
+            settings["blas_threads"] = pool.get("num_threads")
+    try:
+        import numba
+
+        settings["numba_threads"] = numba.get_num_threads()
+    except ImportError:
+        settings["numba_threads"] = None
+    try:
+        import torch
+
+        settings["torch_threads"] = torch.get_num_threads()
+    except ImportError:
+        settings["torch_threads"] = None
+    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                     "NUMBA_NUM_THREADS"):
+        settings[variable] = os.environ.get(variable)
+    return settings
+
+
+def numba_compile_seconds(kernel_name: str, dtype: str = "float64") -> float:
+    """Seconds Numba takes to compile one kernel of the numba backend from scratch (no disk cache)."""
+    import numpy as np
+    from numba import njit
+
+    from .. import numba_backend
+
+    fresh = njit(cache=False)(getattr(numba_backend, kernel_name).py_func)
+    x = np.ones((4, 3), dtype=dtype)
+    arguments = {
+        "_dense_forward": (x, np.ones((2, 3), dtype=dtype), np.ones(2, dtype=dtype)),
+        "_softmax": (x,),
+        "_adam_update": (x.reshape(-1), x.reshape(-1), 0.001, np.zeros(12, dtype=dtype),
+                         np.zeros(12, dtype=dtype), 0.9, 0.999, 1e-7, 1),
+    }[kernel_name]
+    start = time.perf_counter()
+    fresh(*arguments)
+    return time.perf_counter() - start
+
+
+COMPILED_KERNELS = ("_dense_forward", "_softmax", "_adam_update")

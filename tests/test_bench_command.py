@@ -1,0 +1,85 @@
+"""nn-backends bench: it runs, prints its tables, writes JSON and a plot, compares with a saved run,
+and works without numba or torch. (Speed itself is measured in bench/, never asserted here.)"""
+
+import json
+
+import numpy as np
+import pytest
+
+from backends.benchmarking import cases as bench_cases
+from backends.benchmarking.report import fitted_slope
+from backends.benchmarking.timing import measure
+from backends.cli import main
+
+
+def run_bench(tmp_path, *extra):
+    arguments = ["bench", "--operations", "dense_forward", "training_step", "--budget", "0.002",
+                 "--python-limit", "0.05", "--max-size", "300", "--json", str(tmp_path / "run.json"), "--plot", str(tmp_path / "run.png"),
+                 "--quiet", *extra]
+    return main(arguments)
+
+
+def test_bench_prints_tables_and_writes_json_and_plot(tmp_path, capsys):
+    assert run_bench(tmp_path) == 0
+    shown = capsys.readouterr().out
+    assert "thread settings: cpus=" in shown and "blas_threads=" in shown
+    assert "== dense_forward" in shown and "== training_step" in shown
+    assert "median   ± spread  GFLOP/s  vs python  of BLAS" in shown
+    assert "skipped: the python backend computes in float64 only" in shown
+    document = json.loads((tmp_path / "run.json").read_text())
+    measured = {(r["operation"], r["label"], r["dtype"], r["contender"]) for r in document["results"] if "median" in r}
+    for contender in bench_cases.contenders():
+        assert ("dense_forward", "3x4x3", "float64", contender) in measured
+    assert ("training_step", "300x2x64x3", "float64", "python") in measured
+    assert (tmp_path / "run.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bench_compares_with_a_saved_run(tmp_path, capsys):
+    assert run_bench(tmp_path) == 0
+    (tmp_path / "old.json").write_text((tmp_path / "run.json").read_text())
+    capsys.readouterr()
+    assert run_bench(tmp_path, "--compare", str(tmp_path / "old.json")) == 0
+    shown = capsys.readouterr().out
+    assert "== change against the saved run" in shown
+    assert "dense_forward            3x4x3 float64     numpy" in shown
+
+
+def test_compare_with_a_file_that_is_not_a_run(tmp_path, capsys):
+    (tmp_path / "other.json").write_text('{"benchmarks": []}')
+    assert run_bench(tmp_path, "--compare", str(tmp_path / "other.json")) == 2
+    assert "bench --compare: not a results file of nn-backends bench" in capsys.readouterr().err
+
+
+def test_bench_works_without_numba_and_torch(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench_cases, "available_backends", lambda: ["python", "numpy"])
+    monkeypatch.setattr(bench_cases.importlib.util, "find_spec", lambda name: None)
+    assert bench_cases.contenders() == ["python", "numpy", "blas"]
+    assert run_bench(tmp_path) == 0
+    contenders = {r["contender"] for r in json.loads((tmp_path / "run.json").read_text())["results"]}
+    assert contenders == {"python", "numpy", "blas"}
+    assert "(pip install -e '.[torch]' adds the PyTorch peer)" in capsys.readouterr().out
+
+
+def test_every_case_runs_on_every_contender_or_says_why():
+    for case in bench_cases.all_cases():
+        for contender in bench_cases.contenders():
+            try:
+                call = case.callable_for(contender, python_limit=1e-4)
+            except bench_cases.Unsupported as reason:
+                assert str(reason)
+                continue
+            if case.sizes[0] <= 300 and max(case.sizes) <= 784:
+                call()
+
+
+def test_fitted_slope_reads_the_power_law():
+    sizes = [16, 64, 256, 1024]
+    assert fitted_slope(sizes, [3e-9 * n**3 for n in sizes]) == pytest.approx(3.0)
+    assert fitted_slope(sizes, [1e-6 + 0 * n for n in sizes]) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_measure_reports_a_median_inside_its_quartiles():
+    values = np.ones(1000)
+    result = measure(values.sum, budget=0.01)
+    assert result["repeats"] >= 5 and result["number"] >= 1
+    assert result["q1"] <= result["median"] <= result["q3"]
