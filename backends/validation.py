@@ -159,6 +159,11 @@ class ArrayKind:
     def dtype(self, x) -> str:
         raise NotImplementedError
 
+    def all_valid(self, *arrays) -> bool:
+        """The fast path: True only if every array is native, non-empty and of one dtype. False means
+        "run the full checks", which find and name the problem (or pass: lists always take them)."""
+        return False
+
 
 class ListArrays(ArrayKind):
     """Native arrays of the `python` backend: a list of floats, or a list of equal-length lists."""
@@ -213,6 +218,18 @@ class NdArrays(ArrayKind):
 
     def dtype(self, x):
         return x.dtype.name
+
+    def all_valid(self, *arrays):
+        dtype = arrays[0].dtype if type(arrays[0]) is np.ndarray else None
+        if dtype is not _FLOAT64 and dtype is not _FLOAT32:
+            return False
+        for x in arrays:
+            if type(x) is not np.ndarray or x.dtype is not dtype or not x.size:
+                return False
+        return True
+
+
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
 
 
 def _foreign(op, name, x, kind: ArrayKind):
@@ -274,6 +291,8 @@ def same_shape(kind: ArrayKind, op: str, first: str, a, second: str, b) -> tuple
 # --------------------------------------------------------------------------------------------
 
 def check_matmul(kind, a, c):
+    if kind.all_valid(a, c) and a.ndim == 2 and c.ndim == 2 and a.shape[1] == c.shape[0]:
+        return
     rows_a, cols_a = matrix(kind, "matmul", "a", a, "use [[...]] for a row vector")
     rows_c, cols_c = matrix(kind, "matmul", "c", c, "use [[...]] for a row vector")
     if cols_a != rows_c:
@@ -283,6 +302,9 @@ def check_matmul(kind, a, c):
 
 
 def check_dense_forward(kind, inputs, weights, biases):
+    if (kind.all_valid(inputs, weights, biases) and inputs.ndim == 2 and weights.ndim == 2 and biases.ndim == 1
+            and inputs.shape[1] == weights.shape[1] and biases.shape[0] == weights.shape[0]):
+        return
     op = "dense_forward"
     n_samples, n_inputs = matrix(kind, op, "inputs", inputs)
     n_neurons, n_weights = matrix(kind, op, "weights", weights, "weights hold one row per neuron")
@@ -295,6 +317,10 @@ def check_dense_forward(kind, inputs, weights, biases):
 
 
 def check_dense_backward(kind, dvalues, inputs, weights):
+    if (kind.all_valid(dvalues, inputs, weights) and dvalues.ndim == 2 and inputs.ndim == 2 and weights.ndim == 2
+            and dvalues.shape[0] == inputs.shape[0] and dvalues.shape[1] == weights.shape[0]
+            and inputs.shape[1] == weights.shape[1]):
+        return
     op = "dense_backward"
     n_samples, n_outputs = matrix(kind, op, "dvalues", dvalues)
     n_rows, n_inputs = matrix(kind, op, "inputs", inputs)
@@ -309,14 +335,20 @@ def check_dense_backward(kind, dvalues, inputs, weights):
 
 def check_elementwise(kind, op, z):
     """Element-wise activations take any native 1-D or 2-D array."""
+    if kind.all_valid(z) and 0 < z.ndim < 3:
+        return
     kind.shape(op, "z", z)
 
 
 def check_rowwise(kind, op, z):
+    if kind.all_valid(z) and z.ndim == 2:
+        return
     matrix(kind, op, "z", z, "softmax works on rows; wrap a single sample as [[...]]")
 
 
 def check_activation_backward(kind, op, dvalues, saved, saved_name):
+    if kind.all_valid(dvalues, saved) and 0 < dvalues.ndim < 3 and dvalues.shape == saved.shape:
+        return
     same_shape(kind, op, "dvalues", dvalues, saved_name, saved)
 
 
@@ -325,6 +357,10 @@ def check_class_targets(kind, op, probs, targets):
 
     Returns the class indices as a tuple of ints or a 1-D integer ndarray, whichever is cheaper to
     produce; every backend reads both the same way (len() and indexing)."""
+    if (kind.all_valid(probs) and probs.ndim == 2 and type(targets) is np.ndarray and targets.ndim == 1
+            and targets.dtype.kind in "iu" and len(targets) == probs.shape[0]
+            and targets.min() >= 0 and targets.max() < probs.shape[1]):
+        return targets
     n_samples, n_classes = matrix(kind, op, "probs", probs)
     if isinstance(targets, (list, tuple)) and targets and isinstance(targets[0], (list, tuple)):
         # python backend one-hot: a native list of lists
@@ -424,6 +460,9 @@ def check_regression_targets(kind, op, predictions, targets):
 def hyperparameter(op: str, name: str, value, low: float, high: float = math.inf, *,
                    low_inclusive=True, high_inclusive=True) -> float:
     """A real, finite hyperparameter in [low, high] (ends open where asked); returns it as float."""
+    if type(value) is float and (low < value < high or (low_inclusive and value == low)
+                                 or (high_inclusive and value == high and high != math.inf)):
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         _fail(op, f"{name} must be a real number", f"{name}={_short(value)} ({_type_name(value)})",
               error=InvalidTypeError)
@@ -439,6 +478,10 @@ def hyperparameter(op: str, name: str, value, low: float, high: float = math.inf
 
 def check_update(kind, op, param, grad, states: dict):
     """param, grad and every optimizer state array share one shape and dtype; states are writable."""
+    arrays = (param, grad, *states.values())
+    if kind.all_valid(*arrays) and all(x.shape == param.shape for x in arrays) and all(
+            x.flags.c_contiguous and x.flags.writeable for x in (param, *states.values())):
+        return
     shape = kind.shape(op, "param", param)
     for name, x in {"grad": grad, **states}.items():
         other = kind.shape(op, name, x)
@@ -455,6 +498,8 @@ def check_update(kind, op, param, grad, states: dict):
 
 
 def check_step(op: str, step) -> int:
+    if type(step) is int and step >= 1:
+        return step
     if isinstance(step, (bool, np.bool_)) or not isinstance(step, numbers.Integral):
         _fail(op, "step must be an integer (1 at the first update)", f"step={_short(step)}", error=InvalidTypeError)
     if step < 1:
