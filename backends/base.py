@@ -23,6 +23,10 @@ class Backend:
     def __init__(self, name: str, kernels: ModuleType, arrays: ArrayKind, dtypes: tuple[str, ...]):
         self.name = name
         self.dtypes = dtypes
+        #: The backend's kernel module: the same operations under the same names, without validation.
+        #: For code that has checked its arrays once and calls in a loop, as `Model` does; class
+        #: targets must then be a 1-D integer ndarray of class indices.
+        self.kernels = kernels
         self._k = kernels
         self._arrays = arrays
 

@@ -22,6 +22,7 @@ class Layer:
 
     def build(self, backend, dtype, rng):
         self.backend = backend
+        self.kernels = backend.kernels  # the model checked shapes once; the hot path skips validation
 
     def parameters(self) -> list:
         """Native arrays the optimizer updates, in a fixed order."""
@@ -90,15 +91,15 @@ class Dense(Layer):
 
     def forward(self, inputs, training):
         self.inputs = inputs
-        return self.backend.dense_forward(inputs, self.weights, self.biases)
+        return self.kernels.dense_forward(inputs, self.weights, self.biases)
 
     def backward(self, dvalues):
-        b = self.backend
-        dinputs, self.dweights, self.dbiases = b.dense_backward(dvalues, self.inputs, self.weights)
+        k = self.kernels
+        dinputs, self.dweights, self.dbiases = k.dense_backward(dvalues, self.inputs, self.weights)
         if self.weight_l1 or self.weight_l2:
-            self.dweights = b.regularization_backward(self.dweights, self.weights, self.weight_l1, self.weight_l2)
+            self.dweights = k.regularization_backward(self.dweights, self.weights, self.weight_l1, self.weight_l2)
         if self.bias and (self.bias_l1 or self.bias_l2):
-            self.dbiases = b.regularization_backward(self.dbiases, self.biases, self.bias_l1, self.bias_l2)
+            self.dbiases = k.regularization_backward(self.dbiases, self.biases, self.bias_l1, self.bias_l2)
         return dinputs
 
     def parameters(self):
@@ -108,11 +109,11 @@ class Dense(Layer):
         return [self.dweights, self.dbiases] if self.bias else [self.dweights]
 
     def regularization_loss(self):
-        b, penalty = self.backend, 0.0
+        k, penalty = self.kernels, 0.0
         if self.weight_l1 or self.weight_l2:
-            penalty += b.regularization_loss(self.weights, self.weight_l1, self.weight_l2)
+            penalty += k.regularization_loss(self.weights, self.weight_l1, self.weight_l2)
         if self.bias and (self.bias_l1 or self.bias_l2):
-            penalty += b.regularization_loss(self.biases, self.bias_l1, self.bias_l2)
+            penalty += k.regularization_loss(self.biases, self.bias_l1, self.bias_l2)
         return penalty
 
     def config(self):
@@ -126,37 +127,37 @@ class Dense(Layer):
 class ReLU(Layer):
     def forward(self, inputs, training):
         self.inputs = inputs
-        return self.backend.relu(inputs)
+        return self.kernels.relu(inputs)
 
     def backward(self, dvalues):
-        return self.backend.relu_backward(dvalues, self.inputs)
+        return self.kernels.relu_backward(dvalues, self.inputs)
 
 
 class Sigmoid(Layer):
     def forward(self, inputs, training):
-        self.outputs = self.backend.sigmoid(inputs)
+        self.outputs = self.kernels.sigmoid(inputs)
         return self.outputs
 
     def backward(self, dvalues):
-        return self.backend.sigmoid_backward(dvalues, self.outputs)
+        return self.kernels.sigmoid_backward(dvalues, self.outputs)
 
 
 class Tanh(Layer):
     def forward(self, inputs, training):
-        self.outputs = self.backend.tanh(inputs)
+        self.outputs = self.kernels.tanh(inputs)
         return self.outputs
 
     def backward(self, dvalues):
-        return self.backend.tanh_backward(dvalues, self.outputs)
+        return self.kernels.tanh_backward(dvalues, self.outputs)
 
 
 class Softmax(Layer):
     def forward(self, inputs, training):
-        self.outputs = self.backend.softmax(inputs)
+        self.outputs = self.kernels.softmax(inputs)
         return self.outputs
 
     def backward(self, dvalues):
-        return self.backend.softmax_backward(dvalues, self.outputs)
+        return self.kernels.softmax_backward(dvalues, self.outputs)
 
 
 class Linear(Layer):
@@ -164,10 +165,10 @@ class Linear(Layer):
 
     def forward(self, inputs, training):
         self.inputs = inputs
-        return self.backend.linear(inputs)
+        return self.kernels.linear(inputs)
 
     def backward(self, dvalues):
-        return self.backend.linear_backward(dvalues, self.inputs)
+        return self.kernels.linear_backward(dvalues, self.inputs)
 
 
 class Step(Layer):
@@ -175,7 +176,7 @@ class Step(Layer):
     is zero wherever it exists, so no layer before it could ever learn."""
 
     def forward(self, inputs, training):
-        return self.backend.step(inputs)
+        return self.kernels.step(inputs)
 
     def backward(self, dvalues):
         raise InvalidInputError("Step.backward: the step function has zero gradient everywhere, so a network "
@@ -201,10 +202,10 @@ class Dropout(Layer):
             return inputs
         keep = self.rng.random(self.backend.shape(inputs)) >= self.rate
         self.mask = self.backend.asarray(keep / (1.0 - self.rate), self.dtype)
-        return self.backend.multiply(inputs, self.mask)
+        return self.kernels.multiply(inputs, self.mask)
 
     def backward(self, dvalues):
-        return dvalues if self.mask is None else self.backend.multiply(dvalues, self.mask)
+        return dvalues if self.mask is None else self.kernels.multiply(dvalues, self.mask)
 
     def config(self):
         return {"type": "Dropout", "rate": self.rate}

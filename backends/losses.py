@@ -22,7 +22,7 @@ class Loss:
 
     def native_targets(self, backend, targets: np.ndarray, dtype):
         """A batch of targets as the backend's loss operations take them."""
-        return backend.asarray(targets, dtype)
+        return backend.kernels.asarray(targets, dtype)
 
     def accuracy(self, outputs: np.ndarray, targets: np.ndarray, tolerance: float | None) -> float:
         raise NotImplementedError
@@ -72,10 +72,10 @@ class CategoricalCrossEntropy(Loss):
         return targets  # every backend takes class indices as an integer ndarray
 
     def forward(self, backend, outputs, targets):
-        return backend.categorical_cross_entropy(outputs, targets)
+        return backend.kernels.categorical_cross_entropy(outputs, targets)
 
     def backward(self, backend, outputs, targets):
-        return backend.categorical_cross_entropy_backward(outputs, targets)
+        return backend.kernels.categorical_cross_entropy_backward(outputs, targets)
 
     def accuracy(self, outputs, targets, tolerance):
         return float(np.mean(outputs.argmax(axis=1) == targets))
@@ -94,10 +94,10 @@ class BinaryCrossEntropy(Loss):
         return y
 
     def forward(self, backend, outputs, targets):
-        return backend.binary_cross_entropy(outputs, targets)
+        return backend.kernels.binary_cross_entropy(outputs, targets)
 
     def backward(self, backend, outputs, targets):
-        return backend.binary_cross_entropy_backward(outputs, targets)
+        return backend.kernels.binary_cross_entropy_backward(outputs, targets)
 
     def accuracy(self, outputs, targets, tolerance):
         return float(np.mean((outputs > 0.5) == (targets > 0.5)))
@@ -112,10 +112,10 @@ class MeanSquaredError(Loss):
         return _float_targets(op, y, n_samples, n_outputs)
 
     def forward(self, backend, outputs, targets):
-        return backend.mean_squared_error(outputs, targets)
+        return backend.kernels.mean_squared_error(outputs, targets)
 
     def backward(self, backend, outputs, targets):
-        return backend.mean_squared_error_backward(outputs, targets)
+        return backend.kernels.mean_squared_error_backward(outputs, targets)
 
     def accuracy(self, outputs, targets, tolerance):
         return float(np.mean(np.abs(outputs - targets) < tolerance))
@@ -127,10 +127,10 @@ class MeanAbsoluteError(MeanSquaredError):
     name = "mean_absolute_error"
 
     def forward(self, backend, outputs, targets):
-        return backend.mean_absolute_error(outputs, targets)
+        return backend.kernels.mean_absolute_error(outputs, targets)
 
     def backward(self, backend, outputs, targets):
-        return backend.mean_absolute_error_backward(outputs, targets)
+        return backend.kernels.mean_absolute_error_backward(outputs, targets)
 
 
 LOSSES = {cls.name: cls for cls in (CategoricalCrossEntropy, BinaryCrossEntropy, MeanSquaredError, MeanAbsoluteError)}

@@ -79,7 +79,7 @@ class Model:
     def _backward(self, outputs, targets):
         b = self.backend
         if self._fused_backward:
-            dvalues = b.softmax_cross_entropy_backward(outputs, targets)
+            dvalues = b.kernels.softmax_cross_entropy_backward(outputs, targets)
             layers = self.layers[:-1]
         else:
             dvalues = self.loss.backward(b, outputs, targets)

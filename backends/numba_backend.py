@@ -465,13 +465,13 @@ def rmsprop_update(param, grad, lr, cache, rho, eps):
 @njit(cache=True)
 def _adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
-    correction1 = 1.0 - beta1**step
+    step_size = lr / (1.0 - beta1**step)
     correction2 = 1.0 - beta2**step
     for i in range(param.size):
         g = grad[i]
         m[i] = beta1 * m[i] + (1.0 - beta1) * g
         v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-        param[i] -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+        param[i] -= step_size * m[i] / (math.sqrt(v[i] / correction2) + eps)
 
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):

@@ -161,7 +161,8 @@ def regularization_backward(grad, param, l1, l2):
 
 # ---------------------------------------------------------------- optimizer updates (in place)
 def sgd_update(param, grad, lr, momentum, velocity):
-    velocity[...] = momentum * velocity - lr * grad
+    velocity *= momentum
+    velocity -= lr * grad
     param += velocity
 
 
@@ -171,14 +172,19 @@ def adagrad_update(param, grad, lr, cache, eps):
 
 
 def rmsprop_update(param, grad, lr, cache, rho, eps):
-    cache[...] = rho * cache + (1 - rho) * grad * grad
+    cache *= rho
+    cache += (1 - rho) * grad * grad
     param -= lr * grad / (np.sqrt(cache) + eps)
 
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
-    correction1 = 1 - beta1**step
-    correction2 = 1 - beta2**step
-    m[...] = beta1 * m + (1 - beta1) * grad
-    v[...] = beta2 * v + (1 - beta2) * grad * grad
-    param -= lr * (m / correction1) / (np.sqrt(v / correction2) + eps)
+    step_size = lr / (1 - beta1**step)
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad * grad
+    denominator = v / (1 - beta2**step)
+    np.sqrt(denominator, out=denominator)
+    denominator += eps
+    param -= step_size * m / denominator

@@ -57,7 +57,7 @@ class SGD(Optimizer):
         self.momentum = hyperparameter("SGD", "momentum", momentum, 0.0, 1.0, high_inclusive=False)
 
     def update(self, backend, param, grad, lr, state):
-        backend.sgd_update(param, grad, lr, self.momentum, state["velocity"])
+        backend.kernels.sgd_update(param, grad, lr, self.momentum, state["velocity"])
 
 
 class Adagrad(Optimizer):
@@ -70,7 +70,7 @@ class Adagrad(Optimizer):
         self.epsilon = hyperparameter("Adagrad", "epsilon", epsilon, 0.0, low_inclusive=False)
 
     def update(self, backend, param, grad, lr, state):
-        backend.adagrad_update(param, grad, lr, state["cache"], self.epsilon)
+        backend.kernels.adagrad_update(param, grad, lr, state["cache"], self.epsilon)
 
 
 class RMSprop(Optimizer):
@@ -84,7 +84,7 @@ class RMSprop(Optimizer):
         self.rho = hyperparameter("RMSprop", "rho", rho, 0.0, 1.0, high_inclusive=False)
 
     def update(self, backend, param, grad, lr, state):
-        backend.rmsprop_update(param, grad, lr, state["cache"], self.rho, self.epsilon)
+        backend.kernels.rmsprop_update(param, grad, lr, state["cache"], self.rho, self.epsilon)
 
 
 class Adam(Optimizer):
@@ -100,7 +100,7 @@ class Adam(Optimizer):
         self.beta2 = hyperparameter("Adam", "beta2", beta2, 0.0, 1.0, high_inclusive=False)
 
     def update(self, backend, param, grad, lr, state):
-        backend.adam_update(param, grad, lr, state["m"], state["v"], self.beta1, self.beta2, self.epsilon,
+        backend.kernels.adam_update(param, grad, lr, state["m"], state["v"], self.beta1, self.beta2, self.epsilon,
                             self.iterations + 1)
 
 

@@ -328,11 +328,11 @@ def rmsprop_update(param, grad, lr, cache, rho, eps):
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
-    correction1 = 1.0 - beta1**step
+    step_size = lr / (1.0 - beta1**step)
     correction2 = 1.0 - beta2**step
     for p_row, g_row, m_row, v_row in zip(_rows(param), _rows(grad), _rows(m), _rows(v)):
         for i in range(len(p_row)):
             g = g_row[i]
             m_row[i] = beta1 * m_row[i] + (1.0 - beta1) * g
             v_row[i] = beta2 * v_row[i] + (1.0 - beta2) * g * g
-            p_row[i] -= lr * (m_row[i] / correction1) / (math.sqrt(v_row[i] / correction2) + eps)
+            p_row[i] -= step_size * m_row[i] / (math.sqrt(v_row[i] / correction2) + eps)

@@ -105,7 +105,7 @@ def test_softmax_with_cross_entropy_uses_the_fused_backward(backend, monkeypatch
     model = small_spiral_model(backend.name)
     assert model._fused_backward
     calls = []
-    monkeypatch.setattr(backend, "softmax_backward", lambda *args: calls.append(args))
+    monkeypatch.setattr(backend.kernels, "softmax_backward", lambda *args: calls.append(args))
     model.fit(X_SPIRAL, Y_SPIRAL, epochs=1, verbose=False)
     assert calls == []
 
