@@ -70,12 +70,14 @@ class Backend:
         check.check_dense_forward(self._arrays, inputs, weights, biases)
         return self._k.dense_forward(inputs, weights, biases)
 
-    def dense_backward(self, dvalues, inputs, weights):
+    def dense_backward(self, dvalues, inputs, weights, need_dinputs=True):
         """Gradients of a dense layer from the gradient of its outputs, dvalues (n_samples, n_neurons).
 
-        Returns (dinputs = dvalues·weights, dweights = dvaluesᵀ·inputs, dbiases = column sums of dvalues)."""
+        Returns (dinputs = dvalues·weights, dweights = dvaluesᵀ·inputs, dbiases = column sums of dvalues).
+        need_dinputs=False skips dinputs (returned as None): the first layer of a network has no layer
+        before it to pass them to, and they cost as much as dweights."""
         check.check_dense_backward(self._arrays, dvalues, inputs, weights)
-        return self._k.dense_backward(dvalues, inputs, weights)
+        return self._k.dense_backward(dvalues, inputs, weights, bool(need_dinputs))
 
     def multiply(self, a, c):
         """Element-wise product of two arrays of one shape (dropout applies its mask with it)."""

@@ -33,7 +33,11 @@ class Layer:
         return []
 
     def set_parameters(self, arrays: list) -> None:
-        """Replace the parameters with NumPy arrays of the same shapes (as `Model.load` does)."""
+        """Overwrite the parameters with arrays of the same shapes (as `Model.load` does)."""
+
+    def bind_parameters(self, arrays: list) -> None:
+        """Use these native arrays (same shapes, already holding the values) as the parameters from now
+        on: `Model` hands in views of one flat buffer, so an optimizer can update all of them at once."""
 
     def regularization_loss(self) -> float:
         return 0.0
@@ -64,6 +68,7 @@ class Dense(Layer):
             raise InvalidInputError(f"Dense: init must be one of {', '.join(INITIALIZERS)}; got init={init!r}")
         self.n_inputs, self.n_neurons = int(n_inputs), int(n_neurons)
         self.init, self.bias = init, bool(bias)
+        self.need_dinputs = True  # Model turns it off for its first Dense layer: nothing before it learns
         self.weight_l1 = hyperparameter("Dense", "weight_l1", weight_l1, 0.0)
         self.weight_l2 = hyperparameter("Dense", "weight_l2", weight_l2, 0.0)
         self.bias_l1 = hyperparameter("Dense", "bias_l1", bias_l1, 0.0)
@@ -85,9 +90,25 @@ class Dense(Layer):
         self.biases = backend.asarray(np.zeros(self.n_neurons), dtype)
 
     def set_parameters(self, arrays):
-        self.weights = self.backend.asarray(arrays[0], self.dtype)
+        b = self.backend
+        for name, values, shape in (("weights", arrays[0], (self.n_neurons, self.n_inputs)),
+                                    ("biases", arrays[1] if self.bias else None, (self.n_neurons,))):
+            if values is None:
+                continue
+            native = b.asarray(values, self.dtype)
+            if tuple(b.shape(native)) != shape:
+                raise InvalidInputError(f"Dense.set_parameters: {name} must have shape {shape}; "
+                                        f"got {name}.shape={tuple(b.shape(native))}")
+            current = getattr(self, name)
+            if isinstance(current, np.ndarray):
+                current[...] = native  # in place: the array may be a view of the model's flat buffer
+            else:
+                setattr(self, name, native)
+
+    def bind_parameters(self, arrays):
+        self.weights = arrays[0]
         if self.bias:
-            self.biases = self.backend.asarray(arrays[1], self.dtype)
+            self.biases = arrays[1]
 
     def forward(self, inputs, training):
         self.inputs = inputs
@@ -95,7 +116,7 @@ class Dense(Layer):
 
     def backward(self, dvalues):
         k = self.kernels
-        dinputs, self.dweights, self.dbiases = k.dense_backward(dvalues, self.inputs, self.weights)
+        dinputs, self.dweights, self.dbiases = k.dense_backward(dvalues, self.inputs, self.weights, self.need_dinputs)
         if self.weight_l1 or self.weight_l2:
             self.dweights = k.regularization_backward(self.dweights, self.weights, self.weight_l1, self.weight_l2)
         if self.bias and (self.bias_l1 or self.bias_l2):

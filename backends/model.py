@@ -54,6 +54,34 @@ class Model:
         for layer in self.layers:
             layer.build(self.backend, self.dtype, dropout_rng if isinstance(layer, Dropout) else init_rng)
         self._fused_backward = uses_fused_softmax_backward(self.layers, self.loss)
+        # Backward stops at the first Dense layer: no layer before it has parameters to learn.
+        first_dense = next(i for i, layer in enumerate(self.layers) if isinstance(layer, Dense))
+        self.layers[first_dense].need_dinputs = False
+        last = len(self.layers) - 1 if self._fused_backward else len(self.layers)
+        self._backward_layers = self.layers[first_dense:last][::-1]
+        self._flat_parameters, self._flat_gradients, self._gradient_views = self._flatten_parameters()
+
+    def _flatten_parameters(self):
+        """Put every parameter in one flat buffer (the layers keep views of it), so the optimizer
+        updates them all in one call per step. Only for ndarray backends: lists cannot share memory."""
+        parameters = self.parameters()
+        if not parameters or not all(isinstance(p, np.ndarray) for p in parameters):
+            return None, None, None
+        flat = np.empty(sum(p.size for p in parameters), dtype=parameters[0].dtype)
+        gradients = np.zeros_like(flat)
+        views, gradient_views, offset = [], [], 0
+        for p in parameters:
+            view = flat[offset:offset + p.size].reshape(p.shape)
+            view[...] = p
+            views.append(view)
+            gradient_views.append(gradients[offset:offset + p.size].reshape(p.shape))
+            offset += p.size
+        for layer in self.layers:
+            count = len(layer.parameters())
+            if count:
+                layer.bind_parameters(views[:count])
+                views = views[count:]
+        return flat, gradients, gradient_views
 
     def _check_architecture(self):
         for i, layer in enumerate(self.layers):
@@ -77,14 +105,11 @@ class Model:
         return inputs
 
     def _backward(self, outputs, targets):
-        b = self.backend
         if self._fused_backward:
-            dvalues = b.kernels.softmax_cross_entropy_backward(outputs, targets)
-            layers = self.layers[:-1]
+            dvalues = self.backend.kernels.softmax_cross_entropy_backward(outputs, targets)
         else:
-            dvalues = self.loss.backward(b, outputs, targets)
-            layers = self.layers
-        for layer in reversed(layers):
+            dvalues = self.loss.backward(self.backend, outputs, targets)
+        for layer in self._backward_layers:
             dvalues = layer.backward(dvalues)
 
     def train_step(self, inputs, targets):
@@ -97,7 +122,12 @@ class Model:
         outputs = self._forward(inputs, training=True)
         loss = self.loss.forward(self.backend, outputs, targets) + self.regularization_loss()
         self._backward(outputs, targets)
-        self.optimizer.step(self.backend, self.parameters(), self._gradients())
+        if self._flat_parameters is None:
+            self.optimizer.step(self.backend, self.parameters(), self._gradients())
+        else:
+            for view, gradient in zip(self._gradient_views, self._gradients()):
+                view[...] = gradient
+            self.optimizer.step(self.backend, [self._flat_parameters], [self._flat_gradients])
         return outputs, loss
 
     def parameters(self) -> list:

@@ -96,24 +96,27 @@ def dense_forward(inputs, weights, biases):
 
 
 @njit(cache=True)
-def _dense_backward(dvalues, inputs, weights):
+def _dense_backward(dvalues, inputs, weights, need_dinputs):
     n_samples, n_inputs = inputs.shape
     n_neurons = weights.shape[0]
-    dinputs = np.zeros((n_samples, n_inputs), dtype=inputs.dtype)
+    dinputs = np.zeros((n_samples if need_dinputs else 0, n_inputs), dtype=inputs.dtype)
     dweights = np.zeros((n_neurons, n_inputs), dtype=inputs.dtype)
     dbiases = np.zeros(n_neurons, dtype=inputs.dtype)
     for s in range(n_samples):
         for j in range(n_neurons):
             gradient = dvalues[s, j]
             dbiases[j] += gradient
-            for i in range(n_inputs):  # rows of weights, dinputs, dweights and inputs: contiguous
-                dinputs[s, i] += gradient * weights[j, i]
+            for i in range(n_inputs):  # rows of weights, dweights and inputs: contiguous
                 dweights[j, i] += gradient * inputs[s, i]
+            if need_dinputs:
+                for i in range(n_inputs):
+                    dinputs[s, i] += gradient * weights[j, i]
     return dinputs, dweights, dbiases
 
 
-def dense_backward(dvalues, inputs, weights):
-    return _dense_backward(_C(dvalues), _C(inputs), _C(weights))
+def dense_backward(dvalues, inputs, weights, need_dinputs=True):
+    dinputs, dweights, dbiases = _dense_backward(_C(dvalues), _C(inputs), _C(weights), need_dinputs)
+    return (dinputs if need_dinputs else None), dweights, dbiases
 
 
 @njit(cache=True)

@@ -37,11 +37,13 @@ def transpose(a):
 
 # ---------------------------------------------------------------- dense layer
 def dense_forward(inputs, weights, biases):
-    return np.dot(inputs, weights.T) + biases
+    outputs = np.dot(inputs, weights.T)
+    outputs += biases  # broadcasting: one bias per neuron, added to every sample
+    return outputs
 
 
-def dense_backward(dvalues, inputs, weights):
-    dinputs = np.dot(dvalues, weights)
+def dense_backward(dvalues, inputs, weights, need_dinputs=True):
+    dinputs = np.dot(dvalues, weights) if need_dinputs else None
     dweights = np.dot(dvalues.T, inputs)
     dbiases = dvalues.sum(axis=0)
     return dinputs, dweights, dbiases
@@ -73,7 +75,7 @@ def relu(z):
 
 
 def relu_backward(dvalues, z):
-    return np.where(z > 0, dvalues, 0).astype(dvalues.dtype, copy=False)
+    return dvalues * (z > 0)
 
 
 def sigmoid(z):
@@ -96,8 +98,10 @@ def tanh_backward(dvalues, outputs):
 
 def softmax(z):
     # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
-    exponentials = np.exp(z - z.max(axis=1, keepdims=True))
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
+    exponentials = z - z.max(axis=1, keepdims=True)
+    np.exp(exponentials, out=exponentials)
+    exponentials /= exponentials.sum(axis=1, keepdims=True)
+    return exponentials
 
 
 def softmax_backward(dvalues, outputs):

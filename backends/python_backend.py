@@ -76,10 +76,10 @@ def dense_forward(inputs, weights, biases):
     return output
 
 
-def dense_backward(dvalues, inputs, weights):
+def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     n_inputs = len(weights[0])
-    dinputs = []
-    for gradient_row in dvalues:
+    dinputs = [] if need_dinputs else None
+    for gradient_row in dvalues if need_dinputs else ():
         dinputs_row = [0.0] * n_inputs
         for gradient, neuron_weights in zip(gradient_row, weights):
             for i in range(n_inputs):

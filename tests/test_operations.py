@@ -106,6 +106,17 @@ def test_dense_backward(backend, dtype, shape, n_neurons):
     assert_native(backend, dbiases, expected[2], dtype)
 
 
+def test_dense_backward_can_skip_dinputs(backend, dtype):
+    inputs, x = random_native(backend, dtype, (4, 3), 8)
+    weights, w = random_native(backend, dtype, (2, 3), 9)
+    dvalues, d = random_native(backend, dtype, (4, 2), 10)
+    dinputs, dweights, dbiases = backend.dense_backward(dvalues, inputs, weights, need_dinputs=False)
+    assert dinputs is None
+    expected = ref.dense_backward(d, x, w)
+    assert_native(backend, dweights, expected[1], dtype)
+    assert_native(backend, dbiases, expected[2], dtype)
+
+
 @pytest.mark.parametrize("shape", EDGE_SHAPES + [(5,)], ids=SHAPE_IDS + ["5"])
 def test_multiply(backend, dtype, shape):
     a, a_values = random_native(backend, dtype, shape, 31)
