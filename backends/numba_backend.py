@@ -77,17 +77,24 @@ def transpose(a):
 
 
 # ---------------------------------------------------------------- dense layer
+# The `_into` kernels write into arrays the caller owns: the adapters below allocate them per call,
+# the compiled training step at the end of this file reuses one set of buffers for every step.
 @njit(cache=True)
-def _dense_forward(inputs, weights, biases):
+def _dense_forward_into(inputs, weights, biases, output):
     n_samples, n_inputs = inputs.shape
     n_neurons = weights.shape[0]
-    output = np.empty((n_samples, n_neurons), dtype=inputs.dtype)
     for s in range(n_samples):
         for j in range(n_neurons):
             total = 0.0
             for i in range(n_inputs):  # a row of inputs against a row of weights: both contiguous
                 total += inputs[s, i] * weights[j, i]
             output[s, j] = total + biases[j]
+
+
+@njit(cache=True)
+def _dense_forward(inputs, weights, biases):
+    output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
+    _dense_forward_into(inputs, weights, biases, output)
     return output
 
 
@@ -96,21 +103,32 @@ def dense_forward(inputs, weights, biases):
 
 
 @njit(cache=True)
-def _dense_backward(dvalues, inputs, weights, need_dinputs):
+def _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs):
     n_samples, n_inputs = inputs.shape
     n_neurons = weights.shape[0]
-    dinputs = np.zeros((n_samples if need_dinputs else 0, n_inputs), dtype=inputs.dtype)
-    dweights = np.zeros((n_neurons, n_inputs), dtype=inputs.dtype)
-    dbiases = np.zeros(n_neurons, dtype=inputs.dtype)
+    dweights[:] = 0.0
+    dbiases[:] = 0.0
     for s in range(n_samples):
         for j in range(n_neurons):
             gradient = dvalues[s, j]
             dbiases[j] += gradient
-            for i in range(n_inputs):  # rows of weights, dweights and inputs: contiguous
+            for i in range(n_inputs):  # rows of dweights and inputs: contiguous
                 dweights[j, i] += gradient * inputs[s, i]
-            if need_dinputs:
-                for i in range(n_inputs):
+    if need_dinputs:
+        dinputs[:] = 0.0
+        for s in range(n_samples):
+            for j in range(n_neurons):
+                gradient = dvalues[s, j]
+                for i in range(n_inputs):  # rows of dinputs and weights: contiguous
                     dinputs[s, i] += gradient * weights[j, i]
+
+
+@njit(cache=True)
+def _dense_backward(dvalues, inputs, weights, need_dinputs):
+    dinputs = np.empty((inputs.shape[0] if need_dinputs else 0, inputs.shape[1]), dtype=inputs.dtype)
+    dweights = np.empty(weights.shape, dtype=inputs.dtype)
+    dbiases = np.empty(weights.shape[0], dtype=inputs.dtype)
+    _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs)
     return dinputs, dweights, dbiases
 
 
@@ -484,3 +502,137 @@ def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
 def _inplace(x):
     # validation guarantees C order, so this is a view: the kernel's writes land in x
     return x.reshape(-1)
+
+
+# ---------------------------------------------------------------- a whole training step, compiled
+# One call runs forward, softmax + cross-entropy, backward and Adam for a stack of Dense layers, each
+# followed by an activation, over parameters kept in one flat buffer, with every intermediate array
+# in work buffers the caller allocates once. `Model` uses it when its layers and optimizer fit.
+LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
+
+#: layout columns, one row per Dense layer
+N_INPUTS, N_NEURONS, WEIGHTS_AT, BIASES_AT, ACTIVATION, OUTPUTS_AT = range(6)
+
+
+@njit(cache=True)
+def _activate(outputs, activation):
+    n_samples, width = outputs.shape
+    for s in range(n_samples):
+        if activation == SOFTMAX:
+            largest = outputs[s, 0]
+            for j in range(1, width):
+                largest = max(largest, outputs[s, j])
+            total = 0.0
+            for j in range(width):
+                e = math.exp(outputs[s, j] - largest)
+                outputs[s, j] = e
+                total += e
+            for j in range(width):
+                outputs[s, j] /= total
+        elif activation == RELU:
+            for j in range(width):
+                if not outputs[s, j] > 0.0:
+                    outputs[s, j] = 0.0
+        elif activation == SIGMOID:
+            for j in range(width):
+                z = outputs[s, j]
+                if z >= 0.0:
+                    outputs[s, j] = 1.0 / (1.0 + math.exp(-z))
+                else:
+                    e = math.exp(z)
+                    outputs[s, j] = e / (1.0 + e)
+        elif activation == TANH:
+            for j in range(width):
+                outputs[s, j] = math.tanh(outputs[s, j])
+
+
+@njit(cache=True)
+def _activation_backward(gradient, outputs, activation):
+    """gradient *= the activation's derivative, read off its outputs (in place)."""
+    n_samples, width = outputs.shape
+    for s in range(n_samples):
+        for j in range(width):
+            a = outputs[s, j]
+            if activation == RELU:
+                if not a > 0.0:
+                    gradient[s, j] = 0.0
+            elif activation == SIGMOID:
+                gradient[s, j] = gradient[s, j] * a * (1.0 - a)
+            elif activation == TANH:
+                gradient[s, j] = gradient[s, j] * (1.0 - a * a)
+
+
+@njit(cache=True)
+def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, layout, work, delta, delta_before,
+                                low, high, lr, beta1, beta2, eps, step):
+    n_samples = inputs.shape[0]
+    n_layers = layout.shape[0]
+    dtype = parameters.dtype
+    no_biases = np.zeros(layout[:, N_NEURONS].max(), dtype=dtype)
+
+    # forward: each layer's activated outputs stay in `work` for the backward pass
+    layer_inputs = inputs
+    for layer in range(n_layers):
+        n_inputs, n_neurons = layout[layer, N_INPUTS], layout[layer, N_NEURONS]
+        weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
+        weights = parameters[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
+        biases = parameters[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
+        outputs_at = layout[layer, OUTPUTS_AT]
+        outputs = work[outputs_at:outputs_at + n_samples * n_neurons].reshape((n_samples, n_neurons))
+        _dense_forward_into(layer_inputs, weights, biases, outputs)
+        _activate(outputs, layout[layer, ACTIVATION])
+        layer_inputs = outputs
+
+    # loss, and its gradient with respect to the last layer's logits: (probs - onehot) / n
+    probs = layer_inputs
+    n_classes = probs.shape[1]
+    gradient = delta[:n_samples * n_classes].reshape((n_samples, n_classes))
+    loss = 0.0
+    for s in range(n_samples):
+        loss -= math.log(min(max(probs[s, classes[s]], low), high))
+        for j in range(n_classes):
+            gradient[s, j] = probs[s, j] / n_samples
+        gradient[s, classes[s]] = (probs[s, classes[s]] - 1.0) / n_samples
+    loss /= n_samples
+
+    # backward
+    for layer in range(n_layers - 1, -1, -1):
+        n_inputs, n_neurons = layout[layer, N_INPUTS], layout[layer, N_NEURONS]
+        weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
+        weights = parameters[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
+        dweights = gradients[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
+        dbiases = gradients[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
+        if layer > 0:
+            before_at = layout[layer - 1, OUTPUTS_AT]
+            layer_inputs = work[before_at:before_at + n_samples * n_inputs].reshape((n_samples, n_inputs))
+        else:
+            layer_inputs = inputs
+        dinputs = delta_before[:n_samples * n_inputs].reshape((n_samples, n_inputs))
+        _dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0)
+        if biases_at < 0:
+            no_biases[:] = 0.0
+        if layer > 0:
+            _activation_backward(dinputs, layer_inputs, layout[layer - 1, ACTIVATION])
+            delta, delta_before = delta_before, delta
+            gradient = dinputs
+
+    # Adam over every parameter at once, as in _adam_update
+    step_size = lr / (1.0 - beta1**step)
+    correction2 = 1.0 - beta2**step
+    for i in range(parameters.size):
+        g = gradients[i]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+        parameters[i] -= step_size * m[i] / (math.sqrt(v[i] / correction2) + eps)
+    return loss
+
+
+def softmax_cross_entropy_adam_step(inputs, classes, parameters, gradients, m, v, layout, work, delta,
+                                    delta_before, lr, beta1, beta2, eps, step):
+    """One Adam step of a Dense stack ending in softmax + categorical cross-entropy; returns the loss.
+
+    Updates parameters, gradients, m and v in place; the last layer's probabilities are left in
+    `work` at layout[-1, OUTPUTS_AT]. Arguments are trusted: `Model` builds them once."""
+    return float(_softmax_cross_entropy_step(_C(inputs), _classes(classes), parameters, gradients, m, v, layout,
+                                             work, delta, delta_before, *_clip_bounds(parameters),
+                                             lr, beta1, beta2, eps, step))

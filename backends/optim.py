@@ -24,13 +24,17 @@ class Optimizer:
     def current_learning_rate(self) -> float:
         return self.learning_rate / (1.0 + self.decay * self.iterations)
 
-    def step(self, backend, parameters: list, gradients: list) -> None:
-        """Update every parameter in place from its gradient, then count the update."""
+    def states(self, backend, parameters: list) -> list[dict]:
+        """The state arrays of each parameter (zeros, made on first use), in the order given."""
         if not self.state:
             self.state = [{name: backend.asarray(np.zeros(backend.shape(p)), _dtype_of(p))
                            for name in self.state_names} for p in parameters]
+        return self.state
+
+    def step(self, backend, parameters: list, gradients: list) -> None:
+        """Update every parameter in place from its gradient, then count the update."""
         lr = self.current_learning_rate
-        for param, grad, state in zip(parameters, gradients, self.state):
+        for param, grad, state in zip(parameters, gradients, self.states(backend, parameters)):
             self.update(backend, param, grad, lr, state)
         self.iterations += 1
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import backends
-from backends import Dense, Dropout, InvalidInputError, InvalidTypeError, Linear, Model, ReLU, Sigmoid, Softmax, data
+from backends import Dense, Dropout, InvalidInputError, InvalidTypeError, Linear, Model, ReLU, Sigmoid, Softmax, Tanh, data
 from backends.optim import SGD, Adagrad, Adam, RMSprop
 
 X_SPIRAL, Y_SPIRAL = data.spiral(samples=20, classes=3, seed=0)
@@ -208,3 +208,36 @@ def test_bad_models_get_a_clear_error():
         Model([3])
     with pytest.raises(InvalidInputError, match="Model: dtype must be one of float64 on this backend; got dtype=.float32."):
         Model([Dense(2, 3)], backend="python", dtype="float32")
+
+
+COMPILABLE = {
+    "relu": lambda: [Dense(2, 16), ReLU(), Dense(16, 3), Softmax()],
+    "deep, tanh and sigmoid, no biases": lambda: [Dense(2, 8, bias=False), Tanh(), Dense(8, 8), Sigmoid(),
+                                                  Dense(8, 5), Linear(), Dense(5, 3), Softmax()],
+    "one layer": lambda: [Dense(2, 3), Softmax()],
+}
+
+
+@pytest.mark.parametrize("architecture", COMPILABLE)
+def test_a_compiled_training_step_matches_the_layer_by_layer_step(backend, dtype, architecture):
+    """Backends that compile whole steps (numba) must retrace the layer-by-layer path exactly."""
+    compiled = Model(COMPILABLE[architecture](), optimizer=Adam(0.05, decay=1e-3), backend=backend.name, dtype=dtype)
+    reference = Model(COMPILABLE[architecture](), optimizer=Adam(0.05, decay=1e-3), backend=backend.name, dtype=dtype)
+    reference._compiled_layout = None
+    assert (compiled._compiled_layout is not None) == hasattr(backend.kernels, "softmax_cross_entropy_adam_step")
+    for batch_size in (None, 16):
+        expected = reference.fit(X_SPIRAL, Y_SPIRAL, epochs=10, batch_size=batch_size, verbose=False)
+        actual = compiled.fit(X_SPIRAL, Y_SPIRAL, epochs=10, batch_size=batch_size, verbose=False)
+        np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=1e-9 if dtype == "float64" else 1e-4)
+        assert actual["accuracy"] == expected["accuracy"]
+    np.testing.assert_allclose(compiled.predict(X_SPIRAL), reference.predict(X_SPIRAL),
+                               rtol=1e-9 if dtype == "float64" else 1e-3, atol=1e-12 if dtype == "float64" else 1e-5)
+
+
+def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
+    for layers, optimizer in [([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()], Adam()),
+                              ([Dense(2, 8, weight_l2=1e-3), ReLU(), Dense(8, 3), Softmax()], Adam()),
+                              ([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], SGD(0.1)),
+                              ([Dense(2, 8), ReLU(), Dense(8, 1), Sigmoid()], Adam())]:
+        loss = "binary_cross_entropy" if isinstance(layers[-1], Sigmoid) else "categorical_cross_entropy"
+        assert Model(layers, loss=loss, optimizer=optimizer, backend=backend.name)._compiled_layout is None
