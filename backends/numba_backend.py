@@ -607,7 +607,8 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
             layer_inputs = work[before_at:before_at + n_samples * n_inputs].reshape((n_samples, n_inputs))
         else:
             layer_inputs = inputs
-        dinputs = delta_before[:n_samples * n_inputs].reshape((n_samples, n_inputs))
+        rows = n_samples if layer > 0 else 0  # the first layer's dinputs are not needed
+        dinputs = delta_before[:rows * n_inputs].reshape((rows, n_inputs))
         _dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0)
         if biases_at < 0:
             no_biases[:] = 0.0
