@@ -36,7 +36,7 @@ def timed(case, contender, benchmark):
     call()  # compile and warm outside the measurement
     benchmark.group = case.group
     benchmark.extra_info.update({"operation": case.operation, "sizes": list(case.sizes), "dtype": case.dtype,
-                                 "contender": contender, "flops": case.flops})
+                                 "contender": contender, "flops": case.flops, "steps_per_call": case.steps})
     return call
 
 

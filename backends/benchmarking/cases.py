@@ -45,6 +45,8 @@ class Case:
     flops: float  # floating-point operations of one call (a multiply-add counts 2)
     multiply_adds: float  # what pure Python loops over, for its time estimate
     prepare: Callable = field(repr=False, compare=False)
+    steps: int = 1  # training steps one call runs: tables report the time per step
+
 
     @property
     def label(self) -> str:
@@ -55,7 +57,7 @@ class Case:
         return f"{self.operation} {self.label} {self.dtype}"
 
     def python_seconds(self) -> float:
-        return self.multiply_adds * PYTHON_SECONDS_PER_MULTIPLY_ADD
+        return self.multiply_adds * self.steps * PYTHON_SECONDS_PER_MULTIPLY_ADD
 
     def callable_for(self, contender: str, python_limit: float = 1.0):
         """The zero-argument callable to time for contender, inputs built; Unsupported if it can't run."""
@@ -228,6 +230,27 @@ def _torch_training_step(X, classes, n_hidden, n_outputs):
     return step
 
 
+FIT_EPOCHS_PER_CALL = 20
+
+
+def _fit_full_batch(contender, sizes, dtype):
+    """Model.fit, full batch: each epoch is one training step plus fit's bookkeeping (loss, accuracy,
+    history). One call runs FIT_EPOCHS_PER_CALL epochs; the peers run as many bare steps."""
+    if contender in PEERS:
+        step = _training_step(contender, sizes, dtype)
+
+        def steps():
+            for _ in range(FIT_EPOCHS_PER_CALL):
+                step()
+        return steps
+    n_samples, n_inputs, n_hidden, n_outputs = sizes
+    X = _random((n_samples, n_inputs), 0, "float64")
+    classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
+    model = Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_outputs), Softmax()],
+                  optimizer=Adam(0.001), backend=contender, seed=0, dtype=dtype)
+    return lambda: model.fit(X, classes, epochs=FIT_EPOCHS_PER_CALL, verbose=False)
+
+
 def _fit_epoch(contender, sizes, dtype):
     """One epoch of Model.fit in mini-batches: shuffling, batch conversion, steps and metrics."""
     n_samples, n_inputs, n_hidden, n_outputs, batch_size = sizes
@@ -277,6 +300,9 @@ def all_cases(dtypes=("float64", "float32")) -> list[Case]:
         for sizes in (SPIRAL_STEP, MNIST_STEP):
             cases.append(Case("training_step", sizes, dtype, _step_flops(sizes), _step_flops(sizes) / 2 * 1.5,
                               _training_step))
+        flops = _step_flops(SPIRAL_STEP)
+        cases.append(Case("fit_full_batch", SPIRAL_STEP, dtype, flops, flops / 2 * 1.5, _fit_full_batch,
+                          steps=FIT_EPOCHS_PER_CALL))
         flops = _step_flops(FIT_EPOCH[:4])
         cases.append(Case("fit_epoch", FIT_EPOCH, dtype, flops, flops / 2 * 1.5, _fit_epoch))
     return cases

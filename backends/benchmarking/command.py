@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 
 from . import cases as bench_cases
 from .report import comparison, plot_scaling, read_json, tables, write_json
-from .timing import COMPILED_KERNELS, measure, numba_compile_seconds, set_threads, thread_settings
+from .timing import (COMPILED_KERNELS, measure, numba_compile_seconds, set_threads, startup_seconds,
+                     thread_settings)
 
 #: The float32 cases of the quick sweep: the MNIST-sized step, and dense layers big enough to show it.
 QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256, 256, 256)),
@@ -48,6 +49,10 @@ def quick_cases(operations=None, max_size=None) -> list:
               and (not operations or case.operation in operations)
               and (max_size is None or max(case.sizes) <= max_size)]
     return sorted(chosen, key=lambda case: (order.index(case.operation), case.dtype != "float64"))
+
+
+def per_step(timing: dict, steps: int) -> dict:
+    return timing | {key: timing[key] / steps for key in ("median", "q1", "q3")} | {"steps_per_call": steps}
 
 
 def run_full(args) -> int:
@@ -84,12 +89,15 @@ def bench(args) -> int:
                   "contender": contender, "flops": case.flops}
         try:
             call = case.callable_for(contender, python_limit=args.python_limit)
-            result |= measure(call, budget=args.budget)
+            result |= per_step(measure(call, budget=args.budget), case.steps)
         except bench_cases.Unsupported as reason:
             result["skipped"] = str(reason)
         results.append(result)
 
     if "numba" in contenders:
+        for name, seconds in startup_seconds().items():
+            results.append({"operation": "startup", "sizes": [], "label": name, "dtype": "-", "contender": "numba",
+                            "flops": 0.0, "median": seconds, "q1": seconds, "q3": seconds, "repeats": 2, "number": 1})
         for kernel in COMPILED_KERNELS:
             seconds = numba_compile_seconds(kernel)
             results.append({"operation": "numba_compile", "sizes": [], "label": kernel, "dtype": "float64",

@@ -101,3 +101,27 @@ def numba_compile_seconds(kernel_name: str, dtype: str = "float64") -> float:
 
 
 COMPILED_KERNELS = ("_dense_forward", "_softmax", "_adam_update")
+
+
+_STARTUP_SCRIPT = """
+import time
+start = time.perf_counter()
+import backends
+imported = time.perf_counter()
+b = backends.get_backend("numba")
+x = b.asarray([[1.0, 2.0, 3.0, 2.5]])
+b.dense_forward(x, b.asarray([[0.2, 0.8, -0.5, 1.0]]), b.asarray([2.0]))
+print(imported - start, time.perf_counter() - imported)
+"""
+
+
+def startup_seconds() -> dict:
+    """In fresh processes: the import of `backends`, and the first numba call (importing numba and
+    loading the kernel from Numba's disk cache, warmed by a first process)."""
+    import subprocess
+    import sys
+
+    runs = [subprocess.run([sys.executable, "-c", _STARTUP_SCRIPT], capture_output=True, text=True, check=True)
+            for _ in range(3)]
+    imports, first_calls = zip(*(map(float, run.stdout.split()) for run in runs[1:]))
+    return {"import_backends": min(imports), "first_numba_call_warm_cache": min(first_calls)}
