@@ -1,7 +1,9 @@
 """The `numba` backend: the loops of the `python` backend again, compiled to machine code.
 
 Each operation is a private `@njit(cache=True)` kernel written as plain loops whose innermost loop
-walks contiguous memory, behind a thin adapter with the public name. The kernels call neither the
+walks contiguous memory, behind a thin adapter with the public name. Element-wise and row-wise kernels
+run their outer loop with `prange` (`parallel=True`): besides using both cores, a parallel loop is one
+LLVM vectorizes, because Numba knows its iterations are independent (7x on one core for Adam). The kernels call neither the
 `numpy` backend nor BLAS: every multiply-add is a loop here. Native arrays are C-ordered float64 or
 float32 ndarrays; the adapters make a C-ordered copy of anything else (a transposed view, say) so
 each kernel compiles once per dtype. Inputs arrive validated by `backends.base.Backend`.
@@ -13,7 +15,7 @@ file's contents: the first call of a kernel in a fresh checkout compiles it, lat
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .numerics import PROBABILITY_CLIP
 
@@ -137,10 +139,10 @@ def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     return (dinputs if need_dinputs else None), dweights, dbiases
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _multiply(a, c):
     output = np.empty_like(a)
-    for i in range(a.size):
+    for i in prange(a.size):
         output[i] = a[i] * c[i]
     return output
 
@@ -151,10 +153,10 @@ def multiply(a, c):
 
 # ---------------------------------------------------------------- activations
 # Element-wise kernels run over the flattened array, so one compiled kernel serves 1-D and 2-D.
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _step(z):
     output = np.empty_like(z)
-    for i in range(z.size):
+    for i in prange(z.size):
         output[i] = 1.0 if z[i] > 0.0 else 0.0
     return output
 
@@ -167,10 +169,10 @@ def step_backward(dvalues, z):
     return np.zeros(dvalues.shape, dtype=dvalues.dtype)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _copy(z):
     output = np.empty_like(z)
-    for i in range(z.size):
+    for i in prange(z.size):
         output[i] = z[i]
     return output
 
@@ -183,10 +185,10 @@ def linear_backward(dvalues, z):
     return _copy(_flat(dvalues)).reshape(dvalues.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _relu(z):
     output = np.empty_like(z)
-    for i in range(z.size):
+    for i in prange(z.size):
         output[i] = z[i] if z[i] > 0.0 else 0.0
     return output
 
@@ -195,10 +197,10 @@ def relu(z):
     return _relu(_flat(z)).reshape(z.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _relu_backward(dvalues, z):
     output = np.empty_like(dvalues)
-    for i in range(z.size):
+    for i in prange(z.size):
         output[i] = dvalues[i] if z[i] > 0.0 else 0.0
     return output
 
@@ -207,10 +209,10 @@ def relu_backward(dvalues, z):
     return _relu_backward(_flat(dvalues), _flat(z)).reshape(z.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _sigmoid(z):
     output = np.empty_like(z)
-    for i in range(z.size):
+    for i in prange(z.size):
         # exp of a non-positive number only: exp(-z) overflows for z < -709
         if z[i] >= 0.0:
             output[i] = 1.0 / (1.0 + math.exp(-z[i]))
@@ -224,10 +226,10 @@ def sigmoid(z):
     return _sigmoid(_flat(z)).reshape(z.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _sigmoid_backward(dvalues, outputs):
     gradient = np.empty_like(dvalues)
-    for i in range(outputs.size):
+    for i in prange(outputs.size):
         gradient[i] = dvalues[i] * outputs[i] * (1.0 - outputs[i])
     return gradient
 
@@ -236,10 +238,10 @@ def sigmoid_backward(dvalues, outputs):
     return _sigmoid_backward(_flat(dvalues), _flat(outputs)).reshape(outputs.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _tanh(z):
     output = np.empty_like(z)
-    for i in range(z.size):
+    for i in prange(z.size):
         output[i] = math.tanh(z[i])
     return output
 
@@ -248,10 +250,10 @@ def tanh(z):
     return _tanh(_flat(z)).reshape(z.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _tanh_backward(dvalues, outputs):
     gradient = np.empty_like(dvalues)
-    for i in range(outputs.size):
+    for i in prange(outputs.size):
         gradient[i] = dvalues[i] * (1.0 - outputs[i] * outputs[i])
     return gradient
 
@@ -260,11 +262,11 @@ def tanh_backward(dvalues, outputs):
     return _tanh_backward(_flat(dvalues), _flat(outputs)).reshape(outputs.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _softmax(z):
     n_samples, n_classes = z.shape
     output = np.empty_like(z)
-    for s in range(n_samples):
+    for s in prange(n_samples):
         # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
         largest = z[s, 0]
         for j in range(1, n_classes):
@@ -283,11 +285,11 @@ def softmax(z):
     return _softmax(_C(z))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _softmax_backward(dvalues, outputs):
     n_samples, n_classes = outputs.shape
     gradient = np.empty_like(dvalues)
-    for s in range(n_samples):
+    for s in prange(n_samples):
         weighted = 0.0
         for j in range(n_classes):
             weighted += dvalues[s, j] * outputs[s, j]
@@ -326,11 +328,11 @@ def categorical_cross_entropy_backward(probs, classes):
     return _categorical_cross_entropy_backward(_C(probs), _classes(classes), *_clip_bounds(probs))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _softmax_cross_entropy_backward(probs, classes):
     n_samples, n_classes = probs.shape
     gradient = np.empty_like(probs)
-    for s in range(n_samples):
+    for s in prange(n_samples):
         for j in range(n_classes):
             gradient[s, j] = probs[s, j] / n_samples
         gradient[s, classes[s]] = (probs[s, classes[s]] - 1.0) / n_samples
@@ -355,10 +357,10 @@ def binary_cross_entropy(probs, targets):
     return float(_binary_cross_entropy(_flat(probs), _flat(targets), *_clip_bounds(probs)))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _binary_cross_entropy_backward(probs, targets, low, high):
     gradient = np.empty_like(probs)
-    for i in range(probs.size):
+    for i in prange(probs.size):
         p = min(max(probs[i], low), high)
         t = targets[i]
         gradient[i] = -(t / p - (1.0 - t) / (1.0 - p)) / probs.size
@@ -382,10 +384,10 @@ def mean_squared_error(predictions, targets):
     return float(_mean_squared_error(_flat(predictions), _flat(targets)))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _mean_squared_error_backward(predictions, targets):
     gradient = np.empty_like(predictions)
-    for i in range(predictions.size):
+    for i in prange(predictions.size):
         gradient[i] = 2.0 * (predictions[i] - targets[i]) / predictions.size
     return gradient
 
@@ -406,10 +408,10 @@ def mean_absolute_error(predictions, targets):
     return float(_mean_absolute_error(_flat(predictions), _flat(targets)))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _mean_absolute_error_backward(predictions, targets):
     gradient = np.empty_like(predictions)
-    for i in range(predictions.size):
+    for i in prange(predictions.size):
         difference = predictions[i] - targets[i]
         sign = 1.0 if difference > 0.0 else -1.0 if difference < 0.0 else 0.0
         gradient[i] = sign / predictions.size
@@ -434,10 +436,10 @@ def regularization_loss(param, l1, l2):
     return float(_regularization_loss(_flat(param), l1, l2))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _regularization_backward(grad, param, l1, l2):
     output = np.empty_like(grad)
-    for i in range(param.size):
+    for i in prange(param.size):
         p = param[i]
         sign = 1.0 if p > 0.0 else -1.0 if p < 0.0 else 0.0
         output[i] = grad[i] + l1 * sign + 2.0 * l2 * p
@@ -450,9 +452,9 @@ def regularization_backward(grad, param, l1, l2):
 
 # ---------------------------------------------------------------- optimizer updates (in place)
 # Native arrays are C-ordered, so the flat views below share memory with the caller's arrays.
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _sgd_update(param, grad, lr, momentum, velocity):
-    for i in range(param.size):
+    for i in prange(param.size):
         velocity[i] = momentum * velocity[i] - lr * grad[i]
         param[i] += velocity[i]
 
@@ -461,9 +463,9 @@ def sgd_update(param, grad, lr, momentum, velocity):
     _sgd_update(_inplace(param), _flat(grad), lr, momentum, _inplace(velocity))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _adagrad_update(param, grad, lr, cache, eps):
-    for i in range(param.size):
+    for i in prange(param.size):
         cache[i] += grad[i] * grad[i]
         param[i] -= lr * grad[i] / (math.sqrt(cache[i]) + eps)
 
@@ -472,9 +474,9 @@ def adagrad_update(param, grad, lr, cache, eps):
     _adagrad_update(_inplace(param), _flat(grad), lr, _inplace(cache), eps)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _rmsprop_update(param, grad, lr, cache, rho, eps):
-    for i in range(param.size):
+    for i in prange(param.size):
         cache[i] = rho * cache[i] + (1.0 - rho) * grad[i] * grad[i]
         param[i] -= lr * grad[i] / (math.sqrt(cache[i]) + eps)
 
@@ -483,12 +485,12 @@ def rmsprop_update(param, grad, lr, cache, rho, eps):
     _rmsprop_update(_inplace(param), _flat(grad), lr, _inplace(cache), rho, eps)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
     step_size = lr / (1.0 - beta1**step)
     correction2 = 1.0 - beta2**step
-    for i in range(param.size):
+    for i in prange(param.size):
         g = grad[i]
         m[i] = beta1 * m[i] + (1.0 - beta1) * g
         v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
@@ -514,10 +516,10 @@ LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 N_INPUTS, N_NEURONS, WEIGHTS_AT, BIASES_AT, ACTIVATION, OUTPUTS_AT = range(6)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _activate(outputs, activation):
     n_samples, width = outputs.shape
-    for s in range(n_samples):
+    for s in prange(n_samples):
         if activation == SOFTMAX:
             largest = outputs[s, 0]
             for j in range(1, width):
@@ -546,11 +548,11 @@ def _activate(outputs, activation):
                 outputs[s, j] = math.tanh(outputs[s, j])
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _activation_backward(gradient, outputs, activation):
     """gradient *= the activation's derivative, read off its outputs (in place)."""
     n_samples, width = outputs.shape
-    for s in range(n_samples):
+    for s in prange(n_samples):
         for j in range(width):
             a = outputs[s, j]
             if activation == RELU:
@@ -562,7 +564,7 @@ def _activation_backward(gradient, outputs, activation):
                 gradient[s, j] = gradient[s, j] * (1.0 - a * a)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, layout, work, delta, delta_before,
                                 low, high, lr, beta1, beta2, eps, step):
     n_samples = inputs.shape[0]
@@ -620,7 +622,7 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
     # Adam over every parameter at once, as in _adam_update
     step_size = lr / (1.0 - beta1**step)
     correction2 = 1.0 - beta2**step
-    for i in range(parameters.size):
+    for i in prange(parameters.size):
         g = gradients[i]
         m[i] = beta1 * m[i] + (1.0 - beta1) * g
         v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
