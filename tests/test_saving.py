@@ -133,3 +133,14 @@ def test_a_zip_that_is_not_npz_is_refused(tmp_path):
         archive.writestr("readme.txt", "not arrays")
     with pytest.raises(ModelFileError, match="not an nn-backends model file"):
         Model.load(path)
+
+
+def test_float32_models_save_and_load_as_float32(backend, dtype, tmp_path):
+    model = Model([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], backend=backend.name, dtype=dtype, seed=1)
+    model.fit(X, Y, epochs=3, verbose=False)
+    model.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
+        assert archive["param_0"].dtype == np.dtype(dtype)
+    loaded = Model.load(tmp_path / "m.npz", backend=backend.name)
+    assert loaded.dtype == dtype
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
