@@ -6,6 +6,8 @@ float64 or float32 ndarrays. Inputs arrive validated by `backends.base.Backend`;
 are arithmetic only, in the same order and under the same names as in the other backend modules.
 """
 
+import math
+
 import numpy as np
 
 from .numerics import PROBABILITY_CLIP
@@ -183,12 +185,17 @@ def rmsprop_update(param, grad, lr, cache, rho, eps):
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
-    step_size = lr / (1 - beta1**step)
+    correction1, correction2 = 1 - beta1**step, 1 - beta2**step
+    scratch = (1 - beta1) * grad
     m *= beta1
-    m += (1 - beta1) * grad
+    m += scratch
+    np.multiply(grad, 1 - beta2, out=scratch)
+    scratch *= grad
     v *= beta2
-    v += (1 - beta2) * grad * grad
-    denominator = v / (1 - beta2**step)
-    np.sqrt(denominator, out=denominator)
-    denominator += eps
-    param -= step_size * m / denominator
+    v += scratch
+    # m̂ / (√v̂ + eps) = (√c2 / c1) · m / (√v + eps·√c2): the same step in fewer passes over the arrays
+    np.sqrt(v, out=scratch)
+    scratch += eps * math.sqrt(correction2)
+    np.divide(m, scratch, out=scratch)
+    scratch *= lr * math.sqrt(correction2) / correction1
+    param -= scratch
