@@ -15,7 +15,9 @@ file's contents: the first call of a kernel in a fresh checkout compiles it, lat
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
+
+from . import numba_gemm as gemm
 
 from .numerics import PROBABILITY_CLIP
 
@@ -47,21 +49,9 @@ def tolist(x):
 
 
 # ---------------------------------------------------------------- the seeds' first lessons
-@njit(cache=True)
-def _matmul(a, c):
-    n_rows, n_inner = a.shape
-    n_columns = c.shape[1]
-    output = np.zeros((n_rows, n_columns), dtype=a.dtype)
-    for i in range(n_rows):
-        for k in range(n_inner):
-            a_ik = a[i, k]
-            for j in range(n_columns):  # contiguous in c and output
-                output[i, j] += a_ik * c[k, j]
-    return output
-
-
 def matmul(a, c):
-    return _matmul(_C(a), _C(c))
+    a, c = _C(a), _C(c)
+    return gemm.gemm_nn(a, c, np.empty((a.shape[0], c.shape[1]), dtype=a.dtype))
 
 
 @njit(cache=True)
@@ -79,63 +69,49 @@ def transpose(a):
 
 
 # ---------------------------------------------------------------- dense layer
-# The `_into` kernels write into arrays the caller owns: the adapters below allocate them per call,
-# the compiled training step at the end of this file reuses one set of buffers for every step.
+# The products run in numba_gemm's packed, register-blocked kernels; `_product` picks the kernel
+# (one thread, both threads, or dot products for a layer of at most 8 neurons) inside compiled code.
 @njit(cache=True)
-def _dense_forward_into(inputs, weights, biases, output):
-    n_samples, n_inputs = inputs.shape
-    n_neurons = weights.shape[0]
-    for s in range(n_samples):
-        for j in range(n_neurons):
-            total = 0.0
-            for i in range(n_inputs):  # a row of inputs against a row of weights: both contiguous
-                total += inputs[s, i] * weights[j, i]
-            output[s, j] = total + biases[j]
+def _product(a, b, out, bias, flags, threads):
+    transposed_a = (flags & gemm.TA) != 0
+    n_rows, n_columns = out.shape
+    depth = a.shape[0] if transposed_a else a.shape[1]
+    if (flags & gemm.TB) != 0 and n_columns <= 8 and depth >= 8:
+        gemm.gemm_nt_dot(a, b, out, bias, (flags & gemm.BIAS) != 0, (flags & gemm.RELU) != 0)
+    elif 2.0 * n_rows * n_columns * depth >= gemm.PARALLEL_FLOPS and n_rows >= 2 * gemm.MR and threads > 1:
+        chunks = min(threads * gemm.CHUNKS_PER_THREAD, max(1, n_rows // (2 * gemm.MR)))
+        gemm.gemm_parallel(a, b, out, bias, flags | (chunks << 8))
+    else:
+        gemm.gemm_serial(a, b, out, bias, flags)
 
 
 @njit(cache=True)
-def _dense_forward(inputs, weights, biases):
-    output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
-    _dense_forward_into(inputs, weights, biases, output)
-    return output
+def _dense_forward_into(inputs, weights, biases, output, relu, threads):
+    _product(inputs, weights, output, biases, gemm.TB | gemm.BIAS | (gemm.RELU if relu else 0), threads)
 
 
 def dense_forward(inputs, weights, biases):
-    return _dense_forward(_C(inputs), _C(weights), _C(biases))
+    inputs, weights = _C(inputs), _C(weights)
+    output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
+    _dense_forward_into(inputs, weights, _C(biases), output, False, get_num_threads())
+    return output
 
 
 @njit(cache=True)
-def _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs):
-    n_samples, n_inputs = inputs.shape
-    n_neurons = weights.shape[0]
-    dweights[:] = 0.0
-    dbiases[:] = 0.0
-    for s in range(n_samples):
-        for j in range(n_neurons):
-            gradient = dvalues[s, j]
-            dbiases[j] += gradient
-            for i in range(n_inputs):  # rows of dweights and inputs: contiguous
-                dweights[j, i] += gradient * inputs[s, i]
+def _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads):
+    _product(dvalues, inputs, dweights, dbiases[:0], gemm.TA, threads)  # dweights = dvaluesᵀ · inputs
+    gemm.colsum(dvalues, dbiases)
     if need_dinputs:
-        dinputs[:] = 0.0
-        for s in range(n_samples):
-            for j in range(n_neurons):
-                gradient = dvalues[s, j]
-                for i in range(n_inputs):  # rows of dinputs and weights: contiguous
-                    dinputs[s, i] += gradient * weights[j, i]
-
-
-@njit(cache=True)
-def _dense_backward(dvalues, inputs, weights, need_dinputs):
-    dinputs = np.empty((inputs.shape[0] if need_dinputs else 0, inputs.shape[1]), dtype=inputs.dtype)
-    dweights = np.empty(weights.shape, dtype=inputs.dtype)
-    dbiases = np.empty(weights.shape[0], dtype=inputs.dtype)
-    _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs)
-    return dinputs, dweights, dbiases
+        _product(dvalues, weights, dinputs, dbiases[:0], 0, threads)  # dinputs = dvalues · weights
 
 
 def dense_backward(dvalues, inputs, weights, need_dinputs=True):
-    dinputs, dweights, dbiases = _dense_backward(_C(dvalues), _C(inputs), _C(weights), need_dinputs)
+    dvalues, inputs, weights = _C(dvalues), _C(inputs), _C(weights)
+    dtype = inputs.dtype
+    dinputs = np.empty((dvalues.shape[0] if need_dinputs else 0, weights.shape[1]), dtype=dtype)
+    dweights = np.empty(weights.shape, dtype=dtype)
+    dbiases = np.empty(weights.shape[0], dtype=dtype)
+    _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, get_num_threads())
     return (dinputs if need_dinputs else None), dweights, dbiases
 
 
@@ -566,7 +542,7 @@ def _activation_backward(gradient, outputs, activation):
 
 @njit(cache=True, parallel=True)
 def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, layout, work, delta, delta_before,
-                                low, high, lr, beta1, beta2, eps, step):
+                                low, high, lr, beta1, beta2, eps, step, threads):
     n_samples = inputs.shape[0]
     n_layers = layout.shape[0]
     dtype = parameters.dtype
@@ -581,8 +557,10 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
         biases = parameters[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
         outputs_at = layout[layer, OUTPUTS_AT]
         outputs = work[outputs_at:outputs_at + n_samples * n_neurons].reshape((n_samples, n_neurons))
-        _dense_forward_into(layer_inputs, weights, biases, outputs)
-        _activate(outputs, layout[layer, ACTIVATION])
+        activation = layout[layer, ACTIVATION]
+        _dense_forward_into(layer_inputs, weights, biases, outputs, activation == RELU, threads)  # ReLU fused
+        if activation != RELU:
+            _activate(outputs, activation)
         layer_inputs = outputs
 
     # loss, and its gradient with respect to the last layer's logits: (probs - onehot) / n
@@ -611,7 +589,7 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
             layer_inputs = inputs
         rows = n_samples if layer > 0 else 0  # the first layer's dinputs are not needed
         dinputs = delta_before[:rows * n_inputs].reshape((rows, n_inputs))
-        _dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0)
+        _dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, threads)
         if biases_at < 0:
             no_biases[:] = 0.0
         if layer > 0:
@@ -638,4 +616,4 @@ def softmax_cross_entropy_adam_step(inputs, classes, parameters, gradients, m, v
     `work` at layout[-1, OUTPUTS_AT]. Arguments are trusted: `Model` builds them once."""
     return float(_softmax_cross_entropy_step(_C(inputs), _classes(classes), parameters, gradients, m, v, layout,
                                              work, delta, delta_before, *_clip_bounds(parameters),
-                                             lr, beta1, beta2, eps, step))
+                                             lr, beta1, beta2, eps, step, get_num_threads()))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import reference as ref
-from support import EDGE_SHAPES, as_numpy, assert_native, assert_scalar, native
+from support import EDGE_SHAPES, as_numpy, assert_native, assert_scalar, native, sum_tolerance
 
 SHAPE_IDS = [f"{rows}x{columns}" for rows, columns in EDGE_SHAPES]
 
@@ -104,6 +104,25 @@ def test_dense_backward(backend, dtype, shape, n_neurons):
     assert_native(backend, dinputs, expected[0], dtype)
     assert_native(backend, dweights, expected[1], dtype)
     assert_native(backend, dbiases, expected[2], dtype)
+
+
+# Shapes past the edge shapes: odd sizes that leave partial tiles, and products big enough for the
+# numba backend's blocked, multi-threaded path (over 3 MFLOP). Pure Python takes them too (~1 s).
+LARGER = [(37, 53, 29), (200, 150, 120), (1, 600, 7), (130, 7, 300)]
+
+
+@pytest.mark.parametrize("n_samples, n_inputs, n_neurons", LARGER, ids=["x".join(map(str, s)) for s in LARGER])
+def test_dense_layer_and_matmul_on_larger_shapes(backend, dtype, n_samples, n_inputs, n_neurons):
+    inputs, x = random_native(backend, dtype, (n_samples, n_inputs), 35)
+    weights, w = random_native(backend, dtype, (n_neurons, n_inputs), 36)
+    biases, b = random_native(backend, dtype, (n_neurons,), 37)
+    dvalues, d = random_native(backend, dtype, (n_samples, n_neurons), 38)
+    tolerance = sum_tolerance(dtype, max(n_samples, n_inputs, n_neurons), 9.0)
+    assert_native(backend, backend.dense_forward(inputs, weights, biases), ref.dense_forward(x, w, b), dtype, tolerance)
+    expected = ref.dense_backward(d, x, w)
+    for actual, wanted in zip(backend.dense_backward(dvalues, inputs, weights), expected):
+        assert_native(backend, actual, wanted, dtype, tolerance)
+    assert_native(backend, backend.matmul(inputs, backend.transpose(weights)), ref.matmul(x, w.T), dtype, tolerance)
 
 
 def test_dense_backward_can_skip_dinputs(backend, dtype):
