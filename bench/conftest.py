@@ -9,9 +9,12 @@ three backends, "blas" (the raw NumPy call) and "torch" (when installed). Inputs
 the timed call and Numba kernels are compiled before timing; compile time is its own group.
 """
 
+import time
+
 import pytest
 
 from backends.benchmarking import cases as bench_cases
+from backends.benchmarking.command import SETTLE_SECONDS
 from backends.benchmarking.timing import thread_settings
 
 #: pure Python runs only where one call takes under about this many seconds
@@ -33,6 +36,7 @@ def timed(case, contender, benchmark):
         call = case.callable_for(contender, python_limit=PYTHON_LIMIT)
     except bench_cases.Unsupported as reason:
         pytest.skip(str(reason))
+    time.sleep(SETTLE_SECONDS)  # let the previous contender's spinning threads go idle
     call()  # compile and warm outside the measurement
     benchmark.group = case.group
     benchmark.extra_info.update({"operation": case.operation, "sizes": list(case.sizes), "dtype": case.dtype,

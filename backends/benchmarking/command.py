@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,10 @@ from .timing import (COMPILED_KERNELS, measure, numba_compile_seconds, set_threa
 #: The float32 cases of the quick sweep: the MNIST-sized step, and dense layers big enough to show it.
 QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256, 256, 256)),
                  ("dense_forward", (1024, 1024, 1024)), ("matmul", (256, 256, 256))}
+
+
+#: Pause before each measurement, so the previous contender's spinning threads go idle first.
+SETTLE_SECONDS = 0.1
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +90,9 @@ def bench(args) -> int:
     results = []
     work = [(case, contender) for case in quick_cases(args.operations, args.max_size) for contender in contenders]
     for case, contender in tqdm(work, desc="bench", unit="measurement", disable=args.quiet):
+        # OpenBLAS, Numba and PyTorch each keep their worker threads spinning for a while after a
+        # parallel call; on two cores, the next contender's threads would wait on them
+        time.sleep(SETTLE_SECONDS)
         result = {"operation": case.operation, "sizes": list(case.sizes), "label": case.label, "dtype": case.dtype,
                   "contender": contender, "flops": case.flops}
         try:
