@@ -15,7 +15,7 @@ file's contents: the first call of a kernel in a fresh checkout compiles it, lat
 import math
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit, prange, set_num_threads
 
 from . import numba_gemm as gemm
 
@@ -72,11 +72,51 @@ def transpose(a):
 # The products run in numba_gemm's packed, register-blocked kernels; `_product` picks the kernel
 # (one thread, both threads, or dot products for a layer of at most 8 neurons) inside compiled code.
 @njit(cache=True)
+def _thin_product(a, b, out, bias, flags):
+    """The products a 6x32 tile would mostly waste: tiny ones (the seeds' 3x4x3), and aᵀ·b with few
+    columns (the weight gradient of a layer with few inputs). Plain loops whose innermost loop runs
+    along a contiguous row."""
+    n_rows, n_columns = out.shape
+    if (flags & gemm.TA) != 0:
+        # outᵀ[j, i] = Σ_p b[p, j] · a[p, i]: rows of a and of outᵀ are contiguous
+        depth = a.shape[0]
+        transposed = np.zeros((n_columns, n_rows), dtype=out.dtype)
+        for p in range(depth):
+            for j in range(n_columns):
+                factor = b[p, j]
+                for i in range(n_rows):
+                    transposed[j, i] += a[p, i] * factor
+        for i in range(n_rows):
+            for j in range(n_columns):
+                out[i, j] = transposed[j, i]
+        return
+    depth = a.shape[1]
+    right = np.empty((depth, n_columns), dtype=out.dtype)  # b as (depth, n_columns), rows contiguous
+    for p in range(depth):
+        for j in range(n_columns):
+            right[p, j] = b[j, p] if (flags & gemm.TB) != 0 else b[p, j]
+    has_bias, relu = (flags & gemm.BIAS) != 0, (flags & gemm.RELU) != 0
+    for i in range(n_rows):
+        for j in range(n_columns):
+            out[i, j] = bias[j] if has_bias else 0.0
+        for p in range(depth):
+            factor = a[i, p]
+            for j in range(n_columns):
+                out[i, j] += factor * right[p, j]
+        if relu:
+            for j in range(n_columns):
+                if not out[i, j] > 0.0:
+                    out[i, j] = 0.0
+
+
+@njit(cache=True)
 def _product(a, b, out, bias, flags, threads):
     transposed_a = (flags & gemm.TA) != 0
     n_rows, n_columns = out.shape
     depth = a.shape[0] if transposed_a else a.shape[1]
-    if (flags & gemm.TB) != 0 and n_columns <= 8 and depth >= 8:
+    if (transposed_a and n_columns <= 8) or n_rows * n_columns * depth <= 512:
+        _thin_product(a, b, out, bias, flags)
+    elif (flags & gemm.TB) != 0 and n_columns <= 8 and depth >= 8:
         gemm.gemm_nt_dot(a, b, out, bias, (flags & gemm.BIAS) != 0, (flags & gemm.RELU) != 0)
     elif 2.0 * n_rows * n_columns * depth >= gemm.PARALLEL_FLOPS and n_rows >= 2 * gemm.MR and threads > 1:
         chunks = min(threads * gemm.CHUNKS_PER_THREAD, max(1, n_rows // (2 * gemm.MR)))
@@ -614,6 +654,15 @@ def softmax_cross_entropy_adam_step(inputs, classes, parameters, gradients, m, v
 
     Updates parameters, gradients, m and v in place; the last layer's probabilities are left in
     `work` at layout[-1, OUTPUTS_AT]. Arguments are trusted: `Model` builds them once."""
-    return float(_softmax_cross_entropy_step(_C(inputs), _classes(classes), parameters, gradients, m, v, layout,
-                                             work, delta, delta_before, *_clip_bounds(parameters),
-                                             lr, beta1, beta2, eps, step, get_num_threads()))
+    arguments = (_C(inputs), _classes(classes), parameters, gradients, m, v, layout, work, delta, delta_before,
+                 *_clip_bounds(parameters), lr, beta1, beta2, eps, step)
+    threads = get_num_threads()
+    multiply_adds = 3 * inputs.shape[0] * int((layout[:, N_INPUTS] * layout[:, N_NEURONS]).sum())
+    if threads == 1 or 2 * multiply_adds >= gemm.PARALLEL_FLOPS:
+        return float(_softmax_cross_entropy_step(*arguments, threads))
+    # a small step: waking the other thread for each parallel loop costs more than the loop itself
+    set_num_threads(1)
+    try:
+        return float(_softmax_cross_entropy_step(*arguments, 1))
+    finally:
+        set_num_threads(threads)

@@ -112,7 +112,8 @@ def plot_scaling(path, results: list[dict], dtype: str = "float64") -> None:
     for axis, operation in zip(axes, SCALING_OPERATIONS):
         lines = defaultdict(list)
         for result in results:
-            if result["operation"] == operation and result["dtype"] == dtype and "median" in result:
+            square = len(set(result["sizes"])) == 1 or result["sizes"] == [3, 4, 3]
+            if result["operation"] == operation and result["dtype"] == dtype and "median" in result and square:
                 width = float(np.prod(result["sizes"])) ** (1 / 3)
                 lines[result["contender"]].append((width, result["median"]))
         for contender, points in lines.items():
