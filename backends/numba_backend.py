@@ -17,6 +17,7 @@ import math
 import numpy as np
 from numba import get_num_threads, njit, prange, set_num_threads
 
+from . import numba_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
 from . import numba_gemm as gemm
 
 from .numerics import PROBABILITY_CLIP
