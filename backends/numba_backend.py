@@ -226,16 +226,20 @@ def relu_backward(dvalues, z):
     return _relu_backward(_flat(dvalues), _flat(z)).reshape(z.shape)
 
 
+@njit(cache=True, inline="always")
+def _sigmoid_of(z):
+    # exp of a non-positive number only: exp(-z) overflows for z < -709
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
 @njit(cache=True, parallel=True)
 def _sigmoid(z):
     output = np.empty_like(z)
     for i in prange(z.size):
-        # exp of a non-positive number only: exp(-z) overflows for z < -709
-        if z[i] >= 0.0:
-            output[i] = 1.0 / (1.0 + math.exp(-z[i]))
-        else:
-            e = math.exp(z[i])
-            output[i] = e / (1.0 + e)
+        output[i] = _sigmoid_of(z[i])
     return output
 
 
@@ -279,22 +283,27 @@ def tanh_backward(dvalues, outputs):
     return _tanh_backward(_flat(dvalues), _flat(outputs)).reshape(outputs.shape)
 
 
+@njit(cache=True, inline="always")
+def _softmax_row(z, output, s):
+    # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
+    n_classes = z.shape[1]
+    largest = z[s, 0]
+    for j in range(1, n_classes):
+        largest = max(largest, z[s, j])
+    total = 0.0
+    for j in range(n_classes):
+        e = math.exp(z[s, j] - largest)
+        output[s, j] = e
+        total += e
+    for j in range(n_classes):
+        output[s, j] /= total
+
+
 @njit(cache=True, parallel=True)
 def _softmax(z):
-    n_samples, n_classes = z.shape
     output = np.empty_like(z)
-    for s in prange(n_samples):
-        # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
-        largest = z[s, 0]
-        for j in range(1, n_classes):
-            largest = max(largest, z[s, j])
-        total = 0.0
-        for j in range(n_classes):
-            e = math.exp(z[s, j] - largest)
-            output[s, j] = e
-            total += e
-        for j in range(n_classes):
-            output[s, j] /= total
+    for s in prange(z.shape[0]):
+        _softmax_row(z, output, s)
     return output
 
 
@@ -538,28 +547,14 @@ def _activate(outputs, activation):
     n_samples, width = outputs.shape
     for s in prange(n_samples):
         if activation == SOFTMAX:
-            largest = outputs[s, 0]
-            for j in range(1, width):
-                largest = max(largest, outputs[s, j])
-            total = 0.0
-            for j in range(width):
-                e = math.exp(outputs[s, j] - largest)
-                outputs[s, j] = e
-                total += e
-            for j in range(width):
-                outputs[s, j] /= total
+            _softmax_row(outputs, outputs, s)
         elif activation == RELU:
             for j in range(width):
                 if not outputs[s, j] > 0.0:
                     outputs[s, j] = 0.0
         elif activation == SIGMOID:
             for j in range(width):
-                z = outputs[s, j]
-                if z >= 0.0:
-                    outputs[s, j] = 1.0 / (1.0 + math.exp(-z))
-                else:
-                    e = math.exp(z)
-                    outputs[s, j] = e / (1.0 + e)
+                outputs[s, j] = _sigmoid_of(outputs[s, j])
         elif activation == TANH:
             for j in range(width):
                 outputs[s, j] = math.tanh(outputs[s, j])
