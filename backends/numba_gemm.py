@@ -1265,69 +1265,7 @@ def _compile_kernels():
 _compile_kernels()
 
 
-# ---------------------------------------------------------------- thin Python wrappers
-_F32 = np.dtype(np.float32)
-_F64 = np.dtype(np.float64)
+# ---------------------------------------------------------------- choosing a kernel
+# numba_backend._product picks the kernel for each product inside compiled code, with these limits.
 PARALLEL_FLOPS = 3.0e6  # below this (2*n*m*k) one thread beats a prange launch
 CHUNKS_PER_THREAD = 4   # row chunks per thread in the parallel path (dynamic-ish balance)
-_NO_BIAS = {_F32: np.empty(0, _F32), _F64: np.empty(0, _F64)}
-
-
-def _c(x, dt):
-    # fast path: already a C-contiguous ndarray of the right dtype
-    if type(x) is np.ndarray and x.dtype is dt and x.flags.c_contiguous:
-        return x
-    return np.ascontiguousarray(x, dtype=dt)
-
-
-def _dtype(*arrays):
-    for x in arrays:
-        if getattr(x, "dtype", None) != _F32:
-            return _F64
-    return _F32
-
-
-def _run(a, b, out, bias, flags, n, m, k):
-    flops = 2.0 * n * m * k
-    if flops >= PARALLEL_FLOPS and n >= 2 * MR:
-        nth = numba.get_num_threads()
-        if nth > 1:
-            chunks = min(nth * CHUNKS_PER_THREAD, max(1, n // (2 * MR)))
-            gemm_parallel(a, b, out, bias, flags | (chunks << 8))
-            return out
-    gemm_serial(a, b, out, bias, flags)
-    return out
-
-
-def gemm_nt(a, b, out, bias=None, relu=False):
-    """out[i, j] = sum_k a[i, k] b[j, k] (+ bias[j]) (max(., 0) if relu); C-contiguous, one dtype."""
-    n, k = a.shape
-    m = b.shape[0]
-    if b.shape[1] != k or out.shape != (n, m):
-        raise ValueError("gemm_nt: shapes %s . %s^T -> %s" % (a.shape, b.shape, out.shape))
-    flags = TB
-    if bias is None:
-        bias = _NO_BIAS[out.dtype]
-    else:
-        flags |= BIAS
-    if relu:
-        flags |= RELU
-    if m <= 8 and k >= 8:
-        # few output columns: dot products along k, no packing (a 32-wide tile would be mostly padding)
-        gemm_nt_dot(a, b, out, bias, (flags & BIAS) != 0, relu)
-        return out
-    return _run(a, b, out, bias, flags, n, m, k)
-
-
-def gemm_nn(a, b, out):
-    """out = a . b   (a: (n, k), b: (k, m))"""
-    if a.shape[1] != b.shape[0] or out.shape != (a.shape[0], b.shape[1]):
-        raise ValueError("gemm_nn: shapes %s . %s -> %s" % (a.shape, b.shape, out.shape))
-    return _run(a, b, out, _NO_BIAS[out.dtype], 0, a.shape[0], b.shape[1], a.shape[1])
-
-
-def gemm_tn(a, b, out):
-    """out = a^T . b  (a: (k, n), b: (k, m))"""
-    if a.shape[0] != b.shape[0] or out.shape != (a.shape[1], b.shape[1]):
-        raise ValueError("gemm_tn: shapes %s^T . %s -> %s" % (a.shape, b.shape, out.shape))
-    return _run(a, b, out, _NO_BIAS[out.dtype], TA, a.shape[1], b.shape[1], a.shape[0])
