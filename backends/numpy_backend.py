@@ -47,7 +47,8 @@ def dense_forward(inputs, weights, biases):
 def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     dinputs = np.dot(dvalues, weights) if need_dinputs else None
     dweights = np.dot(dvalues.T, inputs)
-    dbiases = dvalues.sum(axis=0)
+    # the column sums as a product with a vector of ones: BLAS adds them up faster than .sum(axis=0)
+    dbiases = np.dot(np.ones(dvalues.shape[0], dtype=dvalues.dtype), dvalues)
     return dinputs, dweights, dbiases
 
 
@@ -98,11 +99,23 @@ def tanh_backward(dvalues, outputs):
     return dvalues * (1 - outputs * outputs)
 
 
+def _row_max(z):
+    if z.shape[1] > 8:
+        return z.max(axis=1, keepdims=True)
+    # NumPy's max along short rows is slow (9 µs for 300x3); a running maximum down a few columns is
+    # seven times faster. (A loop over columns, never over samples.)
+    largest = z[:, 0].copy()
+    for column in range(1, z.shape[1]):
+        np.maximum(largest, z[:, column], out=largest)
+    return largest[:, None]
+
+
 def softmax(z):
     # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
-    exponentials = z - z.max(axis=1, keepdims=True)
+    exponentials = z - _row_max(z)
     np.exp(exponentials, out=exponentials)
-    exponentials /= exponentials.sum(axis=1, keepdims=True)
+    # row sums as a product with a vector of ones, which BLAS does faster than .sum(axis=1)
+    exponentials /= np.dot(exponentials, np.ones(z.shape[1], dtype=z.dtype))[:, None]
     return exponentials
 
 
@@ -114,7 +127,7 @@ def softmax_backward(dvalues, outputs):
 # ---------------------------------------------------------------- losses
 def categorical_cross_entropy(probs, classes):
     true_probs = np.clip(probs[_class_rows(probs), classes], PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
-    return float(-np.log(true_probs).mean())
+    return float(-np.log(true_probs).sum() / probs.shape[0])
 
 
 def categorical_cross_entropy_backward(probs, classes):
