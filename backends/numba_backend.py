@@ -15,6 +15,7 @@ file's contents: the first call of a kernel in a fresh checkout compiles it, lat
 import math
 
 import numpy as np
+from numba import config as numba_config
 from numba import get_num_threads, njit, prange, set_num_threads
 
 from . import numba_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
@@ -74,6 +75,11 @@ def transpose(a):
 # ---------------------------------------------------------------- dense layer
 # The products run in numba_gemm's packed, register-blocked kernels; `_product` picks the kernel
 # (one thread, both threads, or dot products for a layer of at most 8 neurons) inside compiled code.
+#: With NUMBA_DISABLE_JIT=1 (kernels run as plain Python, for debugging) every product takes the
+#: plain loops of _thin_product: the micro-kernel's uint64 index arithmetic is meant for compiled code.
+BLOCKED_PRODUCTS = not numba_config.DISABLE_JIT
+
+
 @njit(cache=True)
 def _thin_product(a, b, out, bias, flags):
     """The products a 6x32 tile would mostly waste: tiny ones (the seeds' 3x4x3), and aᵀ·b with few
@@ -117,7 +123,7 @@ def _product(a, b, out, bias, flags, threads):
     transposed_a = (flags & gemm.TA) != 0
     n_rows, n_columns = out.shape
     depth = a.shape[0] if transposed_a else a.shape[1]
-    if (transposed_a and n_columns <= 8) or n_rows * n_columns * depth <= 512:
+    if not BLOCKED_PRODUCTS or (transposed_a and n_columns <= 8) or n_rows * n_columns * depth <= 512:
         _thin_product(a, b, out, bias, flags)
     elif (flags & gemm.TB) != 0 and n_columns <= 8 and depth >= 8:
         gemm.gemm_nt_dot(a, b, out, bias, (flags & gemm.BIAS) != 0, (flags & gemm.RELU) != 0)

@@ -1250,6 +1250,8 @@ def _compile_kernels():
     """Compile (or load from Numba's cache) every entry point for float64 and float32, with SLP
     vectorization on for exactly this while; then refuse any other signature, which would compile
     without it and run an order of magnitude slower."""
+    if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python; nothing to compile
+        return
     saved = numba.config.SLP_VECTORIZE
     numba.config.SLP_VECTORIZE = 1
     try:
