@@ -641,14 +641,7 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
             delta, delta_before = delta_before, delta
             gradient = dinputs
 
-    # Adam over every parameter at once, as in _adam_update
-    step_size = lr / (1.0 - beta1**step)
-    correction2 = 1.0 - beta2**step
-    for i in prange(parameters.size):
-        g = gradients[i]
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-        parameters[i] -= step_size * m[i] / (math.sqrt(v[i] / correction2) + eps)
+    _adam_update(parameters, gradients, lr, m, v, beta1, beta2, eps, step)  # every parameter at once
     return loss
 
 
