@@ -27,7 +27,6 @@ class Backend:
         #: For code that has checked its arrays once and calls in a loop, as `Model` does; class
         #: targets must then be a 1-D integer ndarray of class indices.
         self.kernels = kernels
-        self._k = kernels
         self._arrays = arrays
 
     def __repr__(self):
@@ -41,7 +40,7 @@ class Backend:
         float32 ndarray on backends that have it), "float64" or "float32"."""
         op = "asarray"
         dtype = check.dtype_name(op, dtype, self.dtypes)
-        return self._k.asarray(check.check_array_like(op, "x", x), dtype)
+        return self.kernels.asarray(check.check_array_like(op, "x", x), dtype)
 
     def shape(self, x):
         """The shape of a native array: (n,) or (n_rows, n_columns)."""
@@ -50,25 +49,25 @@ class Backend:
     def tolist(self, x):
         """A native array as plain nested Python floats (a new list; `x` is not shared)."""
         self._arrays.shape("tolist", "x", x)
-        return self._k.tolist(x)
+        return self.kernels.tolist(x)
 
     # ---------------------------------------------------------------- the seeds' first lessons
     def matmul(self, a, c):
         """Matrix product a·c of a (n, k) and c (k, m) array: every row of a dotted with every column of c."""
         check.check_matmul(self._arrays, a, c)
-        return self._k.matmul(a, c)
+        return self.kernels.matmul(a, c)
 
     def transpose(self, a):
         """The (m, n) transpose of an (n, m) array: rows become columns."""
         check.matrix(self._arrays, "transpose", "a", a)
-        return self._k.transpose(a)
+        return self.kernels.transpose(a)
 
     # ---------------------------------------------------------------- dense layer
     def dense_forward(self, inputs, weights, biases):
         """inputs·weightsᵀ + biases for inputs (n_samples, n_inputs), weights (n_neurons, n_inputs)
         and biases (n_neurons,); returns (n_samples, n_neurons)."""
         check.check_dense_forward(self._arrays, inputs, weights, biases)
-        return self._k.dense_forward(inputs, weights, biases)
+        return self.kernels.dense_forward(inputs, weights, biases)
 
     def dense_backward(self, dvalues, inputs, weights, need_dinputs=True):
         """Gradients of a dense layer from the gradient of its outputs, dvalues (n_samples, n_neurons).
@@ -77,74 +76,74 @@ class Backend:
         need_dinputs=False skips dinputs (returned as None): the first layer of a network has no layer
         before it to pass them to, and they cost as much as dweights."""
         check.check_dense_backward(self._arrays, dvalues, inputs, weights)
-        return self._k.dense_backward(dvalues, inputs, weights, bool(need_dinputs))
+        return self.kernels.dense_backward(dvalues, inputs, weights, bool(need_dinputs))
 
     def multiply(self, a, c):
         """Element-wise product of two arrays of one shape (dropout applies its mask with it)."""
         check.same_shape(self._arrays, "multiply", "a", a, "c", c)
-        return self._k.multiply(a, c)
+        return self.kernels.multiply(a, c)
 
     # ---------------------------------------------------------------- activations
     def step(self, z):
         """1.0 where z > 0, else 0.0 (element-wise; 1-D or 2-D)."""
         check.check_elementwise(self._arrays, "step", z)
-        return self._k.step(z)
+        return self.kernels.step(z)
 
     def step_backward(self, dvalues, z):
         """Zeros: the step function is flat wherever it is differentiable, which is why it cannot learn."""
         check.check_activation_backward(self._arrays, "step_backward", dvalues, z, "z")
-        return self._k.step_backward(dvalues, z)
+        return self.kernels.step_backward(dvalues, z)
 
     def linear(self, z):
         """z unchanged (a copy), the identity activation of a regression output."""
         check.check_elementwise(self._arrays, "linear", z)
-        return self._k.linear(z)
+        return self.kernels.linear(z)
 
     def linear_backward(self, dvalues, z):
         """dvalues unchanged (a copy)."""
         check.check_activation_backward(self._arrays, "linear_backward", dvalues, z, "z")
-        return self._k.linear_backward(dvalues, z)
+        return self.kernels.linear_backward(dvalues, z)
 
     def relu(self, z):
         """max(0, z), element-wise."""
         check.check_elementwise(self._arrays, "relu", z)
-        return self._k.relu(z)
+        return self.kernels.relu(z)
 
     def relu_backward(self, dvalues, z):
         """dvalues where the ReLU's input z was > 0, else 0."""
         check.check_activation_backward(self._arrays, "relu_backward", dvalues, z, "z")
-        return self._k.relu_backward(dvalues, z)
+        return self.kernels.relu_backward(dvalues, z)
 
     def sigmoid(self, z):
         """1 / (1 + exp(-z)), element-wise, finite for any finite z."""
         check.check_elementwise(self._arrays, "sigmoid", z)
-        return self._k.sigmoid(z)
+        return self.kernels.sigmoid(z)
 
     def sigmoid_backward(self, dvalues, outputs):
         """dvalues · s · (1 - s), from the sigmoid's outputs s."""
         check.check_activation_backward(self._arrays, "sigmoid_backward", dvalues, outputs, "outputs")
-        return self._k.sigmoid_backward(dvalues, outputs)
+        return self.kernels.sigmoid_backward(dvalues, outputs)
 
     def tanh(self, z):
         """Hyperbolic tangent, element-wise."""
         check.check_elementwise(self._arrays, "tanh", z)
-        return self._k.tanh(z)
+        return self.kernels.tanh(z)
 
     def tanh_backward(self, dvalues, outputs):
         """dvalues · (1 - t²), from the tanh's outputs t."""
         check.check_activation_backward(self._arrays, "tanh_backward", dvalues, outputs, "outputs")
-        return self._k.tanh_backward(dvalues, outputs)
+        return self.kernels.tanh_backward(dvalues, outputs)
 
     def softmax(self, z):
         """exp(z) / sum(exp(z)) along each row of a 2-D z; rows sum to 1, finite for any finite z."""
         check.check_rowwise(self._arrays, "softmax", z)
-        return self._k.softmax(z)
+        return self.kernels.softmax(z)
 
     def softmax_backward(self, dvalues, outputs):
         """The Jacobian-vector product of softmax per row: s · (dvalues - Σ dvalues·s), from outputs s."""
         check.check_activation_backward(self._arrays, "softmax_backward", dvalues, outputs, "outputs")
         check.check_rowwise(self._arrays, "softmax_backward", outputs)
-        return self._k.softmax_backward(dvalues, outputs)
+        return self.kernels.softmax_backward(dvalues, outputs)
 
     # ---------------------------------------------------------------- losses
     # Class targets are class indices (list, tuple or 1-D integer ndarray, one per row) or one-hot
@@ -153,50 +152,50 @@ class Backend:
     def categorical_cross_entropy(self, probs, targets):
         """Mean of -log(probability of the true class), probabilities clipped to [1e-7, 1 - 1e-7]."""
         classes = check.check_class_targets(self._arrays, "categorical_cross_entropy", probs, targets)
-        return self._k.categorical_cross_entropy(probs, classes)
+        return self.kernels.categorical_cross_entropy(probs, classes)
 
     def categorical_cross_entropy_backward(self, probs, targets):
         """Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples."""
         op = "categorical_cross_entropy_backward"
         classes = check.check_class_targets(self._arrays, op, probs, targets)
-        return self._k.categorical_cross_entropy_backward(probs, classes)
+        return self.kernels.categorical_cross_entropy_backward(probs, classes)
 
     def softmax_cross_entropy_backward(self, probs, targets):
         """Gradient of the mean cross-entropy with respect to the logits of a softmax that gave
         probs: (probs - onehot) / n_samples. Cheaper and exacter than chaining the two backwards."""
         op = "softmax_cross_entropy_backward"
         classes = check.check_class_targets(self._arrays, op, probs, targets)
-        return self._k.softmax_cross_entropy_backward(probs, classes)
+        return self.kernels.softmax_cross_entropy_backward(probs, classes)
 
     def binary_cross_entropy(self, probs, targets):
         """Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)), p clipped; targets in [0, 1]."""
         check.check_probabilities_targets(self._arrays, "binary_cross_entropy", probs, targets)
-        return self._k.binary_cross_entropy(probs, targets)
+        return self.kernels.binary_cross_entropy(probs, targets)
 
     def binary_cross_entropy_backward(self, probs, targets):
         """Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs)."""
         check.check_probabilities_targets(self._arrays, "binary_cross_entropy_backward", probs, targets)
-        return self._k.binary_cross_entropy_backward(probs, targets)
+        return self.kernels.binary_cross_entropy_backward(probs, targets)
 
     def mean_squared_error(self, predictions, targets):
         """Mean over all outputs of (targets - predictions)²."""
         check.check_regression_targets(self._arrays, "mean_squared_error", predictions, targets)
-        return self._k.mean_squared_error(predictions, targets)
+        return self.kernels.mean_squared_error(predictions, targets)
 
     def mean_squared_error_backward(self, predictions, targets):
         """Gradient of the mean squared error: 2 · (predictions - targets) / (n_samples · n_outputs)."""
         check.check_regression_targets(self._arrays, "mean_squared_error_backward", predictions, targets)
-        return self._k.mean_squared_error_backward(predictions, targets)
+        return self.kernels.mean_squared_error_backward(predictions, targets)
 
     def mean_absolute_error(self, predictions, targets):
         """Mean over all outputs of |targets - predictions|."""
         check.check_regression_targets(self._arrays, "mean_absolute_error", predictions, targets)
-        return self._k.mean_absolute_error(predictions, targets)
+        return self.kernels.mean_absolute_error(predictions, targets)
 
     def mean_absolute_error_backward(self, predictions, targets):
         """Gradient of the mean absolute error: sign(predictions - targets) / (n_samples · n_outputs)."""
         check.check_regression_targets(self._arrays, "mean_absolute_error_backward", predictions, targets)
-        return self._k.mean_absolute_error_backward(predictions, targets)
+        return self.kernels.mean_absolute_error_backward(predictions, targets)
 
     # ---------------------------------------------------------------- regularization
     def regularization_loss(self, param, l1, l2):
@@ -205,7 +204,7 @@ class Backend:
         l1 = check.hyperparameter(op, "l1", l1, 0.0)
         l2 = check.hyperparameter(op, "l2", l2, 0.0)
         self._arrays.shape(op, "param", param)
-        return self._k.regularization_loss(param, l1, l2)
+        return self.kernels.regularization_loss(param, l1, l2)
 
     def regularization_backward(self, grad, param, l1, l2):
         """grad plus the penalty's gradient, l1·sign(param) + 2·l2·param (a new array)."""
@@ -213,7 +212,7 @@ class Backend:
         l1 = check.hyperparameter(op, "l1", l1, 0.0)
         l2 = check.hyperparameter(op, "l2", l2, 0.0)
         check.same_shape(self._arrays, op, "grad", grad, "param", param)
-        return self._k.regularization_backward(grad, param, l1, l2)
+        return self.kernels.regularization_backward(grad, param, l1, l2)
 
     # ---------------------------------------------------------------- optimizer updates
     # In place on param and the state arrays, all native and of param's shape; lr is the rate
@@ -225,7 +224,7 @@ class Backend:
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         momentum = check.hyperparameter(op, "momentum", momentum, 0.0, 1.0, high_inclusive=False)
         check.check_update(self._arrays, op, param, grad, {"velocity": velocity})
-        self._k.sgd_update(param, grad, lr, momentum, velocity)
+        self.kernels.sgd_update(param, grad, lr, momentum, velocity)
 
     def adagrad_update(self, param, grad, lr, cache, eps):
         """cache += grad²; param -= lr·grad / (√cache + eps)."""
@@ -233,7 +232,7 @@ class Backend:
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         check.check_update(self._arrays, op, param, grad, {"cache": cache})
-        self._k.adagrad_update(param, grad, lr, cache, eps)
+        self.kernels.adagrad_update(param, grad, lr, cache, eps)
 
     def rmsprop_update(self, param, grad, lr, cache, rho, eps):
         """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps)."""
@@ -242,7 +241,7 @@ class Backend:
         rho = check.hyperparameter(op, "rho", rho, 0.0, 1.0, high_inclusive=False)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         check.check_update(self._arrays, op, param, grad, {"cache": cache})
-        self._k.rmsprop_update(param, grad, lr, cache, rho, eps)
+        self.kernels.rmsprop_update(param, grad, lr, cache, rho, eps)
 
     def adam_update(self, param, grad, lr, m, v, beta1, beta2, eps, step):
         """Adam as in torch.optim.Adam: m and v are moving averages of grad and grad², corrected for
@@ -254,4 +253,4 @@ class Backend:
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         step = check.check_step(op, step)
         check.check_update(self._arrays, op, param, grad, {"m": m, "v": v})
-        self._k.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step)
+        self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step)

@@ -27,32 +27,36 @@ def _count(op, name, value, minimum=1):
     return int(value)
 
 
-def spiral(samples: int = 100, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """`classes` interleaved spiral arms of `samples` points each: (X (samples·classes, 2), y)."""
-    samples, classes = _count("spiral", "samples", samples), _count("spiral", "classes", classes)
+def _labelled_points(op, samples, classes, seed, place):
+    """`classes` groups of `samples` 2-D points: place(rng, label, samples) draws each group, in
+    label order, from one private RandomState(seed) (the order nnfs draws them in)."""
+    samples, classes = _count(op, "samples", samples), _count(op, "classes", classes)
     rng = np.random.RandomState(seed)
     X = np.zeros((samples * classes, 2))
-    y = np.zeros(samples * classes, dtype=np.int64)
+    y = np.repeat(np.arange(classes, dtype=np.int64), samples)
     for label in range(classes):
-        rows = slice(samples * label, samples * (label + 1))
-        radius = np.linspace(0.0, 1.0, samples)
-        angle = np.linspace(label * 4, (label + 1) * 4, samples) + rng.randn(samples) * 0.2
-        X[rows] = np.column_stack([radius * np.sin(angle * 2.5), radius * np.cos(angle * 2.5)])
-        y[rows] = label
+        X[samples * label:samples * (label + 1)] = place(rng, label, samples)
     return X, y
+
+
+def _spiral_arm(rng, label, samples):
+    radius = np.linspace(0.0, 1.0, samples)
+    angle = np.linspace(label * 4, (label + 1) * 4, samples) + rng.randn(samples) * 0.2
+    return np.column_stack([radius * np.sin(angle * 2.5), radius * np.cos(angle * 2.5)])
+
+
+def _vertical_cluster(rng, label, samples):
+    return np.column_stack([rng.randn(samples) * 0.1 + label / 3, rng.randn(samples) * 0.1 + 0.5])
+
+
+def spiral(samples: int = 100, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """`classes` interleaved spiral arms of `samples` points each: (X (samples·classes, 2), y)."""
+    return _labelled_points("spiral", samples, classes, seed, _spiral_arm)
 
 
 def vertical(samples: int = 100, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """`classes` vertical clusters of `samples` points each, an easy linearly separable set."""
-    samples, classes = _count("vertical", "samples", samples), _count("vertical", "classes", classes)
-    rng = np.random.RandomState(seed)
-    X = np.zeros((samples * classes, 2))
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for label in range(classes):
-        rows = slice(samples * label, samples * (label + 1))
-        X[rows] = np.column_stack([rng.randn(samples) * 0.1 + label / 3, rng.randn(samples) * 0.1 + 0.5])
-        y[rows] = label
-    return X, y
+    return _labelled_points("vertical", samples, classes, seed, _vertical_cluster)
 
 
 def sine(samples: int = 1000) -> tuple[np.ndarray, np.ndarray]:

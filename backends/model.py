@@ -18,7 +18,7 @@ from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
 from .registry import get_backend
-from .validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name
+from .validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, to_numpy
 
 
 class Model:
@@ -262,7 +262,7 @@ class Model:
                 outputs, loss = self.train_step(inputs, batch_targets)
                 weight = len(numpy_targets)
                 loss_sum += loss * weight
-                correct_sum += self.loss.accuracy(_to_numpy(outputs), numpy_targets, tolerance) * weight
+                correct_sum += self.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
             history["loss"].append(loss_sum / n)
             history["accuracy"].append(correct_sum / n)
             history["learning_rate"].append(learning_rate)
@@ -283,7 +283,7 @@ class Model:
             outputs = self._forward(inputs, training=False)
             weight = len(numpy_targets)
             loss_sum += self.loss.forward(self.backend, outputs, batch_targets) * weight
-            correct_sum += self.loss.accuracy(_to_numpy(outputs), numpy_targets, tolerance) * weight
+            correct_sum += self.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
         return {"loss": loss_sum / len(X) + self.regularization_loss(), "accuracy": correct_sum / len(X)}
 
     def evaluate(self, X, y, batch_size: int | None = None) -> dict:
@@ -297,7 +297,7 @@ class Model:
         """The network's outputs for X as a NumPy array, in inference mode (no dropout)."""
         X = self._features("predict", X)
         size = len(X) if batch_size is None else _positive_int("predict", "batch_size", batch_size)
-        parts = [_to_numpy(self._forward(self.backend.asarray(X[start:start + size], self.dtype), training=False))
+        parts = [to_numpy(self._forward(self.backend.asarray(X[start:start + size], self.dtype), training=False))
                  for start in range(0, len(X), size)]
         return np.concatenate(parts).astype(self.dtype, copy=False)
 
@@ -337,7 +337,3 @@ def _positive_int(op, name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise InvalidInputError(f"{op}: {name} must be a positive integer; got {name}={value!r}")
     return int(value)
-
-
-def _to_numpy(x) -> np.ndarray:
-    return x if isinstance(x, np.ndarray) else np.array(x, dtype=np.float64)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validation import InvalidInputError
+from .validation import InvalidInputError, to_numpy
 
 FORMAT = "nn-backends-model"
 VERSION = 1
@@ -25,10 +25,6 @@ VERSION = 1
 
 class ModelFileError(InvalidInputError):
     """A model file that is missing, corrupt, truncated, foreign or does not match its architecture."""
-
-
-def _to_numpy(backend, x) -> np.ndarray:
-    return x if isinstance(x, np.ndarray) else np.array(backend.tolist(x), dtype=np.float64)
 
 
 def save_model(model, path) -> None:
@@ -45,7 +41,7 @@ def save_model(model, path) -> None:
     arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
               "architecture": np.array(json.dumps(architecture))}
     for i, param in enumerate(model.parameters()):
-        arrays[f"param_{i}"] = _to_numpy(model.backend, param)
+        arrays[f"param_{i}"] = to_numpy(param)
     if not path.parent.is_dir():
         raise ModelFileError(f"save: the folder does not exist; got path={str(path)!r}")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

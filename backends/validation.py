@@ -232,6 +232,11 @@ class NdArrays(ArrayKind):
 _FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
 
 
+def to_numpy(x) -> np.ndarray:
+    """A native array of any backend as an ndarray (ndarrays as they are, nested lists converted)."""
+    return x if isinstance(x, np.ndarray) else np.array(x, dtype=np.float64)
+
+
 def _foreign(op, name, x, kind: ArrayKind):
     _fail(op, f"{name} is not a native array of the {kind.backend!r} backend ({kind.description})",
           f"type({name})={_type_name(x)}",

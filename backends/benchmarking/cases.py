@@ -174,10 +174,15 @@ def _training_step(contender, sizes, dtype):
         return _numpy_training_step(X, classes, n_hidden, n_outputs, dtype)
     if contender == "torch":
         return _torch_training_step(X, classes, n_hidden, n_outputs)
-    model = Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_outputs), Softmax()],
-                  optimizer=Adam(0.001), backend=contender, seed=0, dtype=dtype)
+    model = _network(contender, n_inputs, n_hidden, n_outputs, dtype)
     inputs = model.backend.asarray(X, dtype)
     return lambda: model.train_step(inputs, classes)
+
+
+def _network(contender, n_inputs, n_hidden, n_outputs, dtype):
+    """The benchmarked network on one of the project's backends: Dense, ReLU, Dense, Softmax, Adam."""
+    return Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_outputs), Softmax()],
+                 optimizer=Adam(0.001), backend=contender, seed=0, dtype=dtype)
 
 
 def _numpy_training_step(X, classes, n_hidden, n_outputs, dtype):
@@ -246,8 +251,7 @@ def _fit_full_batch(contender, sizes, dtype):
     n_samples, n_inputs, n_hidden, n_outputs = sizes
     X = _random((n_samples, n_inputs), 0, "float64")
     classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
-    model = Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_outputs), Softmax()],
-                  optimizer=Adam(0.001), backend=contender, seed=0, dtype=dtype)
+    model = _network(contender, n_inputs, n_hidden, n_outputs, dtype)
     return lambda: model.fit(X, classes, epochs=FIT_EPOCHS_PER_CALL, verbose=False)
 
 
@@ -258,8 +262,7 @@ def _fit_epoch(contender, sizes, dtype):
         raise Unsupported("Model.fit exists only on the project's backends")
     X = _random((n_samples, n_inputs), 0, "float64")
     classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
-    model = Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_outputs), Softmax()],
-                  optimizer=Adam(0.001), backend=contender, seed=0, dtype=dtype)
+    model = _network(contender, n_inputs, n_hidden, n_outputs, dtype)
     return lambda: model.fit(X, classes, epochs=1, batch_size=batch_size, verbose=False)
 
 
