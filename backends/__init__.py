@@ -10,12 +10,12 @@ all three validate their inputs the same way (`backends.validation`) and agree t
 the interface, written once: layers, losses, optimizers (`backends.optim`), `Model` and `backends.data`.
 """
 
-from .base import Backend
-from .layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
-from .model import Model
+from .interface import Backend
+from .nn.layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
+from .nn.model import Model
 from .numerics import PROBABILITY_CLIP
 from .registry import BackendNotAvailableError, available_backends, backend_names, get_backend
-from .saving import ModelFileError
+from .nn.saving import ModelFileError
 from .validation import InvalidInputError, InvalidTypeError
 
 __all__ = [

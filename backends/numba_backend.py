@@ -6,7 +6,7 @@ run their outer loop with `prange` (`parallel=True`): besides using both cores, 
 LLVM vectorizes, because Numba knows its iterations are independent (7x on one core for Adam). The kernels call neither the
 `numpy` backend nor BLAS: every multiply-add is a loop here. Native arrays are C-ordered float64 or
 float32 ndarrays; the adapters make a C-ordered copy of anything else (a transposed view, say) so
-each kernel compiles once per dtype. Inputs arrive validated by `backends.base.Backend`.
+each kernel compiles once per dtype. Inputs arrive validated by `backends.interface.Backend`.
 
 Compiled kernels are cached on disk next to this file (`__pycache__`), keyed by Numba on this
 file's contents: the first call of a kernel in a fresh checkout compiles it, later processes load it.
@@ -18,8 +18,8 @@ import numpy as np
 from numba import config as numba_config
 from numba import get_num_threads, njit, prange, set_num_threads
 
-from . import numba_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
-from . import numba_gemm as gemm
+from .numba_kernels import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
+from .numba_kernels import gemm
 
 from .numerics import PROBABILITY_CLIP
 
@@ -540,126 +540,9 @@ def _inplace(x):
     return x.reshape(-1)
 
 
-# ---------------------------------------------------------------- a whole training step, compiled
-# One call runs forward, softmax + cross-entropy, backward and Adam for a stack of Dense layers, each
-# followed by an activation, over parameters kept in one flat buffer, with every intermediate array
-# in work buffers the caller allocates once. `Model` uses it when its layers and optimizer fit.
-LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
-
-#: layout columns, one row per Dense layer
-N_INPUTS, N_NEURONS, WEIGHTS_AT, BIASES_AT, ACTIVATION, OUTPUTS_AT = range(6)
-
-
-@njit(cache=True, parallel=True)
-def _activate(outputs, activation):
-    n_samples, width = outputs.shape
-    for s in prange(n_samples):
-        if activation == SOFTMAX:
-            _softmax_row(outputs, outputs, s)
-        elif activation == RELU:
-            for j in range(width):
-                if not outputs[s, j] > 0.0:
-                    outputs[s, j] = 0.0
-        elif activation == SIGMOID:
-            for j in range(width):
-                outputs[s, j] = _sigmoid_of(outputs[s, j])
-        elif activation == TANH:
-            for j in range(width):
-                outputs[s, j] = math.tanh(outputs[s, j])
-
-
-@njit(cache=True, parallel=True)
-def _activation_backward(gradient, outputs, activation):
-    """gradient *= the activation's derivative, read off its outputs (in place)."""
-    n_samples, width = outputs.shape
-    for s in prange(n_samples):
-        for j in range(width):
-            a = outputs[s, j]
-            if activation == RELU:
-                if not a > 0.0:
-                    gradient[s, j] = 0.0
-            elif activation == SIGMOID:
-                gradient[s, j] = gradient[s, j] * a * (1.0 - a)
-            elif activation == TANH:
-                gradient[s, j] = gradient[s, j] * (1.0 - a * a)
-
-
-@njit(cache=True, parallel=True)
-def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, layout, work, delta, delta_before,
-                                low, high, lr, beta1, beta2, eps, step, threads):
-    n_samples = inputs.shape[0]
-    n_layers = layout.shape[0]
-    dtype = parameters.dtype
-    no_biases = np.zeros(layout[:, N_NEURONS].max(), dtype=dtype)
-
-    # forward: each layer's activated outputs stay in `work` for the backward pass
-    layer_inputs = inputs
-    for layer in range(n_layers):
-        n_inputs, n_neurons = layout[layer, N_INPUTS], layout[layer, N_NEURONS]
-        weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
-        weights = parameters[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
-        biases = parameters[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
-        outputs_at = layout[layer, OUTPUTS_AT]
-        outputs = work[outputs_at:outputs_at + n_samples * n_neurons].reshape((n_samples, n_neurons))
-        activation = layout[layer, ACTIVATION]
-        _dense_forward_into(layer_inputs, weights, biases, outputs, activation == RELU, threads)  # ReLU fused
-        if activation != RELU:
-            _activate(outputs, activation)
-        layer_inputs = outputs
-
-    # loss, and its gradient with respect to the last layer's logits: (probs - onehot) / n
-    probs = layer_inputs
-    n_classes = probs.shape[1]
-    gradient = delta[:n_samples * n_classes].reshape((n_samples, n_classes))
-    loss = 0.0
-    for s in range(n_samples):
-        loss -= math.log(min(max(probs[s, classes[s]], low), high))
-        for j in range(n_classes):
-            gradient[s, j] = probs[s, j] / n_samples
-        gradient[s, classes[s]] = (probs[s, classes[s]] - 1.0) / n_samples
-    loss /= n_samples
-
-    # backward
-    for layer in range(n_layers - 1, -1, -1):
-        n_inputs, n_neurons = layout[layer, N_INPUTS], layout[layer, N_NEURONS]
-        weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
-        weights = parameters[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
-        dweights = gradients[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
-        dbiases = gradients[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
-        if layer > 0:
-            before_at = layout[layer - 1, OUTPUTS_AT]
-            layer_inputs = work[before_at:before_at + n_samples * n_inputs].reshape((n_samples, n_inputs))
-        else:
-            layer_inputs = inputs
-        rows = n_samples if layer > 0 else 0  # the first layer's dinputs are not needed
-        dinputs = delta_before[:rows * n_inputs].reshape((rows, n_inputs))
-        _dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, threads)
-        if biases_at < 0:
-            no_biases[:] = 0.0
-        if layer > 0:
-            _activation_backward(dinputs, layer_inputs, layout[layer - 1, ACTIVATION])
-            delta, delta_before = delta_before, delta
-            gradient = dinputs
-
-    _adam_update(parameters, gradients, lr, m, v, beta1, beta2, eps, step)  # every parameter at once
-    return loss
-
-
-def softmax_cross_entropy_adam_step(inputs, classes, parameters, gradients, m, v, layout, work, delta,
-                                    delta_before, lr, beta1, beta2, eps, step):
-    """One Adam step of a Dense stack ending in softmax + categorical cross-entropy; returns the loss.
-
-    Updates parameters, gradients, m and v in place; the last layer's probabilities are left in
-    `work` at layout[-1, OUTPUTS_AT]. Arguments are trusted: `Model` builds them once."""
-    arguments = (_C(inputs), _classes(classes), parameters, gradients, m, v, layout, work, delta, delta_before,
-                 *_clip_bounds(parameters), lr, beta1, beta2, eps, step)
-    threads = get_num_threads()
-    multiply_adds = 3 * inputs.shape[0] * int((layout[:, N_INPUTS] * layout[:, N_NEURONS]).sum())
-    if threads == 1 or 2 * multiply_adds >= gemm.PARALLEL_FLOPS:
-        return float(_softmax_cross_entropy_step(*arguments, threads))
-    # a small step: waking the other thread for each parallel loop costs more than the loop itself
-    set_num_threads(1)
-    try:
-        return float(_softmax_cross_entropy_step(*arguments, 1))
-    finally:
-        set_num_threads(threads)
+# ---------------------------------------------------------------- optional: a whole training step, compiled
+def compiled_training_step(model):
+    """The interface's optional hook: forward, loss, backward and update of `model` as one compiled
+    call (see `numba_kernels.training_step`), or None for a model that step cannot run."""
+    from .numba_kernels.training_step import compiled_training_step as compile_step
+    return compile_step(model)

@@ -2,7 +2,7 @@
 
 `np.dot` hands the multiply-adds of a dense layer to BLAS, `.T` turns row-aligned weights into
 columns, and broadcasting adds one bias per neuron to every sample. Native arrays are C-ordered
-float64 or float32 ndarrays. Inputs arrive validated by `backends.base.Backend`; the functions below
+float64 or float32 ndarrays. Inputs arrive validated by `backends.interface.Backend`; the functions below
 are arithmetic only, in the same order and under the same names as in the other backend modules.
 """
 

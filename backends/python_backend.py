@@ -2,7 +2,7 @@
 
 This is the reference a student reads first: what a neuron really computes, with no library in the
 way. Native arrays are lists of floats (1-D) or lists of rows (2-D, one row per sample). Inputs
-arrive validated by `backends.base.Backend`; the functions below are arithmetic only, in the same
+arrive validated by `backends.interface.Backend`; the functions below are arithmetic only, in the same
 order and under the same names as in `numpy_backend.py` and `numba_backend.py`.
 """
 

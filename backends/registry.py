@@ -14,7 +14,7 @@ import importlib
 import importlib.util
 import os
 
-from .base import Backend
+from .interface import Backend
 from .validation import NdArrays, ListArrays
 
 DEFAULT_BACKEND = "numpy"

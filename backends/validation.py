@@ -1,6 +1,6 @@
 """Every input check and every error message of the interface, written once.
 
-The backends never check their inputs: `backends.base.Backend` calls the functions here first, so
+The backends never check their inputs: `backends.interface.Backend` calls the functions here first, so
 the same bad input gets the same exception and the same message on every backend. Messages follow
 one grammar::
 

@@ -14,8 +14,7 @@ import time
 import pytest
 
 from backends.benchmarking import cases as bench_cases
-from backends.benchmarking.command import SETTLE_SECONDS
-from backends.benchmarking.timing import thread_settings
+from backends.benchmarking.timing import SETTLE_SECONDS, thread_settings
 
 #: pure Python runs only where one call takes under about this many seconds
 PYTHON_LIMIT = 1.0

@@ -222,9 +222,10 @@ COMPILABLE = {
 def test_a_compiled_training_step_matches_the_layer_by_layer_step(backend, dtype, architecture):
     """Backends that compile whole steps (numba) must retrace the layer-by-layer path exactly."""
     compiled = Model(COMPILABLE[architecture](), optimizer=Adam(0.05, decay=1e-3), backend=backend.name, dtype=dtype)
-    reference = Model(COMPILABLE[architecture](), optimizer=Adam(0.05, decay=1e-3), backend=backend.name, dtype=dtype)
-    reference._compiled_layout = None
-    assert (compiled._compiled_layout is not None) == hasattr(backend.kernels, "softmax_cross_entropy_adam_step")
+    reference = Model(COMPILABLE[architecture](), optimizer=Adam(0.05, decay=1e-3), backend=backend.name, dtype=dtype,
+                      compile_step=False)
+    assert reference.compiled_step is None
+    assert (compiled.compiled_step is not None) == hasattr(backend.kernels, "compiled_training_step")
     for batch_size in (None, 16):
         expected = reference.fit(X_SPIRAL, Y_SPIRAL, epochs=10, batch_size=batch_size, verbose=False)
         actual = compiled.fit(X_SPIRAL, Y_SPIRAL, epochs=10, batch_size=batch_size, verbose=False)
@@ -240,4 +241,4 @@ def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
                               ([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], SGD(0.1)),
                               ([Dense(2, 8), ReLU(), Dense(8, 1), Sigmoid()], Adam())]:
         loss = "binary_cross_entropy" if isinstance(layers[-1], Sigmoid) else "categorical_cross_entropy"
-        assert Model(layers, loss=loss, optimizer=optimizer, backend=backend.name)._compiled_layout is None
+        assert Model(layers, loss=loss, optimizer=optimizer, backend=backend.name).compiled_step is None

@@ -16,9 +16,9 @@ from typing import Callable
 import numpy as np
 
 from .. import available_backends, get_backend
-from ..layers import Dense, ReLU, Softmax
-from ..model import Model
-from ..optim import Adam
+from ..nn.layers import Dense, ReLU, Softmax
+from ..nn.model import Model
+from ..nn.optim import Adam
 
 PEERS = ("blas", "torch")
 

@@ -6,6 +6,9 @@ import os
 import statistics
 import time
 
+#: Pause before each measurement, so the previous contender's spinning threads go idle first.
+SETTLE_SECONDS = 0.1
+
 
 def measure(call, budget: float = 0.25, min_repeats: int = 5, max_repeats: int = 200) -> dict:
     """Median and quartiles of the time per call, over repeats of `number` back-to-back calls each.

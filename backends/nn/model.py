@@ -14,11 +14,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import saving
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
-from .registry import get_backend
-from .validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, to_numpy
+from ..registry import get_backend
+from ..validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, to_numpy
 
 
 class Model:
@@ -31,11 +31,14 @@ class Model:
 
     The seed fixes everything random: initial weights, dropout masks and the order of mini-batches,
     identically on every backend. `accuracy_tolerance` sets how close a regression prediction must
-    be to count as accurate (default: the targets' standard deviation / 250)."""
+    be to count as accurate (default: the targets' standard deviation / 250). Where the backend
+    compiles whole training steps (numba) and can compile this model's, `train_step` runs as one
+    compiled call; `compile_step=False` runs the same model layer by layer instead, step for step
+    the same arithmetic, for tests and for teaching."""
 
     def __init__(self, layers: list[Layer], loss: str | Loss = "categorical_cross_entropy",
                  optimizer: Optimizer | None = None, backend=None, seed: int = 0, dtype: str = "float64",
-                 accuracy_tolerance: float | None = None):
+                 accuracy_tolerance: float | None = None, compile_step: bool = True):
         self.backend = get_backend(backend)
         self.dtype = dtype_name("Model", dtype, self.backend.dtypes) or "float64"
         self.layers = list(layers)
@@ -59,9 +62,12 @@ class Model:
         self.layers[first_dense].need_dinputs = False
         last = len(self.layers) - 1 if self._fused_backward else len(self.layers)
         self._backward_layers = self.layers[first_dense:last][::-1]
-        self._flat_parameters, self._flat_gradients, self._gradient_views = self._flatten_parameters()
-        self._compiled_layout = self._plan_compiled_step()
-        self._compiled_buffers = {}
+        #: One flat native array holding every parameter (the layers keep views of it) and one for
+        #: their gradients, or None on a backend whose arrays cannot share memory (python).
+        self.parameter_buffer, self.gradient_buffer, self._gradient_views = self._flatten_parameters()
+        #: The backend's compiled whole training step for this model, or None: then every step runs
+        #: layer by layer (see `Backend.compiled_training_step`).
+        self.compiled_step = self.backend.compiled_training_step(self) if compile_step else None
 
     def _flatten_parameters(self):
         """Put every parameter in one flat buffer (the layers keep views of it), so the optimizer
@@ -100,55 +106,6 @@ class Model:
                     f"{before.n_neurons}; got layers[{i}]={after!r}")
         return dense[0][1].n_inputs, dense[-1][1].n_neurons
 
-    def _plan_compiled_step(self):
-        """The layout table of the backend's compiled training step, or None when this model does not
-        fit it: Dense layers (no penalties), each followed by at most one ReLU, Sigmoid, Tanh or
-        Linear, a Softmax at the end with categorical cross-entropy, Adam, parameters in a flat buffer."""
-        step = getattr(self.backend.kernels, "softmax_cross_entropy_adam_step", None)
-        if step is None or self._flat_parameters is None or not self._fused_backward:
-            return None
-        if type(self.optimizer) is not Adam:
-            return None
-        k = self.backend.kernels
-        codes = {ReLU: k.RELU, Sigmoid: k.SIGMOID, Tanh: k.TANH, Linear: k.LINEAR, Softmax: k.SOFTMAX}
-        rows, offset, i = [], 0, 0
-        while i < len(self.layers):
-            dense = self.layers[i]
-            if not isinstance(dense, Dense) or dense.weight_l1 or dense.weight_l2 or dense.bias_l1 or dense.bias_l2:
-                return None
-            following = type(self.layers[i + 1]) if i + 1 < len(self.layers) else None
-            activation = codes.get(following, k.LINEAR)
-            weights_at = offset
-            offset += dense.n_inputs * dense.n_neurons
-            biases_at = offset if dense.bias else -1
-            offset += dense.n_neurons if dense.bias else 0
-            rows.append([dense.n_inputs, dense.n_neurons, weights_at, biases_at, activation, 0])
-            i += 2 if following in codes else 1
-        if rows[-1][4] != k.SOFTMAX or any(row[4] == k.SOFTMAX for row in rows[:-1]):
-            return None
-        return np.array(rows, dtype=np.int64)
-
-    def _compiled_step(self, inputs, targets):
-        n_samples = self.backend.shape(inputs)[0]
-        if n_samples not in self._compiled_buffers:
-            layout = self._compiled_layout.copy()
-            widths = layout[:, 1]
-            layout[:, 5] = np.concatenate([[0], np.cumsum(widths[:-1])]) * n_samples
-            widest = int(max(widths.max(), layout[1:, 0].max() if len(layout) > 1 else 0))
-            self._compiled_buffers[n_samples] = (
-                layout, np.empty(n_samples * int(widths.sum()), dtype=self.dtype),
-                np.empty(n_samples * widest, dtype=self.dtype), np.empty(n_samples * widest, dtype=self.dtype))
-        layout, work, delta, delta_before = self._compiled_buffers[n_samples]
-        optimizer = self.optimizer
-        state = optimizer.states(self.backend, [self._flat_parameters])[0]
-        loss = self.backend.kernels.softmax_cross_entropy_adam_step(
-            inputs, targets, self._flat_parameters, self._flat_gradients, state["m"], state["v"], layout, work,
-            delta, delta_before, optimizer.current_learning_rate, optimizer.beta1, optimizer.beta2,
-            optimizer.epsilon, optimizer.iterations + 1)
-        optimizer.iterations += 1
-        probs_at, n_classes = layout[-1, 5], layout[-1, 1]
-        return work[probs_at:probs_at + n_samples * n_classes].reshape(n_samples, n_classes), loss
-
     # ---------------------------------------------------------------- the training step
     def _forward(self, inputs, training):
         for layer in self.layers:
@@ -172,17 +129,17 @@ class Model:
         called directly), so prefer `fit` unless you are timing or driving the loop yourself. Where the
         backend compiles whole steps (numba) and the model fits that step, it runs as one call; the
         outputs are then a view that the next step overwrites."""
-        if self._compiled_layout is not None:
-            return self._compiled_step(inputs, targets)
+        if self.compiled_step is not None:
+            return self.compiled_step(inputs, targets)
         outputs = self._forward(inputs, training=True)
         loss = self.loss.forward(self.backend, outputs, targets) + self.regularization_loss()
         self._backward(outputs, targets)
-        if self._flat_parameters is None:
+        if self.parameter_buffer is None:
             self.optimizer.step(self.backend, self.parameters(), self._gradients())
         else:
             for view, gradient in zip(self._gradient_views, self._gradients()):
                 view[...] = gradient
-            self.optimizer.step(self.backend, [self._flat_parameters], [self._flat_gradients])
+            self.optimizer.step(self.backend, [self.parameter_buffer], [self.gradient_buffer])
         return outputs, loss
 
     def parameters(self) -> list:

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from . import available_backends, get_backend
+from .. import available_backends, get_backend
 
 # The seeds' batch of three samples through a layer of three neurons (weights one row per neuron).
 SEEDS_INPUTS = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]

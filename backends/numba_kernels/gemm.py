@@ -34,7 +34,7 @@ import numpy as np
 import numba
 from numba import njit, prange
 
-from . import numba_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
+from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
 
 MR = 6     # micro-tile rows
 NR = 32    # micro-tile columns

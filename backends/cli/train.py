@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import data
-from .layers import Dense, Linear, ReLU, Sigmoid, Softmax, Tanh
-from .model import Model
-from .optim import OPTIMIZERS
-from .validation import InvalidInputError
+from .. import data
+from ..nn.layers import Dense, Linear, ReLU, Sigmoid, Softmax, Tanh
+from ..nn.model import Model
+from ..nn.optim import OPTIMIZERS
+from ..validation import InvalidInputError
 
 
 @dataclass

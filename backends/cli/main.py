@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import backend_names
+from .. import backend_names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
                                      epilog="\n".join(__doc__.splitlines()[2:]))
     commands = parser.add_subparsers(dest="command", required=True)
 
-    from .benchmarking.command import add_bench_arguments
+    from .bench import add_bench_arguments
     bench = commands.add_parser("bench", help="the backend comparison benchmark (the main job)",
                                 description="Time every operation on every backend and peer, side by side.")
     add_bench_arguments(bench)
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "bench":
-            from .benchmarking.command import bench as run_bench
+            from .bench import bench as run_bench
             return run_bench(args)
         if args.command == "demo":
             from .demo import demo as run_demo

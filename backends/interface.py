@@ -254,3 +254,16 @@ class Backend:
         step = check.check_step(op, step)
         check.check_update(self._arrays, op, param, grad, {"m": m, "v": v})
         self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step)
+
+    # ---------------------------------------------------------------- optional: a whole training step
+    def compiled_training_step(self, model):
+        """A whole training step of `model` compiled as one call, or None to run it layer by layer.
+
+        An optional hook: a kernel module that defines `compiled_training_step(model)` may return a
+        callable `step(inputs, targets) -> (outputs, loss)` that does exactly what `Model.train_step`
+        does layer by layer (forward, loss, backward, one optimizer update, counted in
+        `model.optimizer.iterations`), or None for a model it cannot compile. It may read the model's
+        `layers`, `loss`, `optimizer`, `dtype`, `parameter_buffer` and `gradient_buffer`. `Model`
+        asks once, when it is built; `Model(..., compile_step=False)` does not ask."""
+        hook = getattr(self.kernels, "compiled_training_step", None)
+        return None if hook is None else hook(model)

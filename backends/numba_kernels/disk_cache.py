@@ -1,11 +1,12 @@
-"""Numba's disk cache for the numba backend, keyed on every kernel file at once.
+"""Numba's disk cache for the numba backend, keyed on every kernel source file at once.
 
-Numba keys a cached function on its own source file only. The numba backend's kernels in
-numba_backend.py call the products in numba_gemm.py, and the machine code Numba caches for a caller
-includes its callees: edit numba_gemm.py alone and numba_backend.py's cached kernels would keep the
-old products. So both files' kernels are located through a locator whose freshness stamp hashes both
-files: an edit of either, or a new version of either in an upgrade, recompiles every kernel. (Numba
-itself also drops its cache when its own version changes.)
+Numba keys a cached function on its own source file only. But the machine code it caches for a
+kernel includes the kernels it calls: `numba_backend.py`'s dense layers call the GEMM of this
+subpackage, the compiled training step calls both. Edit `gemm.py` alone and the cached callers would
+keep the old products. So every kernel of `numba_backend.py` and of every module of this subpackage
+is located through a locator whose freshness stamp hashes all of those files together: an edit of any
+of them, a file added to the subpackage, or an upgrade that changes one, recompiles every kernel.
+(Numba itself also drops its cache when its own version changes.)
 
 This plugs into `numba.core.caching`, which Numba does not promise to keep; if that machinery is not
 there, Numba's own per-file keying stays in force.
@@ -15,17 +16,27 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 from numba.core import caching
 
-KERNEL_FILES = tuple(os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-                     for name in ("numba_backend.py", "numba_gemm.py"))
+SUBPACKAGE = Path(__file__).resolve().parent
 
 
-def source_stamp(files=KERNEL_FILES) -> str:
-    """One hash of the contents of every kernel file."""
+def kernel_files(subpackage: Path = SUBPACKAGE) -> tuple[str, ...]:
+    """The numba backend module and every Python file of this subpackage, found afresh on each call."""
+    files = sorted(subpackage.glob("*.py")) + [subpackage.parent / "numba_backend.py"]
+    return tuple(os.path.abspath(path) for path in files)
+
+
+KERNEL_FILES = kernel_files()
+
+
+def source_stamp(files=None) -> str:
+    """One hash of the names and contents of every kernel file (`files`, by default `kernel_files()`)."""
     digest = hashlib.sha256()
-    for path in files:
+    for path in kernel_files() if files is None else files:
+        digest.update(os.path.basename(path).encode() + b"\0")
         with open(path, "rb") as file:
             digest.update(file.read())
     return digest.hexdigest()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import InvalidInputError, hyperparameter
+from ..validation import InvalidInputError, hyperparameter
 
 #: The weight initializations Dense knows (see its docstring).
 INITIALIZERS = ("small", "he", "glorot")

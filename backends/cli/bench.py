@@ -18,18 +18,16 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import cases as bench_cases
-from .report import comparison, plot_scaling, read_json, tables, write_json
-from .timing import (COMPILED_KERNELS, measure, numba_compile_seconds, set_threads, startup_seconds,
-                     thread_settings)
+from ..benchmarking import cases as bench_cases
+from ..benchmarking.report import comparison, plot_scaling, read_json, tables, write_json
+from ..benchmarking.timing import (COMPILED_KERNELS, SETTLE_SECONDS, measure, numba_compile_seconds, set_threads,
+                                  startup_seconds, thread_settings)
 
 #: The float32 cases of the quick sweep: the MNIST-sized step, and dense layers big enough to show it.
 QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256, 256, 256)),
                  ("dense_forward", (1024, 1024, 1024)), ("matmul", (256, 256, 256))}
 
 
-#: Pause before each measurement, so the previous contender's spinning threads go idle first.
-SETTLE_SECONDS = 0.1
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validation import InvalidInputError, to_numpy
+from ..validation import InvalidInputError, to_numpy
 
 FORMAT = "nn-backends-model"
 VERSION = 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layers import Softmax
-from .validation import InvalidInputError, InvalidTypeError
+from ..validation import InvalidInputError, InvalidTypeError
 
 
 class Loss:

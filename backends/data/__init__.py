@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .validation import InvalidInputError
+from ..validation import InvalidInputError
 
-DATASETS_FOLDER = Path(__file__).parent / "datasets"
+DATASETS_FOLDER = Path(__file__).parent
 
 
 def _count(op, name, value, minimum=1):
