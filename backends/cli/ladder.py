@@ -22,7 +22,7 @@ from .. import ladder as ladder_rungs
 from ..benchmarking.report import format_seconds, write_json
 from ..benchmarking.timing import SETTLE_SECONDS, measure, set_threads, thread_settings
 
-#: The smallest problem a rung is timed on first, to estimate its time at the sizes asked for.
+#: The problem each serial rung is timed on first, to estimate its time at the sizes asked for.
 PROBE_SIZE = 24
 
 
@@ -78,12 +78,14 @@ def run_ladder(rungs, sizes, dtypes, threads, budget, call_limit) -> list[dict]:
     results = []
     for dtype in dtypes:
         for rung in (r for r in rungs if dtype in r.dtypes):
-            known = (PROBE_SIZE, measure_rung(rung, PROBE_SIZE, dtype, threads, budget / 4)["median"])
+            # the serial rungs are the slow ones; a parallel rung on a tiny probe would time its thread start
+            known = None if rung.parallel else (PROBE_SIZE,
+                                                measure_rung(rung, PROBE_SIZE, dtype, 1, budget / 4)["median"])
             for n in sizes:
                 result = {"operation": "ladder", "sizes": [n, n, n], "label": f"{n}x{n}x{n}", "dtype": dtype,
                           "contender": rung.name, "rung": rung.number, "idea": rung.idea,
                           "threads": threads if rung.parallel else 1, "flops": 2.0 * n ** 3}
-                estimate = known[1] * (n / known[0]) ** 3
+                estimate = known[1] * (n / known[0]) ** 3 if known else 0.0
                 if estimate > call_limit:
                     result |= {"median": estimate, "q1": estimate, "q3": estimate, "extrapolated_from": known[0]}
                 else:
@@ -198,6 +200,7 @@ def ladder(args) -> int:
         print(f"first calls, {dtype} (Numba compiles or loads its cache; never timed): "
               f"{time.perf_counter() - start:.2f} s")
     results = run_ladder(rungs, sizes, dtypes, threads, args.budget, args.call_limit)
+    set_threads(threads)  # the last rung may have been a serial one
     for dtype in dtypes:
         for n in sizes:
             print("\n".join(table([r for r in results if r["dtype"] == dtype and r["sizes"][0] == n], rungs)))
