@@ -19,7 +19,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..benchmarking import cases as bench_cases
-from ..benchmarking.report import comparison, plot_scaling, read_json, tables, write_json
+from ..benchmarking.report import comparison, crossovers, plot_scaling, read_json, tables, write_json
 from ..benchmarking.timing import (COMPILED_KERNELS, SETTLE_SECONDS, measure, numba_compile_seconds, set_threads,
                                   startup_seconds, thread_settings)
 
@@ -110,7 +110,7 @@ def bench(args) -> int:
                             "contender": "numba", "flops": 0.0, "median": seconds, "q1": seconds, "q3": seconds,
                             "repeats": 1, "number": 1})
 
-    print(tables(results))
+    print(tables(results, footer=crossovers))
     if old is not None:
         print(comparison(old, results))
     write_json(args.json, results, settings)

@@ -1,6 +1,7 @@
 """The `nn-backends` command.
 
     nn-backends bench    the backend comparison: tables of time, GFLOP/s and speedups, JSON and a plot
+    nn-backends ladder   the matrix product once per idea, from Python loops to BLAS, measured side by side
     nn-backends demo     the seeds' layer of three neurons on every backend, outputs and timings side by side
     nn-backends train    train a network on a data set, on the backend you name
 """
@@ -24,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
                                 description="Time every operation on every backend and peer, side by side.")
     add_bench_arguments(bench)
 
+    from .ladder import add_ladder_arguments
+    add_ladder_arguments(commands.add_parser("ladder", help="the optimization ladder of the matrix product",
+                                             description="Time every rung of backends.ladder, side by side."))
+
     demo = commands.add_parser("demo", help="the seeds' layer example on every backend, side by side")
     demo.add_argument("--size", type=int, default=128, help="side of the larger dense layer timed (default 128)")
 
@@ -37,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from .bench import bench as run_bench
             return run_bench(args)
+        if args.command == "ladder":
+            from .ladder import ladder as run_ladder
+            return run_ladder(args)
         if args.command == "demo":
             from .demo import demo as run_demo
             return run_demo(args.size)
