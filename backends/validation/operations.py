@@ -39,7 +39,7 @@ class Signature:
         self.hints, self.mismatch, self.fix, self.written = hints or {}, mismatch, fix, tuple(written)
         self.fast_source = self._fast_source()
         namespace = {"explain": self.explain}
-        exec(self.fast_source, namespace)  # noqa: S102 -- the source is built from the literals above
+        exec(self.fast_source, namespace)  # built from the argument names above, never from user input
         self.check, self.accepts = namespace["check"], namespace["accepts"]
         self.check.signature = self
 
