@@ -37,27 +37,40 @@ class Signature:
         self.names = tuple(arguments)
         self.specs = {name: spec.split() for name, spec in arguments.items()}
         self.hints, self.mismatch, self.fix, self.written = hints or {}, mismatch, fix, tuple(written)
+        self._plan()
         self.fast_source = self._fast_source()
         namespace = {"explain": self.explain}
         exec(self.fast_source, namespace)  # built from the argument names above, never from user input
         self.check, self.accepts = namespace["check"], namespace["accepts"]
         self.check.signature = self
 
+    def _plan(self):
+        """Read the specs once: the 2-D arguments, the sizes they share, and the rest in order."""
+        self._matrices, self._shared, self._rest, first_seen = [], [], [], {}
+        for position, (name, spec) in enumerate(self.specs.items()):
+            if spec == ["any"] or spec[0] == "like":
+                self._rest.append((position, name, spec[-1]))
+            elif len(spec) == 1:  # a vector: its length is a size the 2-D arguments name
+                self._rest.append((position, name, first_seen[spec[0]]))
+            else:
+                self._matrices.append((position, name, self.hints.get(name, "")))
+            for axis, dim in enumerate(spec if len(spec) == 2 and spec[0] != "like" else ()):
+                if dim in first_seen:
+                    self._shared.append(((name, axis), first_seen[dim]))
+                else:
+                    first_seen[dim] = (name, axis)
+
     def _fast_source(self) -> str:
         names = ", ".join(self.names)
-        ranks, equal, first_seen = [], [], {}
-        for name, spec in self.specs.items():
-            if spec == ["any"]:
-                ranks.append(f"0 < {name}.ndim < 3")
-            elif spec[0] == "like":
-                equal.append(f"{name}.shape == {spec[1]}.shape")
-            else:
-                ranks.append(f"{name}.ndim == {len(spec)}")
-                for axis, dim in enumerate(spec):
-                    if dim in first_seen:
-                        equal.append(f"{name}.shape[{axis}] == {first_seen[dim]}")
-                    else:
-                        first_seen[dim] = f"{name}.shape[{axis}]"
+        ranks = [f"0 < {name}.ndim < 3" if spec == ["any"] else f"{name}.ndim == {len(spec)}"
+                 for name, spec in self.specs.items() if spec[0] != "like"]
+        equal = [f"{name}.shape[{axis}] == {other}.shape[{other_axis}]"
+                 for (name, axis), (other, other_axis) in self._shared]
+        for _, name, source in self._rest:
+            if isinstance(source, tuple):
+                equal.append(f"{name}.shape[0] == {source[0]}.shape[{source[1]}]")
+            elif source != "any":
+                equal.append(f"{name}.shape == {source}.shape")
         flags = [f"{name}.flags.c_contiguous and {name}.flags.writeable" for name in self.written]
         condition = "\n            and ".join([f"kind.all_valid({names})", *ranks, *equal, *flags])
         # The condition is written out twice rather than called: a call costs as much as all its tests.
@@ -71,34 +84,29 @@ class Signature:
 
     def explain(self, kind, op: str, arrays: tuple) -> None:
         """The slow path: the signature's rules one by one, raising at the first one broken."""
-        named = dict(zip(self.names, arrays))
-        shapes, sizes = {}, {}
-        for name, x in named.items():  # the 2-D arguments first: their rank, then their shared sizes
-            if len(self.specs[name]) == 2 and self.specs[name][0] != "like":
-                shapes[name] = matrix(kind, op, name, x, self.hints.get(name, ""))
-        for name, shape in shapes.items():
-            for dim, size in zip(self.specs[name], shape):
-                if sizes.setdefault(dim, size) != size:
-                    fail(op, self.mismatch, ", ".join(f"{n}.shape={s}" for n, s in shapes.items()), self.fix)
-        for name, x in named.items():
-            spec = self.specs[name]
-            if spec == ["any"]:
-                shapes[name] = kind.shape(op, name, x)
-            elif spec[0] == "like":
-                shapes[name] = kind.shape(op, name, x)
-                _same_shape(op, spec[1], shapes[spec[1]], name, shapes[name], pair=len(named) == 2)
-            elif len(spec) == 1:
-                vector(kind, op, name, x, sizes[spec[0]], spec[0])
-        same_dtype(kind, op, named)
+        shapes = {}
+        for position, name, hint in self._matrices:  # the 2-D arguments first: their rank...
+            shapes[name] = matrix(kind, op, name, arrays[position], hint)
+        for (name, axis), (other, other_axis) in self._shared:  # ...then the sizes they share
+            if shapes[name][axis] != shapes[other][other_axis]:
+                fail(op, self.mismatch, ", ".join(f"{n}.shape={s}" for n, s in shapes.items()), self.fix)
+        for position, name, source in self._rest:
+            if isinstance(source, tuple):
+                vector(kind, op, name, arrays[position], shapes[source[0]][source[1]], self.specs[name][0])
+                continue
+            shape = shapes[name] = kind.shape(op, name, arrays[position])
+            if source != "any" and shape != shapes[source]:
+                _not_same_shape(op, source, shapes[source], name, shape, pair=len(arrays) == 2)
+        dtypes = [kind.dtype(x) for x in arrays]
+        if dtypes.count(dtypes[0]) != len(dtypes):
+            same_dtype(kind, op, dict(zip(self.names, arrays)))
         for name in self.written:
-            _updatable(op, name, named[name])
+            _updatable(op, name, arrays[self.names.index(name)])
 
 
-def _same_shape(op, first, shape_a, second, shape_b, pair: bool):
-    if shape_a != shape_b:
-        problem = (f"{first} and {second} must have the same shape" if pair
-                   else f"{second} must have the shape of {first}")
-        fail(op, problem, f"{first}.shape={shape_a}, {second}.shape={shape_b}")
+def _not_same_shape(op, first, shape_a, second, shape_b, pair: bool):
+    problem = f"{first} and {second} must have the same shape" if pair else f"{second} must have the shape of {first}"
+    fail(op, problem, f"{first}.shape={shape_a}, {second}.shape={shape_b}")
 
 
 def _updatable(op, name, x):
