@@ -20,7 +20,10 @@ class ArrayKind:
 
     def all_valid(self, *arrays) -> bool:
         """The fast path: True only if every array is native, non-empty and of one dtype. False means
-        "run the full checks", which find and name the problem (or pass: lists always take them)."""
+        "run the full checks", which find and name the problem (or pass: lists always take them).
+
+        After True, the operations' signatures go on to read `.ndim`, `.shape` and `.flags` off the
+        arrays, as on an ndarray (see `backends.validation.operations`)."""
         return False
 
 
