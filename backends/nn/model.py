@@ -18,7 +18,7 @@ from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
 from ..registry import get_backend
-from ..validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, to_numpy
+from ..validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, positive_int, to_numpy
 
 
 class Model:
@@ -190,9 +190,9 @@ class Model:
         batches), "accuracy", "learning_rate" and, with validation_data, "val_loss" and "val_accuracy".
         verbose=False turns the progress bar off."""
         X, targets = self._data("fit", X, y)
-        epochs = _positive_int("fit", "epochs", epochs)
+        epochs = positive_int("fit", "epochs", epochs)
         if batch_size is not None:
-            batch_size = _positive_int("fit", "batch_size", batch_size)
+            batch_size = positive_int("fit", "batch_size", batch_size)
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise InvalidInputError("fit: validation_data must be a pair (X_val, y_val); "
@@ -247,13 +247,13 @@ class Model:
         """{"loss": data loss + regularization, "accuracy": ...} on (X, y), in inference mode (no dropout)."""
         X, targets = self._data("evaluate", X, y)
         if batch_size is not None:
-            batch_size = _positive_int("evaluate", "batch_size", batch_size)
+            batch_size = positive_int("evaluate", "batch_size", batch_size)
         return self._evaluate(X, targets, batch_size)
 
     def predict(self, X, batch_size: int | None = None) -> np.ndarray:
         """The network's outputs for X as a NumPy array, in inference mode (no dropout)."""
         X = self._features("predict", X)
-        size = len(X) if batch_size is None else _positive_int("predict", "batch_size", batch_size)
+        size = len(X) if batch_size is None else positive_int("predict", "batch_size", batch_size)
         parts = [to_numpy(self._forward(self.backend.asarray(X[start:start + size], self.dtype), training=False))
                  for start in range(0, len(X), size)]
         return np.concatenate(parts).astype(self.dtype, copy=False)
@@ -288,9 +288,3 @@ class Model:
     def load(cls, path, backend=None) -> "Model":
         """A model saved by `save`, on any backend (default: $NN_BACKEND, else numpy)."""
         return saving.load_model(cls, path, backend)
-
-
-def _positive_int(op, name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise InvalidInputError(f"{op}: {name} must be a positive integer; got {name}={value!r}")
-    return int(value)
