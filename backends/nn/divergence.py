@@ -38,53 +38,57 @@ def _copy_into(target, source):
         target[:] = source
 
 
-def _all_finite(x) -> bool:
-    if isinstance(x, np.ndarray):
-        return True  # ndarrays are checked through the flat buffer (see LastFiniteSteps.parameters_finite)
+def _list_finite(x) -> bool:
     rows = x if x and isinstance(x[0], list) else [x]
     return all(math.isfinite(value) for row in rows for value in row)
 
 
 class LastFiniteSteps:
-    """The parameters and optimizer state before the last two steps, kept to undo a diverged step."""
+    """The parameters and optimizer state before the last two steps, kept to undo a diverged step.
+
+    `Model.fit` makes one per model and keeps it across calls, so its copies are allocated once."""
 
     def __init__(self, model):
         self.model = model
-        self.optimizer = model.optimizer
         buffer = model.parameter_buffer
         self._zeros = None if buffer is None else np.zeros_like(buffer)
-        self._slots = [None, None]  # per slot: (iterations, [copies of parameters and state arrays])
+        self._pairs: list = [None, None]  # two alternating slots of (copy, array) pairs
+        self._state_of = [None, None]  # the optimizer state each slot's arrays were listed from
+        self._iterations = [0, 0]
 
     def _arrays(self) -> list:
+        """The parameters (the flat buffer where there is one) and the optimizer's state arrays."""
         model = self.model
         parameters = [model.parameter_buffer] if model.parameter_buffer is not None else model.parameters()
-        return parameters + [array for state in self.optimizer.state for array in state.values()]
+        return parameters + [array for state in model.optimizer.state for array in state.values()]
 
     def keep(self, step: int) -> None:
-        """Remember the parameters and optimizer state as they are before `step` (counted within this fit)."""
-        arrays = self._arrays()
-        slot = self._slots[step % 2]
-        if slot is None or len(slot[1]) != len(arrays):  # first use, or the optimizer made its state
-            self._slots[step % 2] = (self.optimizer.iterations, [_copy(x) for x in arrays])
-            return
-        for copy, x in zip(slot[1], arrays):
-            _copy_into(copy, x)
-        self._slots[step % 2] = (self.optimizer.iterations, slot[1])
+        """Remember the parameters and optimizer state as they are before `step` (counted within one fit)."""
+        slot, optimizer = step & 1, self.model.optimizer
+        pairs = self._pairs[slot]
+        if optimizer.state is not self._state_of[slot]:  # first use, or the optimizer made its state
+            self._state_of[slot] = optimizer.state
+            self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
+        elif self._zeros is not None:
+            for copy, x in pairs:
+                copy[...] = x
+        else:
+            for copy, x in pairs:
+                _copy_into(copy, x)
+        self._iterations[slot] = optimizer.iterations
 
     def parameters_finite(self) -> bool:
         if self._zeros is not None:
             return math.isfinite(self.model.parameter_buffer.dot(self._zeros))
-        return all(_all_finite(p) for p in self.model.parameters())
+        return all(_list_finite(p) for p in self.model.parameters())
 
     def restore(self, step: int) -> None:
         """Put back the parameters and optimizer state as they were before `step`."""
-        iterations, copies = self._slots[step % 2]
-        arrays = self._arrays()
-        if len(copies) < len(arrays):  # the state did not exist yet: the optimizer makes it afresh
-            self.optimizer.state = []
-        for copy, x in zip(copies, arrays):
+        slot, optimizer = step & 1, self.model.optimizer
+        for copy, x in self._pairs[slot]:
             _copy_into(x, copy)
-        self.optimizer.iterations = iterations
+        optimizer.state = self._state_of[slot]  # an empty list when the step came before the state was made
+        optimizer.iterations = self._iterations[slot]
 
 
 def diverged(guard: LastFiniteSteps, step: int, loss: float, last_loss, where: dict, history: dict):
@@ -93,7 +97,7 @@ def diverged(guard: LastFiniteSteps, step: int, loss: float, last_loss, where: d
     step counts steps within this fit; a non-finite loss came from the parameters the step before
     made, so those are undone too (when that step belongs to this fit); a finite loss followed by
     non-finite parameters undoes only this step. where: epoch, epochs, batch, batches (from 1)."""
-    learning_rate = guard.optimizer.current_learning_rate
+    learning_rate = guard.model.optimizer.current_learning_rate
     if math.isfinite(loss):
         guard.restore(step)
         what, last_loss = "an update made parameters infinite or NaN", loss

@@ -213,7 +213,9 @@ class Model:
         b, n = self.backend, len(X)
         progress = tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", disable=not verbose, leave=verbose)
         refresh_every = max(1, epochs // 100)
-        guard, step, last_loss = LastFiniteSteps(self), 0, None
+        if getattr(self, "_last_finite_steps", None) is None:
+            self._last_finite_steps = LastFiniteSteps(self)
+        guard, step, last_loss = self._last_finite_steps, 0, None
         where = {"epochs": epochs, "batches": -(-n // (batch_size or n))}
         # Overflow is what divergence looks like on the way; it is reported once, as TrainingDivergedError.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
