@@ -145,16 +145,21 @@ def test_a_record_that_is_not_an_object_or_is_nested_too_deep(tmp_path, good_byt
         assert message.startswith(f"load: {problem}"), message
 
 
+def refused_with_peak_memory(tmp_path, raw: bytes) -> tuple[str, int]:
+    tracemalloc.start()
+    try:
+        return refused(tmp_path, raw), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_tiny_file_declaring_a_huge_layer_allocates_nothing(tmp_path, good_bytes):
     def huge(record):
         record["layers"][0]["n_neurons"] = record["layers"][3]["n_inputs"] = 100_000
         record["layers"][0]["n_inputs"] = 100_000
     raw = with_record(good_bytes, huge)
     assert len(raw) < 5000
-    tracemalloc.start()
-    message = refused(tmp_path, raw)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    message, peak = refused_with_peak_memory(tmp_path, raw)
     assert "parameter 0 has shape (4, 2) but the architecture needs (100000, 100000)" in message
     assert peak < 2_000_000
 
@@ -167,10 +172,7 @@ def test_an_array_header_declaring_more_than_its_member_holds_is_refused(tmp_pat
     with zipfile.ZipFile(buffer, "a") as archive:
         archive.writestr("param_0.npy", header.getvalue() + np.zeros(8).tobytes())
     raw = buffer.getvalue()
-    tracemalloc.start()
-    message = refused(tmp_path, raw)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    message, peak = refused_with_peak_memory(tmp_path, raw)
     assert "member 'param_0.npy' declares an array of 3200000000 bytes but holds 64" in message
     assert peak < 2_000_000
 
