@@ -76,7 +76,8 @@ def _glob_escape(name: str) -> str:
 
 def save_model(model, path) -> None:
     path = Path(path)
-    check_writable("save", path)
+    if not path.parent.is_dir():
+        raise ModelFileError(f"save: the folder does not exist; got path={str(path)!r}")
     architecture = {
         "layers": [layer.config() for layer in model.layers],
         "loss": model.loss.name,
@@ -103,17 +104,6 @@ def save_model(model, path) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def check_writable(op: str, path) -> None:
-    """Refuse, before any long work, a path whose folder is missing or cannot be written, or a folder."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ModelFileError(f"{op}: the folder does not exist; got path={str(path)!r}")
-    if path.is_dir():
-        raise ModelFileError(f"{op}: the path is a folder, not a file; got path={str(path)!r}")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise ModelFileError(f"{op}: the folder is not writable; got path={str(path)!r}")
 
 
 # ---------------------------------------------------------------- loading
