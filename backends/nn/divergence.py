@@ -29,6 +29,7 @@ def _copy(x):
 
 
 def _copy_into(target, source):
+    """Overwrite a native array in place with a copy's values."""
     if isinstance(target, np.ndarray):
         target[...] = source
     elif target and isinstance(target[0], list):
@@ -72,9 +73,8 @@ class LastFiniteSteps:
         elif self._zeros is not None:
             for copy, x in pairs:
                 copy[...] = x
-        else:
-            for copy, x in pairs:
-                _copy_into(copy, x)
+        else:  # lists: Model.load's set_parameters may have put new ones in place, so list them again
+            self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
         self._iterations[slot] = optimizer.iterations
 
     def parameters_finite(self) -> bool:
