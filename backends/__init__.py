@@ -16,7 +16,7 @@ from .nn.model import Model
 from .numerics import PROBABILITY_CLIP
 from .registry import BackendNotAvailableError, available_backends, backend_names, get_backend
 from .nn.saving import ModelFileError
-from .validation import InvalidInputError, InvalidTypeError
+from .validation import InvalidInputError, InvalidTypeError, TrainingDivergedError
 
 __all__ = [
     "Backend",
@@ -34,6 +34,7 @@ __all__ = [
     "Softmax",
     "Step",
     "Tanh",
+    "TrainingDivergedError",
     "available_backends",
     "backend_names",
     "get_backend",

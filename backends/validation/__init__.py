@@ -21,7 +21,7 @@ The checks follow the data on its way in, one module each:
 
 from .arrays import ArrayKind, ListArrays, NdArrays, matrix, same_dtype, same_shape, to_numpy, vector
 from .conversion import check_array_like, dtype_name
-from .messages import InvalidInputError, InvalidTypeError
+from .messages import InvalidInputError, InvalidTypeError, TrainingDivergedError
 from .operations import (
     Signature, check_adam_update, check_backward_from_inputs, check_backward_from_outputs, check_cache_update,
     check_dense_backward, check_dense_forward, check_elementwise, check_matmul, check_multiply,
