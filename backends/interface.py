@@ -264,6 +264,10 @@ class Backend:
         does layer by layer (forward, loss, backward, one optimizer update, counted in
         `model.optimizer.iterations`), or None for a model it cannot compile. It may read the model's
         `layers`, `loss`, `optimizer`, `dtype`, `parameter_buffer` and `gradient_buffer`. `Model`
-        asks once, when it is built; `Model(..., compile_step=False)` does not ask."""
+        asks once, when it is built; `Model(..., compile_step=False)` does not ask.
+
+        The step may also offer `run_epoch(inputs, targets, order, batch_size, guard, first_step)`,
+        a whole epoch of mini-batches in one call (see `numba_kernels.training_step.CompiledStep`),
+        which `fit` then uses for mini-batch epochs."""
         hook = getattr(self.kernels, "compiled_training_step", None)
         return None if hook is None else hook(model)

@@ -77,6 +77,22 @@ class LastFiniteSteps:
             self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
         self._iterations[slot] = optimizer.iterations
 
+    def slots(self) -> list[list]:
+        """Both slots' copies, [parameters, *optimizer state arrays], for a compiled loop that keeps
+        them itself (the numba backend's epoch); made for the optimizer's current state if needed."""
+        optimizer = self.model.optimizer
+        for slot in (0, 1):
+            if optimizer.state is not self._state_of[slot]:
+                self._state_of[slot] = optimizer.state
+                self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
+        return [[copy for copy, _ in self._pairs[slot]] for slot in (0, 1)]
+
+    def kept(self, first_step: int, steps: int, iterations: int) -> None:
+        """Record that a compiled loop kept the state before `steps` steps from `first_step` on, the
+        optimizer having counted `iterations` updates before the first of them."""
+        for step in range(max(first_step, first_step + steps - 2), first_step + steps):
+            self._iterations[step & 1] = iterations + step - first_step
+
     def parameters_finite(self) -> bool:
         if self._zeros is not None:
             return math.isfinite(self.model.parameter_buffer.dot(self._zeros))

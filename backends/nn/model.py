@@ -216,17 +216,29 @@ class Model:
         if getattr(self, "_last_finite_steps", None) is None:
             self._last_finite_steps = LastFiniteSteps(self)
         guard, step, last_loss = self._last_finite_steps, 0, None
+        run_epoch = None if full_batch is not None else getattr(self.compiled_step, "run_epoch", None)
+        native_X = self.backend.asarray(X, self.dtype) if run_epoch is not None else None
         where = {"epochs": epochs, "batches": -(-n // (batch_size or n))}
         # Overflow is what divergence looks like on the way; it is reported once, as TrainingDivergedError.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in progress:
                 if full_batch is None:
                     order = self._shuffle_rng.permutation(n) if shuffle else None
-                    batches = self._batches(X, targets, batch_size, order)
+                    batches = self._batches(X, targets, batch_size, order) if run_epoch is None else ()
                 else:
                     batches = full_batch
                 learning_rate = self.optimizer.current_learning_rate
                 loss_sum = correct_sum = 0.0
+                if run_epoch is not None:  # the backend runs the whole epoch of mini-batches as one call
+                    result = run_epoch(native_X, targets, np.arange(n) if order is None else order, batch_size,
+                                       guard, step)
+                    if result.diverged:
+                        progress.close()
+                        last = last_loss if result.steps == 0 else result.last_loss
+                        raise diverged(guard, step + result.steps, result.loss, last,
+                                       where | {"epoch": epoch + 1, "batch": result.steps + 1}, history)
+                    step, last_loss = step + result.steps, result.last_loss
+                    loss_sum, correct_sum = result.loss_sum, result.correct_sum
                 for batch, (inputs, batch_targets, numpy_targets) in enumerate(batches):
                     guard.keep(step)
                     outputs, loss = self.train_step(inputs, batch_targets)

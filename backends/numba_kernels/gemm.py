@@ -13,7 +13,7 @@ the gap is the recipe of BLIS (GotoBLAS), in loops:
     accumulators that LLVM's SLP vectorizer keeps in vector registers;
   * cache blocking and packing around it (`blocking.py`);
   * SLP vectorization, which Numba leaves off by default, switched on only while these kernels
-    compile (`compile_products`, at import, for float64 and float32; the previous setting restored).
+    compile (`prepare`, on first use of each dtype; the previous setting restored).
     Numba's cache key ignores the setting, but cached code can only come from inside that window.
 `product` picks, inside compiled code: plain loops for products a tile would mostly waste
 (`small_product`), dot products for a layer of at most 8 neurons (`dot_products`), one thread, or
@@ -198,22 +198,37 @@ def dot_products(a, b, out, bias, has_bias, relu):
         i += 1
 
 
-def compile_products():
-    """Compile (or load from Numba's cache) the blocked kernels for float64 and float32 with SLP
-    vectorization on for exactly this while. A signature compiled later, outside the window, would
-    run an order of magnitude slower, so these are the signatures every caller uses."""
-    if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python; nothing to compile
+def _fast_thread_count():
+    numba.get_num_threads()  # starts the thread pool once
+    from numba.np.ufunc import parallel
+    return getattr(parallel, "_get_num_threads", numba.get_num_threads)
+
+
+#: numba.get_num_threads() without the process-wide lock it takes on every call (microseconds, more
+#: than a small product): once the pool runs, the count is one call into it. Read it in Python and
+#: pass it in: read inside a kernel, it keeps Numba from caching that kernel on disk.
+thread_count = _fast_thread_count()
+
+_PREPARED: set = set()
+
+
+def prepare(dtype) -> None:
+    """Compile (or load from Numba's disk cache) the blocked kernels for `dtype` (float64 or float32),
+    with SLP vectorization on for exactly this while; at most once per dtype and process.
+
+    Every caller of `product` calls this for its dtype before its own first call: a signature
+    compiled later, outside the window, would run an order of magnitude slower. Compiling on first
+    use, per dtype, keeps `import` and a float64-only run from paying for float32."""
+    if dtype in _PREPARED or numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
         return
     saved = numba.config.SLP_VECTORIZE
     numba.config.SLP_VECTORIZE = 1
     try:
-        for dtype in (numba.float64, numba.float32):
-            matrix, vector, flag = dtype[:, ::1], dtype[::1], numba.boolean
-            serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
-            parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
-            dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
+        element = numba.from_dtype(np.dtype(dtype))
+        matrix, vector, flag = element[:, ::1], element[::1], numba.boolean
+        serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
+        parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
+        dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
     finally:
         numba.config.SLP_VECTORIZE = saved
-
-
-compile_products()
+    _PREPARED.add(dtype)
