@@ -39,7 +39,7 @@ from .numpy_backend import asarray, tolist  # noqa: E402  (the same native array
 @njit(cache=True)
 def _matmul(a, c, threads):
     output = np.empty((a.shape[0], c.shape[1]), dtype=a.dtype)
-    gemm.product(a, c, output, threads=threads)
+    gemm.product(a, c, output, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=threads)
     return output
 
 
@@ -63,7 +63,8 @@ def transpose(a):
 @njit(cache=True)
 def _dense_forward(inputs, weights, biases, threads):
     output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
-    gemm.product(inputs, weights, output, transpose_b=True, bias=biases, threads=threads)
+    gemm.product(inputs, weights, output, transpose_a=False, transpose_b=True, bias=biases, relu=False,
+                 threads=threads)
     return output
 
 
@@ -75,8 +76,10 @@ def dense_forward(inputs, weights, biases):
 @njit(cache=True)
 def _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads):
     if need_dinputs:
-        gemm.product(dvalues, weights, dinputs, threads=threads)  # dinputs = dvalues · weights
-    gemm.product(dvalues, inputs, dweights, transpose_a=True, threads=threads)  # dweights = dvaluesᵀ · inputs
+        gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=None, relu=False,
+                     threads=threads)  # dinputs = dvalues · weights
+    gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=None, relu=False,
+                 threads=threads)  # dweights = dvaluesᵀ · inputs
     dbiases[:] = 0.0
     for s in range(dvalues.shape[0]):
         for neuron in range(dvalues.shape[1]):

@@ -233,8 +233,8 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
         start = outputs_at[layer]
         outputs = work[start:start + n_samples * n_neurons].reshape((n_samples, n_neurons))
         activation = layout[layer, ACTIVATION]
-        gemm.product(layer_inputs, weights, outputs, transpose_b=True, bias=biases, relu=activation == RELU,
-                     threads=threads)  # ReLU fused
+        gemm.product(layer_inputs, weights, outputs, transpose_a=False, transpose_b=True, bias=biases,
+                     relu=activation == RELU, threads=threads)  # ReLU fused
         if activation != RELU:
             _activate(outputs, activation)
         layer_inputs = outputs
