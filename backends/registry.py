@@ -14,6 +14,7 @@ Design rules:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -33,12 +34,16 @@ _BACKENDS = {
     "numba": ("backends.numba_backend", "numba", NdArrays("numba"), ("float64", "float32")),
 }
 
+#: The built-in backends' names, in teaching order.
+BUILTINS = tuple(_BACKENDS)
+
 _INSTALL_HINT = {
     "numpy": "pip install numpy",
     "numba": "pip install numba (or reinstall nn-backends, which depends on it)",
 }
 
 _loaded: dict[str, Backend] = {}
+_registered: dict[str, Backend] = {}  # backends objects lent to the registry by `registered`
 
 
 class BackendNotAvailableError(ImportError):
@@ -76,7 +81,7 @@ def _refusal(ep) -> str | None:
 
 def backend_names() -> list[str]:
     """Every backend this project knows: the built-ins, installed or not, then the plug-ins."""
-    return list(_BACKENDS) + [name for name in plugins() if name not in _BACKENDS]
+    return list(_BACKENDS) + list(plugins()) + list(_registered)
 
 
 def builtin_backends() -> list[str]:
@@ -105,6 +110,8 @@ def get_backend(name: str | None = None) -> Backend:
         source = None
     if name in _loaded:
         return _loaded[name]
+    if name in _registered:
+        return _registered[name]
     if isinstance(name, str) and name not in _BACKENDS:
         for ep in _entry_points():
             if ep.name == name:
@@ -125,6 +132,21 @@ def get_backend(name: str | None = None) -> Backend:
             f"got name={name!r}; install it with: {_INSTALL_HINT[library]}") from error
     _loaded[name] = Backend(name, kernels, arrays, dtypes)
     return _loaded[name]
+
+
+@contextlib.contextmanager
+def registered(backend: Backend):
+    """Lend a Backend object to the registry by its name for the duration of a `with` block, so code
+    that takes backend names (the conformance suite, Model) can use it without an entry point."""
+    if not isinstance(backend, Backend):
+        raise TypeError(f"registered: expected a backends.Backend; got {type(backend).__name__}")
+    if backend.name in backend_names():
+        raise ValueError(f"registered: a backend of this name exists already; got name={backend.name!r}")
+    _registered[backend.name] = backend
+    try:
+        yield backend
+    finally:
+        del _registered[backend.name]
 
 
 def _load_plugin(ep) -> Backend:

@@ -30,20 +30,18 @@ def as_numpy(backend, x):
 
 
 def assert_native(backend, actual, expected, dtype="float64", tolerance=None):
-    """actual is a native array of backend with the dtype and shape of expected, and its values."""
+    """actual is a native array of backend (its type, element types and dtype, as the backend's own
+    checks read them) with the shape of expected, and its values."""
     __tracebackhide__ = True
     expected = np.asarray(expected, dtype=np.float64)
-    if backend.name == "python":
-        assert isinstance(actual, list), f"expected a list from the python backend, got {type(actual)}"
-        values = np.asarray(actual, dtype=np.float64)
-        kinds = {type(v) for v in np.ravel(np.asarray(actual, dtype=object))}
-        assert kinds == {float}, f"python backend returned element types {kinds}, expected float"
-    else:
-        assert isinstance(actual, np.ndarray), f"expected an ndarray from {backend.name}, got {type(actual)}"
-        assert actual.dtype == np.dtype(dtype), f"dtype {actual.dtype}, expected {dtype}"
-        values = actual.astype(np.float64)
-    assert values.shape == expected.shape, f"shape {values.shape}, expected {expected.shape}"
-    np.testing.assert_allclose(values, expected, **(tolerance or TOLERANCE[dtype]))
+    try:
+        shape = tuple(backend.shape(actual))
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"{backend.name} returned an array that is not its own native array: {error}")
+    actual_dtype = backend.arrays.dtype(actual)
+    assert actual_dtype == dtype, f"dtype {actual_dtype}, expected {dtype}"
+    assert shape == expected.shape, f"shape {shape}, expected {expected.shape}"
+    np.testing.assert_allclose(as_numpy(backend, actual), expected, **(tolerance or TOLERANCE[dtype]))
 
 
 def assert_scalar(actual, expected, dtype="float64"):

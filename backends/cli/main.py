@@ -3,6 +3,7 @@
     nn-backends bench    the backend comparison: tables of time, GFLOP/s and speedups, JSON and a plot
     nn-backends demo     the seeds' layer of three neurons on every backend, outputs and timings side by side
     nn-backends train    train a network on a data set, on the backend you name
+    nn-backends conformance NAME   the conformance suite on one backend (a plug-in too), per operation
 """
 
 from __future__ import annotations
@@ -32,11 +33,20 @@ def main(argv: list[str] | None = None) -> int:
                                 description=f"Train a network on one of: {', '.join(DATASETS)}.")
     add_train_arguments(train, backend_names())
 
+    from .conformance import add_conformance_arguments
+    conformance = commands.add_parser("conformance", help="run the conformance suite on one backend",
+                                      description="Run the conformance suite on one backend, a plug-in too, "
+                                                  "and report each operation: passed, failed, not implemented.")
+    add_conformance_arguments(conformance)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "bench":
             from .bench import bench as run_bench
             return run_bench(args)
+        if args.command == "conformance":
+            from .conformance import conformance as run_conformance
+            return run_conformance(args)
         if args.command == "demo":
             from .demo import demo as run_demo
             return run_demo(args.size)
