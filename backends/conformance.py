@@ -104,32 +104,29 @@ class _Recorder:
                                "operations": sorted(self.current), "details": report.longreprtext})
 
     def report(self, header: dict) -> dict:
-        operations = {op: {"passed": 0, "failed": 0, "failures": [], "max_abs_error": None, "max_rel_error": None}
-                      for op in OPERATIONS + (COMBINED,)}
+        operations = {op: {"passed": 0, "failed": 0, "not implemented": 0, "failures": [], "max_abs_error": None,
+                           "max_rel_error": None} for op in OPERATIONS + (COMBINED,)}
         for test in self.tests:
             if test["outcome"] == "skipped":
                 continue
             used = [op for op in test["operations"] if op not in CONVERSIONS] or test["operations"] or [COMBINED]
             op = used[0] if len(used) == 1 else COMBINED
             entry = operations[op]
-            if test["outcome"] == "not implemented":
-                continue
             entry[test["outcome"]] += 1
             if test["outcome"] == "failed":
                 entry["failures"].append(test["id"])
                 for key, value in _largest_errors(test["details"]).items():
                     entry[key] = value if entry[key] is None else max(entry[key], value)
                 entry.setdefault("first_failure", _first_lines(test["details"]))
-        for op in self.backend.missing:
-            operations[op]["status"] = "not implemented"
-        for entry in operations.values():
-            entry.setdefault("status", "failed" if entry["failed"] else "passed" if entry["passed"] else "not run")
+        for op, entry in operations.items():
+            entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] else "not implemented"
+                               if entry["not implemented"] or op in self.backend.missing else "not run")
         failed = [op for op, entry in operations.items() if entry["status"] == "failed"]
         return {"header": header, "operations": operations, "failed": failed, "ok": not failed}
 
 
 def _outcome(report) -> str:
-    if report.skipped and "not implemented" in str(report.longrepr):
+    if report.skipped and "not implemented: " in str(report.longrepr):
         return "not implemented"
     return "failed" if report.failed else report.outcome
 

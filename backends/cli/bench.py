@@ -39,6 +39,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--python-limit", type=float, default=0.3,
                         help="skip pure Python where one call would take longer (default 0.3 s)")
     parser.add_argument("--operations", nargs="+", metavar="OP", help="only these operations")
+    parser.add_argument("--backends", type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+                        metavar="A,B", help="time these backends, plug-ins too (default: the built-ins installed)")
     parser.add_argument("--max-size", type=int, help="only cases whose largest dimension is at most this")
     parser.add_argument("--full", action="store_true",
                         help="run the pytest-benchmark suite in bench/ (float32 and float64, every size)")
@@ -65,13 +67,16 @@ def run_full(args) -> int:
               f"the repository; got no folder {suite}", file=sys.stderr)
         return 2
     command = [sys.executable, "-m", "pytest", str(suite), "--benchmark-columns=median,iqr,ops,rounds",
-               "--benchmark-sort=name", f"--benchmark-json={args.json}"]
+               "--benchmark-sort=name", f"--benchmark-json={args.json}",
+               *([f"--backends={','.join(args.backends)}"] if args.backends else [])]
     print("running:", " ".join(command), flush=True)
     return subprocess.call(command)
 
 
 def bench(args) -> int:
     set_threads(args.threads)
+    if args.backends:
+        bench_cases.contenders(args.backends)  # an unknown or broken backend fails now, in one line
     if args.full:
         return run_full(args)
     try:
@@ -81,7 +86,7 @@ def bench(args) -> int:
         return 2
     settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine()}
     print("thread settings: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None))
-    contenders = bench_cases.contenders()
+    contenders = bench_cases.contenders(args.backends)
     print(f"contenders: {', '.join(contenders)}" + ("" if "torch" in contenders else
                                                     "  (pip install -e '.[torch]' adds the PyTorch peer)"))
 
