@@ -2,6 +2,9 @@
 one-line errors a broken plug-in gives at get_backend time (never at import backends)."""
 
 import importlib.metadata
+import importlib.util
+import json
+import re
 import subprocess
 import sys
 import types
@@ -181,3 +184,39 @@ def test_the_template_has_every_operation_with_the_interfaces_formula():
     backend = Backend.from_kernels("template", template)
     with pytest.raises(NotImplementedError, match="asarray: not written yet"):
         backend.asarray([[1.0]])
+
+
+def test_the_conformance_command_reports_and_writes_json(tmp_path, capsys):
+    from backends.cli import main
+    path = tmp_path / "report.json"
+    assert main(["conformance", "numpy", "-k", "test_matmul", "--json", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert "conformance of backend 'numpy': dtypes float64, float32" in shown and "versions: nn-backends" in shown
+    assert re.search(r"\nmatmul +passed +\d+ +0", shown) and "CONFORMS" in shown
+    report = json.loads(path.read_text())
+    assert report["ok"] and report["operations"]["matmul"]["passed"] > 0
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["conformance", "nosuch"], "nn-backends conformance: error: get_backend: unknown backend; got name='nosuch'"),
+    (["conformance", "numpy", "--json", "/no/such/folder/r.json"],
+     "nn-backends conformance: error: conformance: the folder for --json does not exist"),
+    (["bench", "--backends", "numpy,nosuch"], "nn-backends bench: error: get_backend: unknown backend; got name='nosuch'"),
+])
+def test_bad_conformance_and_bench_arguments_are_one_line(arguments, message, capsys):
+    from backends.cli import main
+    assert main(arguments) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(message) and error.count("\n") == 1
+
+
+def test_a_failing_operation_is_reported_with_its_case_and_error(capsys):
+    kernels = numpy_copy("wrong")
+    kernels.relu = lambda z: np.maximum(z, 0) * 1.001
+    report = conformance.run(Backend.from_kernels("wrong", kernels, NdArrays("wrong"), ("float64",)),
+                             select="test_elementwise_activation and relu", modules=("test_operations.py",))
+    relu = report["operations"]["relu"]
+    assert report["failed"] == ["relu"] and not report["ok"]
+    assert relu["failures"][0] == "test_elementwise_activation[wrong-float64-3x4-relu]"
+    assert relu["max_rel_error"] == pytest.approx(0.001, rel=1e-6)
+    assert "relu: " in conformance.format_report(report) and "DOES NOT CONFORM" in conformance.format_report(report)
