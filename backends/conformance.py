@@ -9,8 +9,9 @@ The suite is the project's own `tests/` folder; an installed package carries a c
 calls pytest in this process on the suite's per-backend modules with `$NN_TEST_BACKENDS` set to
 the backend, and follows every test: which operations of the backend it called (each public
 method and kernel is traced), whether it passed, failed or hit an operation the backend does not
-implement. A test that calls one operation (besides asarray/tolist) counts for that operation;
-tests that combine several (layers, Model, training, saving) count as "combined".
+implement. A test that calls one operation (besides asarray/tolist) counts for that operation; a
+test of the conversions alone counts for each of them; tests that combine several operations
+(layers, Model, training, saving) count as "combined".
 """
 
 from __future__ import annotations
@@ -103,21 +104,26 @@ class _Recorder:
             self.tests.append({"id": report.nodeid.split("::", 1)[-1], "outcome": _outcome(report),
                                "operations": sorted(self.current), "details": report.longreprtext})
 
+    @staticmethod
+    def _count(entry: dict, test: dict) -> None:
+        entry[test["outcome"]] += 1
+        if test["outcome"] == "failed":
+            entry["failures"].append(test["id"])
+            for key, value in _largest_errors(test["details"]).items():
+                entry[key] = value if entry[key] is None else max(entry[key], value)
+            entry.setdefault("first_failure", _first_lines(test["details"]))
+
     def report(self, header: dict) -> dict:
         operations = {op: {"passed": 0, "failed": 0, "not implemented": 0, "failures": [], "max_abs_error": None,
                            "max_rel_error": None} for op in OPERATIONS + (COMBINED,)}
         for test in self.tests:
             if test["outcome"] == "skipped":
                 continue
-            used = [op for op in test["operations"] if op not in CONVERSIONS] or test["operations"] or [COMBINED]
-            op = used[0] if len(used) == 1 else COMBINED
-            entry = operations[op]
-            entry[test["outcome"]] += 1
-            if test["outcome"] == "failed":
-                entry["failures"].append(test["id"])
-                for key, value in _largest_errors(test["details"]).items():
-                    entry[key] = value if entry[key] is None else max(entry[key], value)
-                entry.setdefault("first_failure", _first_lines(test["details"]))
+            used = [op for op in test["operations"] if op not in CONVERSIONS]
+            # a test of conversions only (a round trip) counts for each conversion it calls
+            blamed = (used if len(used) == 1 else [COMBINED]) if used else test["operations"] or [COMBINED]
+            for op in blamed:
+                self._count(operations[op], test)
         for op, entry in operations.items():
             entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] else "not implemented"
                                if entry["not implemented"] or op in self.backend.missing else "not run")

@@ -6,6 +6,8 @@ summation order (BLAS blocks its sums, the loops do not); float32 carries ~7 sig
 
 import numpy as np
 
+from backends.validation import plain_array
+
 TOLERANCE = {
     "float64": {"rtol": 1e-10, "atol": 1e-12},
     "float32": {"rtol": 2e-5, "atol": 2e-6},
@@ -26,7 +28,13 @@ def native(backend, values, dtype="float64"):
 
 
 def as_numpy(backend, x):
-    return np.asarray(backend.tolist(x), dtype=np.float64)
+    """A native array's values as a new float64 ndarray, read without the backend's own tolist (through
+    the buffer or DLPack), so a fault in tolist is blamed on tolist alone; tolist where that fails."""
+    backend.shape(x)  # a native array of this backend, or its own error
+    try:
+        return np.array(plain_array(x), dtype=np.float64)
+    except (TypeError, ValueError, BufferError, RuntimeError):
+        return np.asarray(backend.tolist(x), dtype=np.float64)
 
 
 def assert_native(backend, actual, expected, dtype="float64", tolerance=None):

@@ -125,7 +125,9 @@ def test_the_suite_catches_the_fault_in_that_operation_only(fault):
     op, select, kernel = FAULTS[fault]
     report = conformance.run(mutant(op, kernel, list(FAULTS).index(fault)), select=select, modules=MODULES)
     failed = [name for name in report["failed"] if name != conformance.COMBINED]
-    assert failed == [op], f"{fault}: expected only {op} to fail; failed: {report['failed']}"
+    # asarray and tolist are tested as a pair too (round trips), so either may share the blame
+    allowed = set(conformance.CONVERSIONS) if op in conformance.CONVERSIONS else {op}
+    assert op in failed and set(failed) <= allowed, f"{fault}: expected only {op} to fail; failed: {report['failed']}"
 
 
 def test_the_unmutated_kernels_pass_the_same_runs():
