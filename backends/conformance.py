@@ -46,10 +46,12 @@ def suite_directory() -> Path:
                             "reinstall nn-backends with pip")
 
 
-def run(backend: str | Backend, select: str | None = None, modules=SUITE_MODULES, verbose=False) -> dict:
+def run(backend: str | Backend, select: str | None = None, modules=SUITE_MODULES, verbose=False,
+        quick=False) -> dict:
     """Run the suite on `backend` (a registered name or a Backend) and return the report: the
     header (versions, dtypes) and, per operation, passed/failed/not implemented, the first failing
-    case and the largest error against the oracle. `select` is a pytest -k expression."""
+    case and the largest error against the oracle. `select` is a pytest -k expression; `quick`
+    leaves out the long training runs (marked slow)."""
     import pytest
 
     folder = suite_directory()
@@ -58,7 +60,7 @@ def run(backend: str | Backend, select: str | None = None, modules=SUITE_MODULES
         recorder = _Recorder(target)
         arguments = [str(folder / module) for module in modules] + [
             "-p", "no:cacheprovider", "-W", "error", "--rootdir", str(folder), "-q", "--tb=short",
-            *(["-k", select] if select else [])]
+            *(["-k", select] if select else []), *(["-m", "not slow"] if quick else [])]
         shown = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
         with _suite_environment(folder, target.name), recorder.tracing(), shown:
             exit_code = pytest.main(arguments, plugins=[recorder])

@@ -17,6 +17,8 @@ def add_conformance_arguments(parser) -> None:
     parser.add_argument("--json", metavar="F", help="also write the report as JSON to this file")
     parser.add_argument("-k", dest="select", metavar="EXPRESSION",
                         help="only the tests pytest -k EXPRESSION selects (e.g. -k softmax)")
+    parser.add_argument("--quick", action="store_true",
+                        help="leave out the long training runs (10,000 epochs; marked slow)")
     parser.add_argument("--verbose", action="store_true", help="show pytest's own output too")
 
 
@@ -32,7 +34,7 @@ def conformance(args) -> int:
     if json_path is not None and not json_path.parent.is_dir():
         raise ValueError(f"conformance: the folder for --json does not exist; got --json={args.json!r}")
     get_backend(args.backend)  # an unknown or broken backend fails here, in one line, before the run
-    report = run(args.backend, select=args.select, verbose=args.verbose)
+    report = run(args.backend, select=args.select, verbose=args.verbose, quick=args.quick)
     print(format_report(report))
     if json_path is not None:
         temporary = json_path.with_name(json_path.name + ".tmp")
