@@ -234,7 +234,9 @@ _FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
 
 def to_numpy(x) -> np.ndarray:
     """A native array of any backend as an ndarray (ndarrays as they are, nested lists converted)."""
-    return x if isinstance(x, np.ndarray) else np.array(plain_array(x), dtype=np.float64)
+    if isinstance(x, np.ndarray):
+        return x
+    return np.array(x, dtype=np.float64) if isinstance(x, list) else np.array(plain_array(x))  # keeps float32
 
 
 def _foreign(op, name, x, kind: ArrayKind):
