@@ -233,8 +233,8 @@ def format_report(report: dict) -> str:
     for op, entry in report["operations"].items():
         if entry["status"] == "not run":
             continue
-        errors = ("" if entry["max_abs_error"] is None else
-                  f"{entry['max_abs_error']:.3g} / {entry['max_rel_error'] if entry['max_rel_error'] is not None else float('nan'):.3g}")
+        relative = entry["max_rel_error"] if entry["max_rel_error"] is not None else float("nan")
+        errors = "" if entry["max_abs_error"] is None else f"{entry['max_abs_error']:.3g} / {relative:.3g}"
         lines.append(f"{op:36} {entry['status']:16} {entry['passed']:6} {entry['failed']:6}  {errors}")
     for op, entry in report["operations"].items():
         if entry["failed"]:

@@ -29,34 +29,29 @@ def asarray(x, dtype):
     1-D or 2-D, rectangular, non-empty and finite. `dtype` is None (float64, or float32 for a
     float32 ndarray on backends that have it), "float64" or "float32".
     """
-    raise NotImplementedError("asarray: not written yet; " +
-                              "Nested lists/tuples of real numbers, or an ndarray, as this backend's native array.")
+    raise NotImplementedError("asarray: not written yet (the formula is in the docstring)")
 
 
 def tolist(x):
     """A native array as plain nested Python floats (a new list; `x` is not shared)."""
-    raise NotImplementedError("tolist: not written yet; " +
-                              "A native array as plain nested Python floats (a new list; `x` is not shared).")
+    raise NotImplementedError("tolist: not written yet (the formula is in the docstring)")
 
 
 def matmul(a, c):
     """Matrix product a·c of a (n, k) and c (k, m) array: every row of a dotted with every column of c."""
-    raise NotImplementedError("matmul: not written yet; " +
-                              "Matrix product a·c of a (n, k) and c (k, m) array: every row of a dotted with every column of c.")
+    raise NotImplementedError("matmul: not written yet (the formula is in the docstring)")
 
 
 def transpose(a):
     """The (m, n) transpose of an (n, m) array: rows become columns."""
-    raise NotImplementedError("transpose: not written yet; " +
-                              "The (m, n) transpose of an (n, m) array: rows become columns.")
+    raise NotImplementedError("transpose: not written yet (the formula is in the docstring)")
 
 
 def dense_forward(inputs, weights, biases):
     """inputs·weightsᵀ + biases for inputs (n_samples, n_inputs), weights (n_neurons, n_inputs)
     and biases (n_neurons,); returns (n_samples, n_neurons).
     """
-    raise NotImplementedError("dense_forward: not written yet; " +
-                              "inputs·weightsᵀ + biases for inputs (n_samples, n_inputs), weights (n_neurons, n_inputs)")
+    raise NotImplementedError("dense_forward: not written yet (the formula is in the docstring)")
 
 
 def dense_backward(dvalues, inputs, weights, need_dinputs=True):
@@ -66,164 +61,148 @@ def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     need_dinputs=False skips dinputs (returned as None): the first layer of a network has no layer
     before it to pass them to, and they cost as much as dweights.
     """
-    raise NotImplementedError("dense_backward: not written yet; " +
-                              "Gradients of a dense layer from the gradient of its outputs, dvalues (n_samples, n_neurons).")
+    raise NotImplementedError("dense_backward: not written yet (the formula is in the docstring)")
 
 
 def multiply(a, c):
     """Element-wise product of two arrays of one shape (dropout applies its mask with it)."""
-    raise NotImplementedError("multiply: not written yet; " +
-                              "Element-wise product of two arrays of one shape (dropout applies its mask with it).")
+    raise NotImplementedError("multiply: not written yet (the formula is in the docstring)")
 
 
 def step(z):
     """1.0 where z > 0, else 0.0 (element-wise; 1-D or 2-D)."""
-    raise NotImplementedError("step: not written yet; 1.0 where z > 0, else 0.0 (element-wise; 1-D or 2-D).")
+    raise NotImplementedError("step: not written yet (the formula is in the docstring)")
 
 
 def step_backward(dvalues, z):
     """Zeros: the step function is flat wherever it is differentiable, which is why it cannot learn."""
-    raise NotImplementedError("step_backward: not written yet; " +
-                              "Zeros: the step function is flat wherever it is differentiable, which is why it cannot learn.")
+    raise NotImplementedError("step_backward: not written yet (the formula is in the docstring)")
 
 
 def linear(z):
     """z unchanged (a copy), the identity activation of a regression output."""
-    raise NotImplementedError("linear: not written yet; " +
-                              "z unchanged (a copy), the identity activation of a regression output.")
+    raise NotImplementedError("linear: not written yet (the formula is in the docstring)")
 
 
 def linear_backward(dvalues, z):
     """dvalues unchanged (a copy)."""
-    raise NotImplementedError("linear_backward: not written yet; dvalues unchanged (a copy).")
+    raise NotImplementedError("linear_backward: not written yet (the formula is in the docstring)")
 
 
 def relu(z):
     """max(0, z), element-wise."""
-    raise NotImplementedError("relu: not written yet; max(0, z), element-wise.")
+    raise NotImplementedError("relu: not written yet (the formula is in the docstring)")
 
 
 def relu_backward(dvalues, z):
     """dvalues where the ReLU's input z was > 0, else 0."""
-    raise NotImplementedError("relu_backward: not written yet; dvalues where the ReLU's input z was > 0, else 0.")
+    raise NotImplementedError("relu_backward: not written yet (the formula is in the docstring)")
 
 
 def sigmoid(z):
     """1 / (1 + exp(-z)), element-wise, finite for any finite z."""
-    raise NotImplementedError("sigmoid: not written yet; 1 / (1 + exp(-z)), element-wise, finite for any finite z.")
+    raise NotImplementedError("sigmoid: not written yet (the formula is in the docstring)")
 
 
 def sigmoid_backward(dvalues, outputs):
     """dvalues · s · (1 - s), from the sigmoid's outputs s."""
-    raise NotImplementedError("sigmoid_backward: not written yet; dvalues · s · (1 - s), from the sigmoid's outputs s.")
+    raise NotImplementedError("sigmoid_backward: not written yet (the formula is in the docstring)")
 
 
 def tanh(z):
     """Hyperbolic tangent, element-wise."""
-    raise NotImplementedError("tanh: not written yet; Hyperbolic tangent, element-wise.")
+    raise NotImplementedError("tanh: not written yet (the formula is in the docstring)")
 
 
 def tanh_backward(dvalues, outputs):
     """dvalues · (1 - t²), from the tanh's outputs t."""
-    raise NotImplementedError("tanh_backward: not written yet; dvalues · (1 - t²), from the tanh's outputs t.")
+    raise NotImplementedError("tanh_backward: not written yet (the formula is in the docstring)")
 
 
 def softmax(z):
     """exp(z) / sum(exp(z)) along each row of a 2-D z; rows sum to 1, finite for any finite z."""
-    raise NotImplementedError("softmax: not written yet; " +
-                              "exp(z) / sum(exp(z)) along each row of a 2-D z; rows sum to 1, finite for any finite z.")
+    raise NotImplementedError("softmax: not written yet (the formula is in the docstring)")
 
 
 def softmax_backward(dvalues, outputs):
     """The Jacobian-vector product of softmax per row: s · (dvalues - Σ dvalues·s), from outputs s."""
-    raise NotImplementedError("softmax_backward: not written yet; " +
-                              "The Jacobian-vector product of softmax per row: s · (dvalues - Σ dvalues·s), from outputs s.")
+    raise NotImplementedError("softmax_backward: not written yet (the formula is in the docstring)")
 
 
 def categorical_cross_entropy(probs, classes):
     """Mean of -log(probability of the true class), probabilities clipped to [1e-7, 1 - 1e-7]."""
-    raise NotImplementedError("categorical_cross_entropy: not written yet; " +
-                              "Mean of -log(probability of the true class), probabilities clipped to [1e-7, 1 - 1e-7].")
+    raise NotImplementedError("categorical_cross_entropy: not written yet (the formula is in the docstring)")
 
 
 def categorical_cross_entropy_backward(probs, classes):
     """Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples."""
-    raise NotImplementedError("categorical_cross_entropy_backward: not written yet; " +
-                              "Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples.")
+    raise NotImplementedError("categorical_cross_entropy_backward: not written yet (the formula is in the docstring)")
 
 
 def softmax_cross_entropy_backward(probs, classes):
     """Gradient of the mean cross-entropy with respect to the logits of a softmax that gave
     probs: (probs - onehot) / n_samples. Cheaper and exacter than chaining the two backwards.
     """
-    raise NotImplementedError("softmax_cross_entropy_backward: not written yet; " +
-                              "Gradient of the mean cross-entropy with respect to the logits of a softmax that gave")
+    raise NotImplementedError("softmax_cross_entropy_backward: not written yet (the formula is in the docstring)")
 
 
 def binary_cross_entropy(probs, targets):
     """Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)), p clipped; targets in [0, 1]."""
-    raise NotImplementedError("binary_cross_entropy: not written yet; " +
-                              "Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)), p clipped; targets in [0, 1].")
+    raise NotImplementedError("binary_cross_entropy: not written yet (the formula is in the docstring)")
 
 
 def binary_cross_entropy_backward(probs, targets):
     """Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs)."""
-    raise NotImplementedError("binary_cross_entropy_backward: not written yet; " +
-                              "Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs).")
+    raise NotImplementedError("binary_cross_entropy_backward: not written yet (the formula is in the docstring)")
 
 
 def mean_squared_error(predictions, targets):
     """Mean over all outputs of (targets - predictions)²."""
-    raise NotImplementedError("mean_squared_error: not written yet; Mean over all outputs of (targets - predictions)².")
+    raise NotImplementedError("mean_squared_error: not written yet (the formula is in the docstring)")
 
 
 def mean_squared_error_backward(predictions, targets):
     """Gradient of the mean squared error: 2 · (predictions - targets) / (n_samples · n_outputs)."""
-    raise NotImplementedError("mean_squared_error_backward: not written yet; " +
-                              "Gradient of the mean squared error: 2 · (predictions - targets) / (n_samples · n_outputs).")
+    raise NotImplementedError("mean_squared_error_backward: not written yet (the formula is in the docstring)")
 
 
 def mean_absolute_error(predictions, targets):
     """Mean over all outputs of |targets - predictions|."""
-    raise NotImplementedError("mean_absolute_error: not written yet; Mean over all outputs of |targets - predictions|.")
+    raise NotImplementedError("mean_absolute_error: not written yet (the formula is in the docstring)")
 
 
 def mean_absolute_error_backward(predictions, targets):
     """Gradient of the mean absolute error: sign(predictions - targets) / (n_samples · n_outputs)."""
-    raise NotImplementedError("mean_absolute_error_backward: not written yet; " +
-                              "Gradient of the mean absolute error: sign(predictions - targets) / (n_samples · n_outputs).")
+    raise NotImplementedError("mean_absolute_error_backward: not written yet (the formula is in the docstring)")
 
 
 def regularization_loss(param, l1, l2):
     """The penalty l1·Σ|param| + l2·Σparam² as a Python float."""
-    raise NotImplementedError("regularization_loss: not written yet; The penalty l1·Σ|param| + l2·Σparam² as a Python float.")
+    raise NotImplementedError("regularization_loss: not written yet (the formula is in the docstring)")
 
 
 def regularization_backward(grad, param, l1, l2):
     """grad plus the penalty's gradient, l1·sign(param) + 2·l2·param (a new array)."""
-    raise NotImplementedError("regularization_backward: not written yet; " +
-                              "grad plus the penalty's gradient, l1·sign(param) + 2·l2·param (a new array).")
+    raise NotImplementedError("regularization_backward: not written yet (the formula is in the docstring)")
 
 
 def sgd_update(param, grad, lr, momentum, velocity):
     """velocity = momentum·velocity - lr·grad; param += velocity."""
-    raise NotImplementedError("sgd_update: not written yet; velocity = momentum·velocity - lr·grad; param += velocity.")
+    raise NotImplementedError("sgd_update: not written yet (the formula is in the docstring)")
 
 
 def adagrad_update(param, grad, lr, cache, eps):
     """cache += grad²; param -= lr·grad / (√cache + eps)."""
-    raise NotImplementedError("adagrad_update: not written yet; cache += grad²; param -= lr·grad / (√cache + eps).")
+    raise NotImplementedError("adagrad_update: not written yet (the formula is in the docstring)")
 
 
 def rmsprop_update(param, grad, lr, cache, rho, eps):
     """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps)."""
-    raise NotImplementedError("rmsprop_update: not written yet; " +
-                              "cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps).")
+    raise NotImplementedError("rmsprop_update: not written yet (the formula is in the docstring)")
 
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     """Adam as in torch.optim.Adam: m and v are moving averages of grad and grad², corrected for
     their zero start by 1 - beta^step (step counts from 1); param -= lr·m̂ / (√v̂ + eps).
     """
-    raise NotImplementedError("adam_update: not written yet; " +
-                              "Adam as in torch.optim.Adam: m and v are moving averages of grad and grad², corrected for")
+    raise NotImplementedError("adam_update: not written yet (the formula is in the docstring)")

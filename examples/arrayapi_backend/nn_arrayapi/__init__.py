@@ -16,9 +16,8 @@ from .kernels import ArrayApiKernels
 def strict_backend() -> Backend:
     import array_api_strict as xp
 
-    return Backend.from_kernels("arrayapi", ArrayApiKernels(xp),
-                                TypedArrays("arrayapi", type(xp.asarray(0.0)), "an array_api_strict array of float64 or float32"),
-                                ("float64", "float32"))
+    arrays = TypedArrays("arrayapi", type(xp.asarray(0.0)), "an array_api_strict array of float64 or float32")
+    return Backend.from_kernels("arrayapi", ArrayApiKernels(xp), arrays, ("float64", "float32"))
 
 
 def torch_backend() -> Backend:
