@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import reference as ref
+from backends import NdArrays
 from support import EDGE_SHAPES, as_numpy, assert_native, assert_scalar, native, sum_tolerance
 
 SHAPE_IDS = [f"{rows}x{columns}" for rows, columns in EDGE_SHAPES]
@@ -160,12 +161,28 @@ def test_elementwise_activation(backend, dtype, name, shape):
     assert_native(backend, getattr(backend, name)(z), ELEMENTWISE[name](values), dtype)
 
 
-def test_activations_at_zero(backend):
-    z = backend.asarray([0.0])
-    assert backend.tolist(backend.step(z)) == [0.0]
-    assert backend.tolist(backend.relu(z)) == [0.0]
-    assert backend.tolist(backend.sigmoid(z)) == [0.5]
-    assert backend.tolist(backend.relu_backward(backend.asarray([1.0]), z)) == [0.0]
+AT_ZERO = {  # op -> (call with z = [0.0], exact result): one operation per test, so a failure names it
+    "step": (lambda b, z: b.step(z), [0.0]),
+    "relu": (lambda b, z: b.relu(z), [0.0]),
+    "sigmoid": (lambda b, z: b.sigmoid(z), [0.5]),
+    "relu_backward": (lambda b, z: b.relu_backward(b.asarray([1.0]), z), [0.0]),  # z > 0 only, as in torch
+}
+
+
+@pytest.mark.parametrize("op", AT_ZERO)
+def test_activations_at_zero(backend, op):
+    call, expected = AT_ZERO[op]
+    assert backend.tolist(call(backend, backend.asarray([0.0]))) == expected
+
+
+@pytest.mark.parametrize("op", ["linear", "linear_backward"])
+def test_linear_returns_a_new_array(backend, op):
+    """The documented copy: a caller that changes the result in place must not change the input."""
+    x = backend.asarray([[1.0, -2.0]])
+    result = backend.linear(x) if op == "linear" else backend.linear_backward(x, backend.asarray([[0.5, 0.5]]))
+    assert result is not x and backend.tolist(result) == [[1.0, -2.0]]
+    if isinstance(backend.arrays, NdArrays):
+        assert not np.shares_memory(result, x)
 
 
 # name -> (forward whose outputs the backward takes, or None when it takes the input z; oracle)
