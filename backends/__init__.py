@@ -17,7 +17,7 @@ from .nn.model import Model
 from .numerics import PROBABILITY_CLIP
 from .registry import BackendNotAvailableError, BackendPluginError, available_backends, backend_names, get_backend
 from .nn.saving import ModelFileError
-from .validation import InvalidInputError, InvalidTypeError, ListArrays, NdArrays, TypedArrays
+from .validation import InvalidInputError, InvalidTypeError, ListArrays, NdArrays, TrainingDivergedError, TypedArrays
 
 __all__ = [
     "Backend",
@@ -38,6 +38,7 @@ __all__ = [
     "Softmax",
     "Step",
     "Tanh",
+    "TrainingDivergedError",
     "TypedArrays",
     "available_backends",
     "backend_names",

@@ -93,19 +93,19 @@ class Backend:
     # ---------------------------------------------------------------- the seeds' first lessons
     def matmul(self, a, c):
         """Matrix product a·c of a (n, k) and c (k, m) array: every row of a dotted with every column of c."""
-        check.check_matmul(self._arrays, a, c)
+        check.check_matmul(self._arrays, "matmul", a, c)
         return self.kernels.matmul(a, c)
 
     def transpose(self, a):
         """The (m, n) transpose of an (n, m) array: rows become columns."""
-        check.matrix(self._arrays, "transpose", "a", a)
+        check.check_transpose(self._arrays, "transpose", a)
         return self.kernels.transpose(a)
 
     # ---------------------------------------------------------------- dense layer
     def dense_forward(self, inputs, weights, biases):
         """inputs·weightsᵀ + biases for inputs (n_samples, n_inputs), weights (n_neurons, n_inputs)
         and biases (n_neurons,); returns (n_samples, n_neurons)."""
-        check.check_dense_forward(self._arrays, inputs, weights, biases)
+        check.check_dense_forward(self._arrays, "dense_forward", inputs, weights, biases)
         return self.kernels.dense_forward(inputs, weights, biases)
 
     def dense_backward(self, dvalues, inputs, weights, need_dinputs=True):
@@ -114,12 +114,12 @@ class Backend:
         Returns (dinputs = dvalues·weights, dweights = dvaluesᵀ·inputs, dbiases = column sums of dvalues).
         need_dinputs=False skips dinputs (returned as None): the first layer of a network has no layer
         before it to pass them to, and they cost as much as dweights."""
-        check.check_dense_backward(self._arrays, dvalues, inputs, weights)
+        check.check_dense_backward(self._arrays, "dense_backward", dvalues, inputs, weights)
         return self.kernels.dense_backward(dvalues, inputs, weights, bool(need_dinputs))
 
     def multiply(self, a, c):
         """Element-wise product of two arrays of one shape (dropout applies its mask with it)."""
-        check.same_shape(self._arrays, "multiply", "a", a, "c", c)
+        check.check_multiply(self._arrays, "multiply", a, c)
         return self.kernels.multiply(a, c)
 
     # ---------------------------------------------------------------- activations
@@ -130,7 +130,7 @@ class Backend:
 
     def step_backward(self, dvalues, z):
         """Zeros: the step function is flat wherever it is differentiable, which is why it cannot learn."""
-        check.check_activation_backward(self._arrays, "step_backward", dvalues, z, "z")
+        check.check_backward_from_inputs(self._arrays, "step_backward", dvalues, z)
         return self.kernels.step_backward(dvalues, z)
 
     def linear(self, z):
@@ -140,7 +140,7 @@ class Backend:
 
     def linear_backward(self, dvalues, z):
         """dvalues unchanged (a copy)."""
-        check.check_activation_backward(self._arrays, "linear_backward", dvalues, z, "z")
+        check.check_backward_from_inputs(self._arrays, "linear_backward", dvalues, z)
         return self.kernels.linear_backward(dvalues, z)
 
     def relu(self, z):
@@ -150,7 +150,7 @@ class Backend:
 
     def relu_backward(self, dvalues, z):
         """dvalues where the ReLU's input z was > 0, else 0."""
-        check.check_activation_backward(self._arrays, "relu_backward", dvalues, z, "z")
+        check.check_backward_from_inputs(self._arrays, "relu_backward", dvalues, z)
         return self.kernels.relu_backward(dvalues, z)
 
     def sigmoid(self, z):
@@ -160,7 +160,7 @@ class Backend:
 
     def sigmoid_backward(self, dvalues, outputs):
         """dvalues · s · (1 - s), from the sigmoid's outputs s."""
-        check.check_activation_backward(self._arrays, "sigmoid_backward", dvalues, outputs, "outputs")
+        check.check_backward_from_outputs(self._arrays, "sigmoid_backward", dvalues, outputs)
         return self.kernels.sigmoid_backward(dvalues, outputs)
 
     def tanh(self, z):
@@ -170,7 +170,7 @@ class Backend:
 
     def tanh_backward(self, dvalues, outputs):
         """dvalues · (1 - t²), from the tanh's outputs t."""
-        check.check_activation_backward(self._arrays, "tanh_backward", dvalues, outputs, "outputs")
+        check.check_backward_from_outputs(self._arrays, "tanh_backward", dvalues, outputs)
         return self.kernels.tanh_backward(dvalues, outputs)
 
     def softmax(self, z):
@@ -180,7 +180,7 @@ class Backend:
 
     def softmax_backward(self, dvalues, outputs):
         """The Jacobian-vector product of softmax per row: s · (dvalues - Σ dvalues·s), from outputs s."""
-        check.check_activation_backward(self._arrays, "softmax_backward", dvalues, outputs, "outputs")
+        check.check_backward_from_outputs(self._arrays, "softmax_backward", dvalues, outputs)
         check.check_rowwise(self._arrays, "softmax_backward", outputs)
         return self.kernels.softmax_backward(dvalues, outputs)
 
@@ -242,7 +242,7 @@ class Backend:
         op = "regularization_loss"
         l1 = check.hyperparameter(op, "l1", l1, 0.0)
         l2 = check.hyperparameter(op, "l2", l2, 0.0)
-        self._arrays.shape(op, "param", param)
+        check.check_regularization_loss(self._arrays, op, param)
         return self.kernels.regularization_loss(param, l1, l2)
 
     def regularization_backward(self, grad, param, l1, l2):
@@ -250,7 +250,7 @@ class Backend:
         op = "regularization_backward"
         l1 = check.hyperparameter(op, "l1", l1, 0.0)
         l2 = check.hyperparameter(op, "l2", l2, 0.0)
-        check.same_shape(self._arrays, op, "grad", grad, "param", param)
+        check.check_regularization_backward(self._arrays, op, grad, param)
         return self.kernels.regularization_backward(grad, param, l1, l2)
 
     # ---------------------------------------------------------------- optimizer updates
@@ -262,7 +262,7 @@ class Backend:
         op = "sgd_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         momentum = check.hyperparameter(op, "momentum", momentum, 0.0, 1.0, high_inclusive=False)
-        check.check_update(self._arrays, op, param, grad, {"velocity": velocity})
+        check.check_sgd_update(self._arrays, op, param, grad, velocity)
         self.kernels.sgd_update(param, grad, lr, momentum, velocity)
 
     def adagrad_update(self, param, grad, lr, cache, eps):
@@ -270,7 +270,7 @@ class Backend:
         op = "adagrad_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
-        check.check_update(self._arrays, op, param, grad, {"cache": cache})
+        check.check_cache_update(self._arrays, op, param, grad, cache)
         self.kernels.adagrad_update(param, grad, lr, cache, eps)
 
     def rmsprop_update(self, param, grad, lr, cache, rho, eps):
@@ -279,7 +279,7 @@ class Backend:
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         rho = check.hyperparameter(op, "rho", rho, 0.0, 1.0, high_inclusive=False)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
-        check.check_update(self._arrays, op, param, grad, {"cache": cache})
+        check.check_cache_update(self._arrays, op, param, grad, cache)
         self.kernels.rmsprop_update(param, grad, lr, cache, rho, eps)
 
     def adam_update(self, param, grad, lr, m, v, beta1, beta2, eps, step):
@@ -291,7 +291,7 @@ class Backend:
         beta2 = check.hyperparameter(op, "beta2", beta2, 0.0, 1.0, high_inclusive=False)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         step = check.check_step(op, step)
-        check.check_update(self._arrays, op, param, grad, {"m": m, "v": v})
+        check.check_adam_update(self._arrays, op, param, grad, m, v)
         self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step)
 
     # ---------------------------------------------------------------- optional: a whole training step

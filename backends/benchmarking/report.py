@@ -25,14 +25,16 @@ def _key(result):
     return result["operation"], result["label"], result["dtype"]
 
 
-def tables(results: list[dict]) -> str:
-    """One table per operation: every size and dtype, every contender side by side in rows."""
+def tables(results: list[dict], footer=None) -> str:
+    """One table per operation: every size and dtype, every contender side by side in rows; each
+    ends with the line `footer(results, operation)` returns, when there is one."""
     by_case = defaultdict(dict)
     for result in results:
         by_case[_key(result)][result["contender"]] = result
     lines, operation_shown = [], None
     for (operation, label, dtype), row in by_case.items():
         if operation != operation_shown:
+            lines += [footer(results, operation_shown)] if footer and operation_shown else []
             operation_shown = operation
             lines += ["", f"== {operation} " + "=" * max(0, 86 - len(operation)),
                       f"{'size':>16} {'dtype':>7} {'contender':>9} {'median':>10} {'± spread':>10} "
@@ -49,7 +51,43 @@ def tables(results: list[dict]) -> str:
             of_blas = f"{blas['median'] / median:.0%}" if blas and "median" in blas else "-"
             lines.append(f"{label:>16} {dtype:>7} {contender:>9} {format_seconds(median):>10} "
                          f"{format_seconds(spread):>10} {gflops:>8} {speedup:>10} {of_blas:>8}")
-    return "\n".join(lines)
+    lines += [footer(results, operation_shown)] if footer and operation_shown else []
+    return "\n".join(line for line in lines if line is not None)
+
+
+def crossovers(results: list[dict], operation: str, dtype: str = "float64") -> str | None:
+    """One line in words for the end of an operation's table, computed from the run: where the
+    numba backend's compiled loops and the blas peer trade the lead, size by size (or, without
+    both, which contender is fastest where); None when no size has two contenders measured."""
+    cases, work = defaultdict(dict), {}
+    for result in results:
+        if result["operation"] == operation and result["dtype"] == dtype and "median" in result:
+            cases[result["label"]][result["contender"]] = result["median"]
+            work[result["label"]] = result["flops"]
+    order = sorted((label for label in cases if len(cases[label]) > 1), key=lambda label: work[label])
+    if not order:
+        return None
+    duel = [label for label in order if {"numba", "blas"} <= cases[label].keys()]
+    spans = []  # [leader, first label, last label]
+    for label in duel or order:
+        row = cases[label]
+        leader = ("numba" if row["numba"] < row["blas"] else "blas") if duel else min(row, key=row.get)
+        if spans and spans[-1][0] == leader:
+            spans[-1][2] = label
+        else:
+            spans.append([leader, label, label])
+    phrases = []
+    for position, (leader, first, last) in enumerate(spans):
+        where = f"at {first}" if first == last else f"from {first} to {last}"
+        why = ""
+        if duel and len(spans) > 1 and leader == "numba" and work[last] < 1e6:
+            why = " (small calls: per-call overhead decides)"
+        elif duel and len(spans) > 1 and leader == "blas" and position > 0:
+            why = " (BLAS's recipe takes over)"
+        phrases.append(f"{'numba beats BLAS' if leader == 'numba' else 'BLAS leads'} {where}{why}" if duel
+                       else f"{leader} is fastest {where}")
+    fastest = min(cases[order[-1]], key=cases[order[-1]].get)
+    return f"   in words ({dtype}): {'; '.join(phrases)}; fastest at {order[-1]}: {fastest}."
 
 
 def write_json(path, results: list[dict], settings: dict) -> None:

@@ -16,21 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..validation import InvalidInputError
+from ..validation import InvalidInputError, integer_at_least
 
 DATASETS_FOLDER = Path(__file__).parent
-
-
-def _count(op, name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidInputError(f"{op}: {name} must be an integer >= {minimum}; got {name}={value!r}")
-    return int(value)
 
 
 def _labelled_points(op, samples, classes, seed, place):
     """`classes` groups of `samples` 2-D points: place(rng, label, samples) draws each group, in
     label order, from one private RandomState(seed) (the order nnfs draws them in)."""
-    samples, classes = _count(op, "samples", samples), _count(op, "classes", classes)
+    samples, classes = integer_at_least(op, "samples", samples, 1), integer_at_least(op, "classes", classes, 1)
     rng = np.random.RandomState(seed)
     X = np.zeros((samples * classes, 2))
     y = np.repeat(np.arange(classes, dtype=np.int64), samples)
@@ -61,7 +55,7 @@ def vertical(samples: int = 100, classes: int = 3, seed: int = 0) -> tuple[np.nd
 
 def sine(samples: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """One period of sin(2πx) sampled at x = 0, 1/samples, ...: regression targets of shape (samples, 1)."""
-    samples = _count("sine", "samples", samples, minimum=2)
+    samples = integer_at_least("sine", "samples", samples, 2)
     X = np.arange(samples, dtype=np.float64).reshape(-1, 1) / samples
     return X, np.sin(2 * np.pi * X)
 

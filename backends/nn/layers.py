@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import InvalidInputError, hyperparameter
+from ..validation import InvalidInputError, hyperparameter, positive_int
 
 #: The weight initializations Dense knows (see its docstring).
 INITIALIZERS = ("small", "he", "glorot")
@@ -61,9 +61,7 @@ class Dense(Layer):
 
     def __init__(self, n_inputs: int, n_neurons: int, *, init: str = "small", bias: bool = True,
                  weight_l1: float = 0.0, weight_l2: float = 0.0, bias_l1: float = 0.0, bias_l2: float = 0.0):
-        for name, value in (("n_inputs", n_inputs), ("n_neurons", n_neurons)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InvalidInputError(f"Dense: {name} must be a positive integer; got {name}={value!r}")
+        n_inputs, n_neurons = positive_int("Dense", "n_inputs", n_inputs), positive_int("Dense", "n_neurons", n_neurons)
         if init not in INITIALIZERS:
             raise InvalidInputError(f"Dense: init must be one of {', '.join(INITIALIZERS)}; got init={init!r}")
         self.n_inputs, self.n_neurons = int(n_inputs), int(n_neurons)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layers import Softmax
-from ..validation import InvalidInputError, InvalidTypeError
+from ..validation import InvalidInputError, InvalidTypeError, class_range, integer_class_indices
 
 
 class Loss:
@@ -60,12 +60,8 @@ class CategoricalCrossEntropy(Loss):
         if y.ndim != 1 or len(y) != n_samples:
             raise InvalidInputError(f"{op}: targets must hold one class index per sample ({n_samples},); "
                                     f"got y.shape={y.shape}")
-        if y.dtype.kind not in "iu":
-            raise InvalidTypeError(f"{op}: class indices must be integers; got y.dtype={y.dtype}")
-        if (y < 0).any() or (y >= n_outputs).any():
-            bad = int(np.flatnonzero((y < 0) | (y >= n_outputs))[0])
-            raise InvalidInputError(f"{op}: class index out of range for {n_outputs} classes (0..{n_outputs - 1}); "
-                                    f"got y[{bad}]={int(y[bad])}")
+        integer_class_indices(op, "y", y)
+        class_range(op, "y", y, n_outputs)
         return y.astype(np.int64)
 
     def native_targets(self, backend, targets, dtype):

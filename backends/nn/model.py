@@ -8,17 +8,19 @@ step after that is backend operations only, so the same model trains identically
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from . import saving
+from .divergence import LastFiniteSteps, diverged
 from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
 from ..registry import get_backend
-from ..validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, to_numpy
+from ..validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, positive_int, to_numpy
 
 
 class Model:
@@ -188,11 +190,15 @@ class Model:
 
         Returns the history: per epoch, "loss" (data loss + regularization, averaged over the epoch's
         batches), "accuracy", "learning_rate" and, with validation_data, "val_loss" and "val_accuracy".
-        verbose=False turns the progress bar off."""
+        verbose=False turns the progress bar off.
+
+        When the loss or an update becomes infinite or NaN, fit stops with TrainingDivergedError (a
+        FloatingPointError) naming the epoch, batch, last finite loss and learning rate; the model keeps
+        the parameters that gave the last finite loss, and the error holds the history so far."""
         X, targets = self._data("fit", X, y)
-        epochs = _positive_int("fit", "epochs", epochs)
+        epochs = positive_int("fit", "epochs", epochs)
         if batch_size is not None:
-            batch_size = _positive_int("fit", "batch_size", batch_size)
+            batch_size = positive_int("fit", "batch_size", batch_size)
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise InvalidInputError("fit: validation_data must be a pair (X_val, y_val); "
@@ -207,29 +213,41 @@ class Model:
         b, n = self.backend, len(X)
         progress = tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", disable=not verbose, leave=verbose)
         refresh_every = max(1, epochs // 100)
-        for epoch in progress:
-            if full_batch is None:
-                order = self._shuffle_rng.permutation(n) if shuffle else None
-                batches = self._batches(X, targets, batch_size, order)
-            else:
-                batches = full_batch
-            learning_rate = self.optimizer.current_learning_rate
-            loss_sum = correct_sum = 0.0
-            for inputs, batch_targets, numpy_targets in batches:
-                outputs, loss = self.train_step(inputs, batch_targets)
-                weight = len(numpy_targets)
-                loss_sum += loss * weight
-                correct_sum += self.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
-            history["loss"].append(loss_sum / n)
-            history["accuracy"].append(correct_sum / n)
-            history["learning_rate"].append(learning_rate)
-            if validation_data is not None:
-                scores = self._evaluate(*validation_data, batch_size)
-                history["val_loss"].append(scores["loss"])
-                history["val_accuracy"].append(scores["accuracy"])
-            if verbose and (epoch % refresh_every == 0 or epoch == epochs - 1):
-                progress.set_postfix({key: f"{values[-1]:.4g}" for key, values in history.items()
-                                      if key != "learning_rate"}, refresh=False)
+        if getattr(self, "_last_finite_steps", None) is None:
+            self._last_finite_steps = LastFiniteSteps(self)
+        guard, step, last_loss = self._last_finite_steps, 0, None
+        where = {"epochs": epochs, "batches": -(-n // (batch_size or n))}
+        # Overflow is what divergence looks like on the way; it is reported once, as TrainingDivergedError.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in progress:
+                if full_batch is None:
+                    order = self._shuffle_rng.permutation(n) if shuffle else None
+                    batches = self._batches(X, targets, batch_size, order)
+                else:
+                    batches = full_batch
+                learning_rate = self.optimizer.current_learning_rate
+                loss_sum = correct_sum = 0.0
+                for batch, (inputs, batch_targets, numpy_targets) in enumerate(batches):
+                    guard.keep(step)
+                    outputs, loss = self.train_step(inputs, batch_targets)
+                    if not (math.isfinite(loss) and guard.parameters_finite()):
+                        progress.close()
+                        raise diverged(guard, step, loss, last_loss, where | {"epoch": epoch + 1, "batch": batch + 1},
+                                       history)
+                    step, last_loss = step + 1, loss
+                    weight = len(numpy_targets)
+                    loss_sum += loss * weight
+                    correct_sum += self.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
+                history["loss"].append(loss_sum / n)
+                history["accuracy"].append(correct_sum / n)
+                history["learning_rate"].append(learning_rate)
+                if validation_data is not None:
+                    scores = self._evaluate(*validation_data, batch_size)
+                    history["val_loss"].append(scores["loss"])
+                    history["val_accuracy"].append(scores["accuracy"])
+                if verbose and (epoch % refresh_every == 0 or epoch == epochs - 1):
+                    progress.set_postfix({key: f"{values[-1]:.4g}" for key, values in history.items()
+                                          if key != "learning_rate"}, refresh=False)
         progress.close()
         return history
 
@@ -247,13 +265,13 @@ class Model:
         """{"loss": data loss + regularization, "accuracy": ...} on (X, y), in inference mode (no dropout)."""
         X, targets = self._data("evaluate", X, y)
         if batch_size is not None:
-            batch_size = _positive_int("evaluate", "batch_size", batch_size)
+            batch_size = positive_int("evaluate", "batch_size", batch_size)
         return self._evaluate(X, targets, batch_size)
 
     def predict(self, X, batch_size: int | None = None) -> np.ndarray:
         """The network's outputs for X as a NumPy array, in inference mode (no dropout)."""
         X = self._features("predict", X)
-        size = len(X) if batch_size is None else _positive_int("predict", "batch_size", batch_size)
+        size = len(X) if batch_size is None else positive_int("predict", "batch_size", batch_size)
         parts = [to_numpy(self._forward(self.backend.asarray(X[start:start + size], self.dtype), training=False))
                  for start in range(0, len(X), size)]
         return np.concatenate(parts).astype(self.dtype, copy=False)
@@ -288,9 +306,3 @@ class Model:
     def load(cls, path, backend=None) -> "Model":
         """A model saved by `save`, on any backend (default: $NN_BACKEND, else numpy)."""
         return saving.load_model(cls, path, backend)
-
-
-def _positive_int(op, name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise InvalidInputError(f"{op}: {name} must be a positive integer; got {name}={value!r}")
-    return int(value)

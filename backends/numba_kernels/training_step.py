@@ -23,6 +23,8 @@ from ..nn.losses import CategoricalCrossEntropy
 from ..nn.optim import Adam
 from . import gemm
 
+_adam_update = nb.adam_update.kernel  # the compiled kernel behind the adapter (over flat arrays)
+
 #: Activation codes, as the compiled step reads them from the layout table.
 LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 ACTIVATION_CODES = {Linear: LINEAR, ReLU: RELU, Sigmoid: SIGMOID, Tanh: TANH, Softmax: SOFTMAX}
@@ -139,18 +141,19 @@ def _activation_backward(gradient, outputs, activation):
 
 @njit(cache=True, parallel=True)
 def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, layout, work, delta, delta_before,
-                                low, high, lr, beta1, beta2, eps, step, threads):
+                                lr, beta1, beta2, eps, step, threads):
     """One Adam step; returns the mean loss.
 
     inputs (n_samples, n_inputs) and classes (n_samples,): the batch. parameters, gradients, m, v:
     flat buffers of every parameter, their gradients and Adam's moments, updated in place. layout:
     the table above, with OUTPUTS_AT filled in for this batch size. work: every layer's activated
     outputs, one after another. delta, delta_before: two buffers of n_samples x the widest layer that
-    the backward pass swaps between layers. low, high: the probability clip bounds in the dtype.
-    lr, beta1, beta2, eps, step: Adam's (step counts from 1). threads: for the products."""
+    the backward pass swaps between layers. lr, beta1, beta2, eps, step: Adam's (step counts from 1).
+    threads: for the products."""
     n_samples = inputs.shape[0]
     n_layers = layout.shape[0]
     dtype = parameters.dtype
+    low, high = nb._clip_bounds(parameters)
     no_biases = np.zeros(layout[:, N_NEURONS].max(), dtype=dtype)
 
     # forward: each layer's activated outputs stay in `work` for the backward pass
@@ -202,7 +205,7 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
             delta, delta_before = delta_before, delta
             gradient = dinputs
 
-    nb._adam_update(parameters, gradients, lr, m, v, beta1, beta2, eps, step)  # every parameter at once
+    _adam_update(parameters, gradients, lr, m, v, beta1, beta2, eps, step)  # every parameter at once
     return loss
 
 
@@ -213,7 +216,7 @@ def softmax_cross_entropy_adam_step(inputs, classes, parameters, gradients, m, v
     Updates parameters, gradients, m and v in place; the last layer's probabilities are left in
     `work` at layout[-1, OUTPUTS_AT]. Arguments are trusted: `CompiledStep` builds them once."""
     arguments = (np.ascontiguousarray(inputs), np.asarray(classes, dtype=np.int64), parameters, gradients, m, v,
-                 layout, work, delta, delta_before, *nb._clip_bounds(parameters), lr, beta1, beta2, eps, step)
+                 layout, work, delta, delta_before, lr, beta1, beta2, eps, step)
     threads = get_num_threads()
     multiply_adds = 3 * inputs.shape[0] * int((layout[:, N_INPUTS] * layout[:, N_NEURONS]).sum())
     if threads == 1 or 2 * multiply_adds >= gemm.PARALLEL_FLOPS:

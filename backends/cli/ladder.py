@@ -1,0 +1,211 @@
+"""`nn-backends ladder`: the optimization ladder (`backends.ladder`) measured side by side.
+
+For each dtype and size n (the product n×n · n×n), one table: rung, the idea it adds, threads,
+median time ± spread, GFLOP/s, ns per multiply-add, speedup over the rung below and over pure Python,
+and the fraction of this machine's BLAS. Rungs that are not parallel run on one thread (Numba and
+BLAS both limited to one); parallel rungs and BLAS on `--threads`. A rung whose single call would
+take longer than `--call-limit` is not run at that size: its time is extrapolated as n³ from the
+largest size it ran at, and marked "~". The raw results go to JSON, GFLOP/s and times to a plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import ladder as ladder_rungs
+from ..benchmarking.report import format_seconds, write_json
+from ..benchmarking.timing import SETTLE_SECONDS, measure, set_threads, thread_settings
+
+#: The problem each serial rung is timed on first, to estimate its time at the sizes asked for.
+PROBE_SIZE = 24
+
+
+def add_ladder_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default="128,512,1024", help="n of the n×n·n×n products (default 128,512,1024)")
+    parser.add_argument("--dtypes", default="float64,float32", help="default float64,float32")
+    parser.add_argument("--threads", type=int, help="threads of the parallel rungs and BLAS (default: every CPU)")
+    parser.add_argument("--budget", type=float, default=0.2, help="seconds of timing per measurement (default 0.2)")
+    parser.add_argument("--call-limit", type=float, default=0.5,
+                        help="extrapolate a rung whose one call would take longer (default 0.5 s)")
+    parser.add_argument("--json", default="ladder-results.json", help="raw results (default ladder-results.json)")
+    parser.add_argument("--plot", default="ladder-results.png", help="GFLOP/s and time plot (default ladder-results.png)")
+
+
+def _positive_ints(text: str, option: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise ValueError(f"ladder: {option} must be positive whole numbers separated by commas; "
+                         f"got {option}={text!r}; for example {option}=128,512")
+    return sorted(set(values))
+
+
+def _checked(args) -> tuple[list[int], list[str], int]:
+    """Every option checked before the first measurement."""
+    sizes = _positive_ints(args.sizes, "--sizes")
+    dtypes = [part.strip() for part in args.dtypes.split(",")]
+    if not dtypes or set(dtypes) - set(ladder_rungs.BOTH_DTYPES):
+        raise ValueError(f"ladder: --dtypes must name float64 and/or float32; got --dtypes={args.dtypes!r}")
+    threads = args.threads or os.cpu_count() or 1
+    if threads < 1 or args.budget <= 0 or args.call_limit <= 0:
+        raise ValueError(f"ladder: --threads, --budget and --call-limit must be positive; got --threads={threads}, "
+                         f"--budget={args.budget}, --call-limit={args.call_limit}")
+    for option, path in (("--json", args.json), ("--plot", args.plot)):
+        if not Path(path).resolve().parent.is_dir():
+            raise ValueError(f"ladder: the folder of {option} does not exist; got {option}={path!r}")
+    return sizes, dtypes, threads
+
+
+def measure_rung(rung, n: int, dtype: str, threads: int, budget: float) -> dict:
+    """The median time of one call of `rung` on an n×n · n×n product, on the rung's thread count."""
+    rng = np.random.default_rng(n)
+    a, c = (rng.uniform(-1.0, 1.0, (n, n)).astype(dtype) for _ in range(2))
+    arguments = rung.arguments(a, c)
+    set_threads(threads if rung.parallel else 1)
+    time.sleep(SETTLE_SECONDS)  # the previous rung's spinning threads go idle first
+    return measure(lambda: rung.function(*arguments), budget=budget)  # its first call warms (compiles)
+
+
+def run_ladder(rungs, sizes, dtypes, threads, budget, call_limit) -> list[dict]:
+    results = []
+    for dtype in dtypes:
+        for rung in (r for r in rungs if dtype in r.dtypes):
+            # the serial rungs are the slow ones; a parallel rung on a tiny probe would time its thread start
+            known = None if rung.parallel else (PROBE_SIZE,
+                                                measure_rung(rung, PROBE_SIZE, dtype, 1, budget / 4)["median"])
+            for n in sizes:
+                result = {"operation": "ladder", "sizes": [n, n, n], "label": f"{n}x{n}x{n}", "dtype": dtype,
+                          "contender": rung.name, "rung": rung.number, "idea": rung.idea,
+                          "threads": threads if rung.parallel else 1, "flops": 2.0 * n ** 3}
+                estimate = known[1] * (n / known[0]) ** 3 if known else 0.0
+                if estimate > call_limit:
+                    result |= {"median": estimate, "q1": estimate, "q3": estimate, "extrapolated_from": known[0]}
+                else:
+                    result |= measure_rung(rung, n, dtype, threads, budget)
+                    known = (n, result["median"])
+                results.append(result)
+    return results
+
+
+def table(rows: list[dict], rungs) -> list[str]:
+    """One size and dtype: every rung side by side, with the ratios and the caveats that explain a loss."""
+    by_name = {row["contender"]: row for row in rows}
+    python, blas = by_name.get("python"), by_name.get("blas")
+    n, dtype = rows[0]["sizes"][0], rows[0]["dtype"]
+    lines = ["", f"== ladder {n}×{n} · {n}×{n}, {dtype} " + "=" * 60,
+             f"{'rung':<17} {'the idea it adds':<46} {'thr':>3} {'median':>10} {'± spread':>9} {'GFLOP/s':>8} "
+             f"{'ns/madd':>8} {'vs below':>8} {'vs python':>9} {'of BLAS':>7}"]
+    notes, below = [], None
+    for rung in rungs:
+        row = by_name.get(rung.name)
+        if row is None:
+            continue
+        median = row["median"]
+        mark = "~" if "extrapolated_from" in row else " "
+        spread = "extrap." if mark == "~" else format_seconds((row["q3"] - row["q1"]) / 2)
+        versus_below = f"{below['median'] / median:.2f}x" if below else "-"
+        versus_python = f"{python['median'] / median:.3g}x" if python else "-"
+        of_blas = f"{blas['median'] / median:.0%}" if blas else "-"
+        lines.append(f"{rung.number} {rung.name:<15} {rung.idea:<46} {row['threads']:>3} {mark}{format_seconds(median):>9} "
+                     f"{spread:>9} {row['flops'] / median / 1e9:>8.3g} {median / (row['flops'] / 2) * 1e9:>8.3g} "
+                     f"{versus_below:>8} {versus_python:>9} {of_blas:>7}")
+        if mark == "~":
+            notes.append(f"~ {rung.name}: one call would exceed the limit; n³ from its time at {row['extrapolated_from']}³")
+        if below and below["median"] < median and rung.caveat and rung.name != "torch":
+            notes.append(f"{rung.name} loses to the rung below here: {rung.caveat}")
+        if rung.name != "torch":
+            below = row
+    return lines + [f"   {note}" for note in notes]
+
+
+def targets(results: list[dict]) -> list[str]:
+    """The issue's target ratios, computed from this run (at the largest size each pair both ran)."""
+    measured = {(r["contender"], r["dtype"], r["sizes"][0]): r["median"] for r in results
+                if "extrapolated_from" not in r}
+    lines = ["", "== ratios of this run " + "=" * 60]
+    for top, bottom in (("compiled", "python"), ("packed gemm", "compiled"), ("packed gemm", "blas")):
+        for dtype in ladder_rungs.BOTH_DTYPES:
+            common = [n for (name, d, n) in measured if name == top and d == dtype and (bottom, d, n) in measured]
+            if common:
+                n = max(common)
+                ratio = measured[(bottom, dtype, n)] / measured[(top, dtype, n)]
+                lines.append(f"   {top} / {bottom}, {dtype} at {n}³: {ratio:.3g}x")
+    return lines
+
+
+def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64") -> None:
+    """Left: GFLOP/s per rung at the largest size (log scale, BLAS a reference line); right: time
+    against n for every rung, log-log (dashed where extrapolated)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in results if r["dtype"] == dtype] or results
+    largest = max(r["sizes"][0] for r in rows)
+    figure, (bars, lines) = plt.subplots(1, 2, figsize=(13, 4.8))
+    top = {r["contender"]: r for r in rows if r["sizes"][0] == largest}
+    numbers = {rung.name: rung.number for rung in rungs}
+    names = [rung.name for rung in rungs if rung.name in top]
+    rates = [top[name]["flops"] / top[name]["median"] / 1e9 for name in names]
+    bars.bar(range(len(names)), rates, color=["tab:gray" if "extrapolated_from" in top[n] else "tab:blue" for n in names])
+    bars.set_xticks(range(len(names)), [f"{numbers[name]} {name}" for name in names], rotation=30, ha="right")
+    if "blas" in top:
+        bars.axhline(top["blas"]["flops"] / top["blas"]["median"] / 1e9, color="tab:red", ls="--", label="BLAS")
+        bars.legend()
+    bars.set(yscale="log", ylabel="GFLOP/s", title=f"GFLOP/s per rung at {largest}³ ({dtype}; grey: extrapolated)")
+    for name in names:
+        points = sorted((r["sizes"][0], r["median"], "extrapolated_from" in r) for r in rows if r["contender"] == name)
+        measured = [(n, t) for n, t, guessed in points if not guessed]
+        line, = lines.plot(*zip(*measured), marker="o", label=name) if measured else (None,)
+        guessed = [(n, t) for n, t, flag in points if flag]
+        if guessed:
+            lines.plot(*zip(*(measured[-1:] + guessed)), ls="--", color=line.get_color() if line else None,
+                       label=None if line else f"{name} (extrapolated)")
+    lines.set(xscale="log", yscale="log", xlabel="n (product n×n · n×n)", ylabel="seconds per call",
+              title="time against size, every rung")
+    lines.grid(True, which="both", alpha=0.3)
+    lines.legend(fontsize=8)
+    figure.tight_layout()
+    temporary = Path(str(path) + ".tmp.png")
+    figure.savefig(temporary, dpi=100)
+    temporary.replace(path)
+    plt.close(figure)
+
+
+def ladder(args) -> int:
+    sizes, dtypes, threads = _checked(args)
+    start = time.perf_counter()
+    rungs = ladder_rungs.rungs()
+    print(f"loading the rungs (numba import; compiles on a cold cache): {time.perf_counter() - start:.2f} s")
+    set_threads(threads)
+    settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine(),
+                                    "parallel_threads": threads, "serial_threads": 1}
+    print(f"threads: parallel rungs and BLAS {threads}, the others 1; "
+          f"BLAS {settings.get('blas')}, {settings['cpus']} CPUs")
+    for dtype in dtypes:
+        start = time.perf_counter()
+        tiny = np.ones((2, 2), dtype=dtype)
+        for rung in rungs:
+            if dtype in rung.dtypes:
+                rung.function(*rung.arguments(tiny, tiny))
+        print(f"first calls, {dtype} (Numba compiles or loads its cache; never timed): "
+              f"{time.perf_counter() - start:.2f} s")
+    results = run_ladder(rungs, sizes, dtypes, threads, args.budget, args.call_limit)
+    set_threads(threads)  # the last rung may have been a serial one
+    for dtype in dtypes:
+        for n in sizes:
+            print("\n".join(table([r for r in results if r["dtype"] == dtype and r["sizes"][0] == n], rungs)))
+    print("\n".join(targets(results)))
+    write_json(args.json, results, settings)
+    plot_ladder(args.plot, results, rungs)
+    print(f"\nraw results: {args.json}   plot: {args.plot}")
+    return 0
