@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .. import available_backends, get_backend
+from ..registry import BUILTINS
 from ..nn.layers import Dense, ReLU, Softmax
 from ..nn.model import Model
 from ..nn.optim import Adam
@@ -31,10 +32,13 @@ class Unsupported(Exception):
     """This contender does not run this case (the reason is the message)."""
 
 
-def contenders() -> list[str]:
-    """The backends installed here, then the peers that are."""
+def contenders(backends: list[str] | None = None) -> list[str]:
+    """The backends named (built-ins or plug-ins; each is loaded now, so a bad name fails before any
+    timing), else the built-in backends installed here; then the peers that are installed."""
     peers = ["blas"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
-    return available_backends() + peers
+    if backends is None:
+        return [name for name in available_backends() if name in BUILTINS] + peers
+    return [get_backend(name).name for name in backends] + peers
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Case:
             if self.python_seconds() > python_limit:
                 raise Unsupported(f"pure Python would take about {self.python_seconds():.1f} s per call "
                                   f"(over the {python_limit:g} s limit)")
+        elif contender not in PEERS and self.dtype not in get_backend(contender).dtypes:
+            raise Unsupported(f"the {contender} backend computes in {', '.join(get_backend(contender).dtypes)} only")
         return self.prepare(contender, self.sizes, self.dtype)
 
 

@@ -46,6 +46,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--operations", nargs="+", metavar="OP", choices=operations,
                         help=f"only these operations: {', '.join(operations)}")
     parser.add_argument("--max-size", type=positive_int, help="only cases whose largest dimension is at most this")
+    parser.add_argument("--backends", type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+                        metavar="A,B", help="time these backends, plug-ins too (default: the built-ins installed)")
     parser.add_argument("--full", action="store_true",
                         help="run the pytest-benchmark suite in bench/ (float32 and float64, every size)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -71,7 +73,8 @@ def run_full(args) -> int:
               f"the repository; got no folder {suite}", file=sys.stderr)
         return 2
     command = [sys.executable, "-m", "pytest", str(suite), "--benchmark-columns=median,iqr,ops,rounds",
-               "--benchmark-sort=name", f"--benchmark-json={args.json}"]
+               "--benchmark-sort=name", f"--benchmark-json={args.json}",
+               *([f"--backends={','.join(args.backends)}"] if args.backends else [])]
     print("running:", " ".join(command), flush=True)
     return subprocess.call(command)
 
@@ -86,6 +89,8 @@ def bench(args) -> int:
         raise InvalidInputError(f"bench: no case of these operations is that small (the smallest is {smallest}); "
                                 f"got --max-size={args.max_size}")
     set_threads(args.threads)
+    if args.backends:
+        bench_cases.contenders(args.backends)  # an unknown or broken backend fails now, in one line
     if args.full:
         return run_full(args)
     try:
@@ -95,7 +100,7 @@ def bench(args) -> int:
         return 2
     settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine()}
     print("thread settings: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None))
-    contenders = bench_cases.contenders()
+    contenders = bench_cases.contenders(args.backends)
     print(f"contenders: {', '.join(contenders)}" + ("" if "torch" in contenders else
                                                     "  (pip install -e '.[torch]' adds the PyTorch peer)"))
 

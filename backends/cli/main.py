@@ -4,6 +4,7 @@
     nn-backends ladder   the matrix product once per idea, from Python loops to BLAS, measured side by side
     nn-backends demo     the seeds' layer of three neurons on every backend, outputs and timings side by side
     nn-backends train    train a network on a data set, on the backend you name
+    nn-backends conformance NAME   the conformance suite on one backend (a plug-in too), per operation
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
                                 description=f"Train a network on one of: {', '.join(DATASETS)}.")
     add_train_arguments(train, backend_names())
 
+    from .conformance import add_conformance_arguments
+    conformance = commands.add_parser("conformance", help="run the conformance suite on one backend",
+                                      description="Run the conformance suite on one backend, a plug-in too, "
+                                                  "and report each operation: passed, failed, not implemented.")
+    add_conformance_arguments(conformance)
+
     try:
         args = parser.parse_args(argv)
     except CommandLineError as error:  # one line and status 2, not a usage block
@@ -51,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from .bench import bench as run_bench
             return run_bench(args)
+        if args.command == "conformance":
+            from .conformance import conformance as run_conformance
+            return run_conformance(args)
         if args.command == "ladder":
             from .ladder import ladder as run_ladder
             return run_ladder(args)
