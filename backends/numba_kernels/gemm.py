@@ -220,13 +220,16 @@ def prepare(dtype) -> None:
     """Compile (or load from Numba's disk cache) the blocked kernels for `dtype` (float64 or float32),
     with SLP vectorization on for exactly this while; at most once per dtype and process.
 
-    Every caller of `product` calls this for its dtype before its own first call: a signature
-    compiled later, outside the window, would run an order of magnitude slower. Compiling on first
-    use, per dtype, keeps `import` and a float64-only run from paying for float32."""
+    Every caller of `product` calls this for its dtype before its own first call. After it, the
+    drivers refuse to compile again (`disable_compile`): a caller that hands them a type of
+    its own (a literal True, say) is converted to the signature compiled here, instead of getting
+    a build of its own without vectorization, an order of magnitude slower. Compiling on first use,
+    per dtype, keeps `import` and a float64-only run from paying for float32."""
     if dtype in _PREPARED or numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
         return
     saved = numba.config.SLP_VECTORIZE
     numba.config.SLP_VECTORIZE = 1
+    _allow_compiling(True)
     try:
         element = numba.from_dtype(np.dtype(dtype))
         matrix, vector, flag = element[:, ::1], element[::1], numba.boolean
@@ -234,5 +237,12 @@ def prepare(dtype) -> None:
         _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
         _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
     finally:
+        _allow_compiling(False)
         numba.config.SLP_VECTORIZE = saved
     _PREPARED.add(dtype)
+
+
+def _allow_compiling(allowed: bool) -> None:
+    if not numba.config.DISABLE_JIT:
+        for driver in (_serial_product, _parallel_product, _dot_products):
+            driver.disable_compile(not allowed)
