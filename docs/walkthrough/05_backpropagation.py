@@ -131,12 +131,12 @@ learning_rate = 0.1 * y.size / 2
 print(f"learning rate for the mean squared error: {learning_rate:.3g}")
 
 
-def train(b):
+def train(b, steps):
     inputs, targets = b.asarray(X), b.asarray(y)
     params = {name: b.asarray(tensor) for name, tensor in initial.items()}
     velocity = {name: b.asarray(np.zeros_like(tensor)) for name, tensor in initial.items()}
     losses = []
-    for _ in range(epochs):
+    for _ in range(steps):
         hidden = b.sigmoid(b.dense_forward(inputs, params["W1"], params["b1"]))
         output = b.sigmoid(b.dense_forward(hidden, params["W2"], params["b2"]))
         losses.append(b.mean_squared_error(output, targets))
@@ -149,14 +149,23 @@ def train(b):
     return np.array(b.tolist(output)).ravel(), losses
 
 
-runs = {name: train(get_backend(name)) for name in available_backends()}
-for name, (outputs, losses) in runs.items():
-    print(f"{name:>6}: outputs after {epochs} steps {np.round(outputs, 5).tolist()} (targets 1, 1, 0), "
-          f"loss {losses[0]:.4f} -> {losses[-1]:.5f}")
-    assert outputs[0] > 0.9 and outputs[1] > 0.9 and outputs[2] < 0.1
-reference_losses = runs["numpy"][1]
-print("largest difference between the backends' loss curves: "
-      f"{max(np.abs(np.subtract(losses, reference_losses)).max() for _, losses in runs.values()):.1e}")
+outputs, reference_losses = train(get_backend("numpy"), epochs)
+print(f"numpy: outputs after {epochs} steps {np.round(outputs, 5).tolist()} (targets 1, 1, 0), "
+      f"loss {reference_losses[0]:.4f} -> {reference_losses[-1]:.5f}")
+assert outputs[0] > 0.9 and outputs[1] > 0.9 and outputs[2] < 0.1
+
+# %% [markdown]
+# The same steps on the other backends (all of them, or the first few hundred in fast mode) follow
+# the same curve:
+
+# %%
+runs = {"numpy": (outputs, reference_losses)}
+for name in available_backends():
+    if name != "numpy":
+        runs[name] = train(get_backend(name), teaching.pick(epochs, 200))
+        gap = np.abs(np.subtract(runs[name][1], reference_losses[:len(runs[name][1])])).max()
+        print(f"{name:>6}: {len(runs[name][1])} steps, largest gap to the numpy loss curve {gap:.1e}")
+        assert gap < 1e-12
 
 # %% [markdown]
 # ## The XOR network that never learns
