@@ -48,7 +48,7 @@ for name in available_backends():
           f"accuracy {histories[name]['accuracy'][-1]:.3f} after {epochs} epochs")
 
 reference = np.array(histories["python"]["loss"])
-for name, history in histories.items():
+for name, history in list(histories.items())[1:]:
     gap = np.abs(np.array(history["loss"]) - reference).max()
     print(f"largest gap between the {name} and python loss curves: {gap:.1e}")
     assert gap < 1e-9, "one seed, one starting point: the backends compute the same training"
