@@ -74,6 +74,16 @@ def gradients_by_hand(p):
     return {"W1": d_z1.T @ X, "b1": d_z1.sum(axis=0), "W2": d_z2.T @ hidden, "b2": d_z2.sum(axis=0)}
 
 # %% [markdown]
+# The library's backends write the same two steps as operations of their own: the sigmoid's
+# backward step, and the dense layer's.
+
+# %%
+teaching.side_by_side("sigmoid_backward")
+
+# %%
+teaching.side_by_side("dense_backward")
+
+# %% [markdown]
 # The check: nudge one weight up by a tiny h, then down, and see how the loss changes,
 # (loss(w + h) − loss(w − h)) / 2h. This central difference is accurate to about h², so with
 # h = 1e-6 it should agree with the chain rule to many digits, for every weight of every tensor.
