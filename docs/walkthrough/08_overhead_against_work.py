@@ -92,6 +92,10 @@ print(f"one call of the smallest numba operation: {teaching.format_seconds(one_c
       f"costs as much as {layer_by_layer / one_call:.0f} such calls; compiled, it is {layer_by_layer / compiled:.1f}x faster")
 
 # %% [markdown]
+# (On a busy machine that one small call can take far longer than its usual microseconds: numba's
+# element-wise kernels run on every thread, and a thread may wait for a free core. That wait is
+# overhead too, and one more reason to make fewer, larger calls.)
+#
 # The optimizer's update in each backend: one of the calls that a compiled step folds into itself.
 
 # %%
