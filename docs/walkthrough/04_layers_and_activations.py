@@ -60,7 +60,7 @@ teaching.agrees("softmax of [1, 0, -1]", b.tolist(b.softmax(b.asarray([[1.0, 0.0
 
 # %% [markdown]
 # Now logits of ±1000, which a badly scaled network does produce. The textbook formulas
-# exponentiate them: exp(1000) is far beyond the largest float64 (about 1.8e308), so it overflows
+# exponentiate them: exp(1000) is far beyond the largest float64 (printed below), so it overflows
 # to infinity. Softmax then divides infinity by infinity: not a number. Sigmoid's answer happens to
 # survive (1/(1+inf) is 0), but every overflowing element raises a warning: a flood of them in a
 # training loop, and a failure under this project's tests. Here the overflow is made an error so
@@ -68,6 +68,7 @@ teaching.agrees("softmax of [1, 0, -1]", b.tolist(b.softmax(b.asarray([[1.0, 0.0
 
 # %%
 logits = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]])
+print(f"largest float64: {np.finfo(np.float64).max:.4g}, so exp(z) overflows for any z above {np.log(np.finfo(np.float64).max):.2f}")
 for formula, naive in (("softmax exp(z)/sum", lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)),
                        ("sigmoid 1/(1+exp(-z))", lambda z: 1 / (1 + np.exp(-z)))):
     try:
