@@ -15,8 +15,8 @@
 # Three interleaved spiral arms, one class each: no straight line separates them, so the network
 # needs its hidden layer. The model is written once (`backends.Model`) on top of the interface,
 # and trained here on each backend from the same seed. Same seed, same starting weights, same
-# arithmetic: the three loss curves should lie on top of each other, while the time per epoch
-# differs by orders of magnitude.
+# arithmetic: the three loss curves start on top of each other (how long they stay there is a
+# lesson of its own, below), while the time per epoch differs by orders of magnitude.
 
 # %%
 import matplotlib
@@ -47,11 +47,20 @@ for name in available_backends():
     print(f"{name:>6}: loss {histories[name]['loss'][0]:.4f} -> {histories[name]['loss'][-1]:.4f}, "
           f"accuracy {histories[name]['accuracy'][-1]:.3f} after {epochs} epochs")
 
+# %% [markdown]
+# How close are the curves? The backends add the same products, but not always in the same order
+# (BLAS splits its sums into blocks), so their results can differ in the last bit. Training feeds
+# every step's result into the next, and such differences grow: slowly at first, then, once a ReLU
+# somewhere flips on or off, visibly. Where a curve leaves the pure-Python one:
+
+# %%
 reference = np.array(histories["python"]["loss"])
 for name, history in list(histories.items())[1:]:
-    gap = np.abs(np.array(history["loss"]) - reference).max()
-    print(f"largest gap between the {name} and python loss curves: {gap:.1e}")
-    assert gap < 1e-9, "one seed, one starting point: the backends compute the same training"
+    gaps = np.abs(np.array(history["loss"]) - reference)
+    apart = np.flatnonzero(gaps > 1e-9)
+    print(f"{name:>6} against python: equal to 1e-9 for {apart[0] if apart.size else len(gaps)} of {len(gaps)} epochs, "
+          f"largest gap {gaps.max():.1e}")
+    assert gaps[:20].max() < 1e-9, "one seed, one starting point: the backends start on the same curve"
 
 # %% [markdown]
 # Time per epoch (one forward pass, one backward pass and one Adam update over all the points),
@@ -87,7 +96,7 @@ figure, (curves, picture) = plt.subplots(1, 2, figsize=(12, 5))
 for name, history in histories.items():
     curves.plot(history["loss"], label=name, ls={"python": "-", "numpy": "--", "numba": ":"}.get(name, "-"), lw=2)
 curves.plot(range(epochs, epochs + more_epochs), longer["loss"], color="gray", label=f"{fastest}, further")
-curves.set(xlabel="epoch", ylabel="cross-entropy loss", title="one seed, three backends: one curve", xscale="symlog")
+curves.set(xlabel="epoch", ylabel="cross-entropy loss", title="one seed, three backends", xscale="symlog")
 curves.legend()
 picture.contourf(xx, yy, regions, alpha=0.3, cmap="brg")
 picture.scatter(X[:, 0], X[:, 1], c=y, cmap="brg", s=10)
