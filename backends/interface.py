@@ -23,11 +23,50 @@ class Backend:
     def __init__(self, name: str, kernels: ModuleType, arrays: ArrayKind, dtypes: tuple[str, ...]):
         self.name = name
         self.dtypes = dtypes
+        missing = [op for op in OPERATIONS if not callable(getattr(kernels, op, None))]
         #: The backend's kernel module: the same operations under the same names, without validation.
         #: For code that has checked its arrays once and calls in a loop, as `Model` does; class
         #: targets must then be a 1-D integer ndarray of class indices.
-        self.kernels = kernels
+        self.kernels = _PartialKernels(kernels, name, missing) if missing else kernels
+        #: The operations the kernel module does not define: calling one raises NotImplementedError.
+        self.missing = tuple(missing)
         self._arrays = arrays
+
+    @classmethod
+    def from_kernels(cls, name: str, kernels: ModuleType, arrays: ArrayKind | None = None,
+                     dtypes: tuple[str, ...] | None = None) -> "Backend":
+        """A backend from a kernel module, for backends from outside the package (see
+        docs/writing-a-backend.md). The public methods validate as for the built-ins, word for word.
+
+        `kernels` defines the operations under the interface's names; `asarray` and `tolist` are
+        required, any other may be missing (it then raises NotImplementedError naming it and the
+        backend). `arrays` describes the native arrays: `NdArrays(name)`, `ListArrays()` or
+        `TypedArrays(name, array_type)` for another type; `dtypes` is a tuple of "float64" and
+        "float32", float64 first. Either may instead be given as the module's `ARRAYS` and `DTYPES`.
+        Raises TypeError or ValueError naming the backend when one of these is missing or wrong."""
+        arrays = getattr(kernels, "ARRAYS", None) if arrays is None else arrays
+        dtypes = getattr(kernels, "DTYPES", None) if dtypes is None else dtypes
+        where = f"Backend.from_kernels: backend {name!r}"
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"Backend.from_kernels: a backend name must be a Python identifier "
+                             f"(letters, digits, underscores); got name={name!r}")
+        if not isinstance(arrays, ArrayKind):
+            raise TypeError(f"{where}: arrays must be an ArrayKind (NdArrays, ListArrays, TypedArrays), "
+                            f"given as arrays= or the kernel module's ARRAYS; got arrays={arrays!r}")
+        if (not isinstance(dtypes, tuple) or not dtypes or dtypes[0] != "float64"
+                or not set(dtypes) <= {"float64", "float32"}):
+            raise ValueError(f"{where}: dtypes must be a tuple of 'float64' then optionally 'float32', "
+                             f"given as dtypes= or the kernel module's DTYPES; got dtypes={dtypes!r}")
+        for required in ("asarray", "tolist"):
+            if not callable(getattr(kernels, required, None)):
+                raise TypeError(f"{where}: the kernel module must define {required}(); "
+                                f"got kernels={getattr(kernels, '__name__', kernels)!r}")
+        return cls(name, kernels, arrays, dtypes)
+
+    @property
+    def arrays(self) -> ArrayKind:
+        """The kind of native array this backend computes on (reads shapes and dtypes of its arrays)."""
+        return self._arrays
 
     def __repr__(self):
         return f"<Backend {self.name!r} dtypes={self.dtypes}>"
@@ -264,6 +303,35 @@ class Backend:
         does layer by layer (forward, loss, backward, one optimizer update, counted in
         `model.optimizer.iterations`), or None for a model it cannot compile. It may read the model's
         `layers`, `loss`, `optimizer`, `dtype`, `parameter_buffer` and `gradient_buffer`. `Model`
-        asks once, when it is built; `Model(..., compile_step=False)` does not ask."""
+        asks once, when it is built; `Model(..., compile_step=False)` does not ask.
+
+        The step may also offer `run_epoch(inputs, targets, order, batch_size, guard, first_step)`,
+        a whole epoch of mini-batches in one call (see `numba_kernels.training_step.CompiledStep`),
+        which `fit` then uses for mini-batch epochs."""
         hook = getattr(self.kernels, "compiled_training_step", None)
         return None if hook is None else hook(model)
+
+
+#: Every operation of the interface, in the order above: what a kernel module may define.
+OPERATIONS = tuple(name for name, member in vars(Backend).items()
+                   if callable(member) and not name.startswith("_")
+                   and name not in ("shape", "from_kernels", "compiled_training_step"))
+
+
+class _PartialKernels:
+    """A kernel module that lacks some operations: those raise NotImplementedError naming the
+    operation and the backend; everything else is the module's own."""
+
+    def __init__(self, module, backend: str, missing):
+        self._module, self._backend, self._missing = module, backend, set(missing)
+
+    def __getattr__(self, name):
+        if name in self._missing:
+            def not_implemented(*args, **kwargs):
+                raise NotImplementedError(f"{name}: not implemented by the {self._backend!r} backend; "
+                                          f"got backend={self._backend!r}")
+            return not_implemented
+        return getattr(self._module, name)
+
+    def __repr__(self):
+        return f"<kernels of {self._backend!r} without {', '.join(sorted(self._missing))}>"

@@ -1,24 +1,20 @@
 """The `numba` backend: the loops of the `python` backend again, compiled to machine code.
 
-Each operation is an `@njit(cache=True)` kernel written as plain loops, in the same order and under
-the same name as in `python_backend.py`; an adapter (`numba_kernels/adapters.py`) hands it C-ordered
-arrays. Element-wise and row-wise kernels run their outer loop with `prange`: besides using both
-cores, a parallel loop is one LLVM vectorizes, because Numba knows its iterations are independent.
-
-The matrix products are the one place that is not a textbook loop: they call
-`numba_kernels.gemm.product`, a packed, register-blocked GEMM written as Numba loops (no BLAS
-anywhere), because the textbook loop stops at a tenth of BLAS's speed; `nn-backends ladder` measures
-every step between the two. Native arrays are the numpy backend's: C-ordered float64 or float32
-ndarrays, validated by `backends.interface.Backend`. Kernels are cached on disk, keyed on every
-kernel file (`numba_kernels/disk_cache.py`): a fresh checkout compiles each on first use.
+Each operation is an `@njit(cache=True)` kernel of plain loops, in the order and under the name it has
+in `python_backend.py`, behind an adapter that hands it C-ordered arrays. Element-wise and row-wise
+loops use `prange`: both cores, and a loop LLVM vectorizes, its iterations being independent. The
+matrix products alone are not textbook loops: they call `numba_kernels.gemm.product`, a packed,
+register-blocked GEMM in Numba loops (no BLAS), because the textbook loop reaches a tenth of BLAS's
+speed (`nn-backends ladder` measures each step between). Kernels are cached on disk, keyed on every
+kernel file: a fresh checkout compiles each on first use.
 """
 
 import math
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
-from .numba_kernels import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
+from .numba_kernels import disk_cache, first_use  # noqa: F401  (before any kernel: cache keys, compile notice)
 from .numba_kernels import gemm
 from .numba_kernels.adapters import elementwise, rowwise
 from .numerics import PROBABILITY_CLIP
@@ -40,11 +36,16 @@ from .numpy_backend import asarray, tolist  # noqa: E402  (the same native array
 
 
 # ---------------------------------------------------------------- the seeds' first lessons
-def matmul(a, c):
-    a, c = _C(a), _C(c)
+@njit(cache=True)
+def _matmul(a, c, threads):
     output = np.empty((a.shape[0], c.shape[1]), dtype=a.dtype)
-    gemm.product(a, c, output, threads=get_num_threads())
+    gemm.product(a, c, output, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=threads)
     return output
+
+
+def matmul(a, c):
+    gemm.prepare(a.dtype)
+    return _matmul(_C(a), _C(c), gemm.thread_count())
 
 
 @rowwise
@@ -60,35 +61,44 @@ def transpose(a):
 
 # ---------------------------------------------------------------- dense layer
 @njit(cache=True)
-def _dense_forward_into(inputs, weights, biases, output, relu, threads):
-    gemm.product(inputs, weights, output, transpose_b=True, bias=biases, relu=relu, threads=threads)
+def _dense_forward(inputs, weights, biases, threads):
+    output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
+    gemm.product(inputs, weights, output, transpose_a=False, transpose_b=True, bias=biases, relu=False,
+                 threads=threads)
+    return output
 
 
 def dense_forward(inputs, weights, biases):
-    inputs, weights = _C(inputs), _C(weights)
-    output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
-    _dense_forward_into(inputs, weights, _C(biases), output, False, get_num_threads())
-    return output
+    gemm.prepare(inputs.dtype)
+    return _dense_forward(_C(inputs), _C(weights), _C(biases), gemm.thread_count())
 
 
 @njit(cache=True)
 def _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads):
     if need_dinputs:
-        gemm.product(dvalues, weights, dinputs, threads=threads)  # dinputs = dvalues · weights
-    gemm.product(dvalues, inputs, dweights, transpose_a=True, threads=threads)  # dweights = dvaluesᵀ · inputs
+        gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=None, relu=False,
+                     threads=threads)  # dinputs = dvalues · weights
+    gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=None, relu=False,
+                 threads=threads)  # dweights = dvaluesᵀ · inputs
     dbiases[:] = 0.0
     for s in range(dvalues.shape[0]):
         for neuron in range(dvalues.shape[1]):
             dbiases[neuron] += dvalues[s, neuron]
 
 
+@njit(cache=True)
+def _dense_backward(dvalues, inputs, weights, need_dinputs, threads):
+    dinputs = np.empty((dvalues.shape[0] if need_dinputs else 0, weights.shape[1]), dtype=inputs.dtype)
+    dweights = np.empty(weights.shape, dtype=inputs.dtype)
+    dbiases = np.empty(weights.shape[0], dtype=inputs.dtype)
+    _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads)
+    return dinputs, dweights, dbiases
+
+
 def dense_backward(dvalues, inputs, weights, need_dinputs=True):
-    dvalues, inputs, weights = _C(dvalues), _C(inputs), _C(weights)
-    dtype = inputs.dtype
-    dinputs = np.empty((dvalues.shape[0] if need_dinputs else 0, weights.shape[1]), dtype=dtype)
-    dweights = np.empty(weights.shape, dtype=dtype)
-    dbiases = np.empty(weights.shape[0], dtype=dtype)
-    _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, get_num_threads())
+    gemm.prepare(inputs.dtype)
+    dinputs, dweights, dbiases = _dense_backward(_C(dvalues), _C(inputs), _C(weights), need_dinputs,
+                                                 gemm.thread_count())
     return (dinputs if need_dinputs else None), dweights, dbiases
 
 

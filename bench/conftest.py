@@ -4,9 +4,11 @@
     .venv/bin/python -m pytest bench --benchmark-disable   # smoke test: each benchmark runs once
     .venv/bin/python -m pytest bench -k "training_step and float32"
 
+    .venv/bin/python -m pytest bench --backends numpy,NAME # a plug-in side by side with numpy
+
 One group per operation, size and dtype, so each table shows every contender side by side: the
-three backends, "blas" (the raw NumPy call) and "torch" (when installed). Inputs are built outside
-the timed call and Numba kernels are compiled before timing; compile time is its own group.
+three backends (or those --backends names), "blas" (the raw NumPy call) and "torch" (when installed).
+Inputs are built outside the timed call and Numba kernels are compiled before timing; compile time is its own group.
 """
 
 import time
@@ -20,12 +22,22 @@ from backends.benchmarking.timing import SETTLE_SECONDS, thread_settings
 PYTHON_LIMIT = 1.0
 
 
+def pytest_addoption(parser):
+    parser.addoption("--backends", help="comma-separated backends to time, plug-ins too "
+                                        "(default: the built-ins installed)")
+
+
+def _backends(config):
+    option = config.getoption("--backends", default=None)
+    return [name.strip() for name in option.split(",") if name.strip()] if option else None
+
+
 def pytest_generate_tests(metafunc):
     if "case" in metafunc.fixturenames:
         every = bench_cases.all_cases()
         metafunc.parametrize("case", every, ids=[f"{c.operation}-{c.label}-{c.dtype}" for c in every])
     if "contender" in metafunc.fixturenames:
-        metafunc.parametrize("contender", bench_cases.contenders())
+        metafunc.parametrize("contender", bench_cases.contenders(_backends(metafunc.config)))
 
 
 @pytest.fixture
@@ -45,5 +57,5 @@ def timed(case, contender, benchmark):
 
 def pytest_report_header(config):
     settings = thread_settings()
-    return ["contenders: " + ", ".join(bench_cases.contenders()),
+    return ["contenders: " + ", ".join(bench_cases.contenders(_backends(config))),
             "threads: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None)]

@@ -6,6 +6,8 @@ summation order (BLAS blocks its sums, the loops do not); float32 carries ~7 sig
 
 import numpy as np
 
+from backends.validation import plain_array
+
 TOLERANCE = {
     "float64": {"rtol": 1e-10, "atol": 1e-12},
     "float32": {"rtol": 2e-5, "atol": 2e-6},
@@ -26,24 +28,28 @@ def native(backend, values, dtype="float64"):
 
 
 def as_numpy(backend, x):
-    return np.asarray(backend.tolist(x), dtype=np.float64)
+    """A native array's values as a new float64 ndarray, read without the backend's own tolist (through
+    the buffer or DLPack), so a fault in tolist is blamed on tolist alone; tolist where that fails."""
+    backend.shape(x)  # a native array of this backend, or its own error
+    try:
+        return np.array(plain_array(x), dtype=np.float64)
+    except (TypeError, ValueError, BufferError, RuntimeError):
+        return np.asarray(backend.tolist(x), dtype=np.float64)
 
 
 def assert_native(backend, actual, expected, dtype="float64", tolerance=None):
-    """actual is a native array of backend with the dtype and shape of expected, and its values."""
+    """actual is a native array of backend (its type, element types and dtype, as the backend's own
+    checks read them) with the shape of expected, and its values."""
     __tracebackhide__ = True
     expected = np.asarray(expected, dtype=np.float64)
-    if backend.name == "python":
-        assert isinstance(actual, list), f"expected a list from the python backend, got {type(actual)}"
-        values = np.asarray(actual, dtype=np.float64)
-        kinds = {type(v) for v in np.ravel(np.asarray(actual, dtype=object))}
-        assert kinds == {float}, f"python backend returned element types {kinds}, expected float"
-    else:
-        assert isinstance(actual, np.ndarray), f"expected an ndarray from {backend.name}, got {type(actual)}"
-        assert actual.dtype == np.dtype(dtype), f"dtype {actual.dtype}, expected {dtype}"
-        values = actual.astype(np.float64)
-    assert values.shape == expected.shape, f"shape {values.shape}, expected {expected.shape}"
-    np.testing.assert_allclose(values, expected, **(tolerance or TOLERANCE[dtype]))
+    try:
+        shape = tuple(backend.shape(actual))
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"{backend.name} returned an array that is not its own native array: {error}")
+    actual_dtype = backend.arrays.dtype(actual)
+    assert actual_dtype == dtype, f"dtype {actual_dtype}, expected {dtype}"
+    assert shape == expected.shape, f"shape {shape}, expected {expected.shape}"
+    np.testing.assert_allclose(as_numpy(backend, actual), expected, **(tolerance or TOLERANCE[dtype]))
 
 
 def assert_scalar(actual, expected, dtype="float64"):

@@ -10,6 +10,7 @@ from backends.benchmarking import cases as bench_cases
 from backends.benchmarking.report import fitted_slope
 from backends.benchmarking.timing import measure
 from backends.cli import main
+from backends.validation import to_numpy
 
 
 def run_bench(tmp_path, *extra):
@@ -60,16 +61,40 @@ def test_bench_works_without_numba_and_torch(tmp_path, monkeypatch, capsys):
     assert "(pip install -e '.[torch]' adds the PyTorch peer)" in capsys.readouterr().out
 
 
+#: operations whose every contender computes the same arrays from the same inputs
+DETERMINISTIC = ("matmul", "dense_forward", "dense_backward", "softmax_cross_entropy")
+
+
+def as_arrays(result) -> list:
+    """A benchmark call's result (a native array, a tensor, a float, or a tuple of them) as ndarrays."""
+    parts = result if isinstance(result, tuple) else (result,)
+    return [np.asarray(p.detach() if hasattr(p, "detach") else to_numpy(p) if hasattr(p, "shape") or
+                       isinstance(p, list) else p, dtype=np.float64) for p in parts]
+
+
 def test_every_case_runs_on_every_contender_or_says_why():
+    """Every contender computes what the raw NumPy call ("blas") computes, or says why it cannot run."""
     for case in bench_cases.all_cases():
+        if case.sizes[0] > 300 or max(case.sizes) > 784:
+            continue
+        expected = as_arrays(case.callable_for("blas")()) if case.operation in DETERMINISTIC else None
         for contender in bench_cases.contenders():
             try:
                 call = case.callable_for(contender, python_limit=1e-4)
             except bench_cases.Unsupported as reason:
                 assert str(reason)
                 continue
-            if case.sizes[0] <= 300 and max(case.sizes) <= 784:
-                call()
+            result = call()
+            if expected is None and contender in bench_cases.PEERS:
+                continue
+            if expected is None:  # a training step or fit of the project's Model: its loss
+                history = result if isinstance(result, dict) else {"loss": [result[-1] if isinstance(result, tuple) else result]}
+                assert np.isfinite(np.asarray(history["loss"], dtype=np.float64)).all(), (case, contender)
+                continue
+            for actual, wanted in zip(as_arrays(result), expected, strict=True):
+                tolerance = 1e-10 if case.dtype == "float64" else 1e-4
+                np.testing.assert_allclose(actual, wanted, rtol=tolerance, atol=tolerance * np.abs(wanted).max(),
+                                           err_msg=f"{case.group} on {contender}")
 
 
 def test_fitted_slope_reads_the_power_law():

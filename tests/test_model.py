@@ -242,3 +242,20 @@ def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
                               ([Dense(2, 8), ReLU(), Dense(8, 1), Sigmoid()], Adam())]:
         loss = "binary_cross_entropy" if isinstance(layers[-1], Sigmoid) else "categorical_cross_entropy"
         assert Model(layers, loss=loss, optimizer=optimizer, backend=backend.name).compiled_step is None
+
+
+def test_a_compiled_epoch_diverges_as_the_layer_by_layer_path_does(backend):
+    """Mini-batch epochs that a backend runs as one call stop at the same batch, with the same message
+    and the same restored parameters, as the layer-by-layer loop."""
+    outcomes = []
+    for compile_step in (False, True):
+        model = Model([Dense(2, 16), ReLU(), Dense(16, 3), Softmax()], optimizer=Adam(1e300),
+                      backend=backend.name, compile_step=compile_step)
+        with pytest.raises(FloatingPointError) as raised:
+            model.fit(X_SPIRAL, Y_SPIRAL, epochs=3, batch_size=16, verbose=False)
+        outcomes.append((str(raised.value), model.predict(X_SPIRAL), model.optimizer.iterations))
+    (message, predictions, iterations), (compiled_message, compiled_predictions, compiled_iterations) = outcomes
+    assert "training diverged at epoch 1 of 3, batch " in message
+    assert compiled_message == message
+    assert compiled_iterations == iterations
+    np.testing.assert_array_equal(compiled_predictions, predictions)

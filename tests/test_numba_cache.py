@@ -17,7 +17,7 @@ from backends.numba_kernels import disk_cache, gemm  # noqa: E402
 
 def test_every_kernel_is_located_through_the_shared_stamp():
     assert disk_cache.INSTALLED
-    for kernel in (numba_backend.relu.kernel, gemm.serial_product, gemm.product):
+    for kernel in (numba_backend.relu.kernel, gemm._serial_product, gemm.product):
         assert type(kernel._cache._impl.locator).__name__.startswith("KernelFiles")
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import reference as ref
+from backends import NdArrays
 from support import EDGE_SHAPES, as_numpy, assert_native, assert_scalar, native, sum_tolerance
 
 SHAPE_IDS = [f"{rows}x{columns}" for rows, columns in EDGE_SHAPES]
@@ -160,12 +161,28 @@ def test_elementwise_activation(backend, dtype, name, shape):
     assert_native(backend, getattr(backend, name)(z), ELEMENTWISE[name](values), dtype)
 
 
-def test_activations_at_zero(backend):
-    z = backend.asarray([0.0])
-    assert backend.tolist(backend.step(z)) == [0.0]
-    assert backend.tolist(backend.relu(z)) == [0.0]
-    assert backend.tolist(backend.sigmoid(z)) == [0.5]
-    assert backend.tolist(backend.relu_backward(backend.asarray([1.0]), z)) == [0.0]
+AT_ZERO = {  # op -> (call with z = [0.0], exact result): one operation per test, so a failure names it
+    "step": (lambda b, z: b.step(z), [0.0]),
+    "relu": (lambda b, z: b.relu(z), [0.0]),
+    "sigmoid": (lambda b, z: b.sigmoid(z), [0.5]),
+    "relu_backward": (lambda b, z: b.relu_backward(b.asarray([1.0]), z), [0.0]),  # z > 0 only, as in torch
+}
+
+
+@pytest.mark.parametrize("op", AT_ZERO)
+def test_activations_at_zero(backend, op):
+    call, expected = AT_ZERO[op]
+    assert backend.tolist(call(backend, backend.asarray([0.0]))) == expected
+
+
+@pytest.mark.parametrize("op", ["linear", "linear_backward"])
+def test_linear_returns_a_new_array(backend, op):
+    """The documented copy: a caller that changes the result in place must not change the input."""
+    x = backend.asarray([[1.0, -2.0]])
+    result = backend.linear(x) if op == "linear" else backend.linear_backward(x, backend.asarray([[0.5, 0.5]]))
+    assert result is not x and backend.tolist(result) == [[1.0, -2.0]]
+    if isinstance(backend.arrays, NdArrays):
+        assert not np.shares_memory(result, x)
 
 
 # name -> (forward whose outputs the backward takes, or None when it takes the input z; oracle)
@@ -206,17 +223,25 @@ def test_softmax_backward(backend, dtype, shape):
 
 
 # ---------------------------------------------------------------- losses
+# One operation per test, so a failure names the operation (nn-backends conformance reports by it).
+def assert_loss_operation(backend, op, args, oracle_args, dtype):
+    __tracebackhide__ = True
+    expected = getattr(ref, op)(*oracle_args)
+    if op.endswith("_backward"):
+        assert_native(backend, getattr(backend, op)(*args), expected, dtype)
+    else:
+        assert_scalar(getattr(backend, op)(*args), expected, dtype)
+
+
+@pytest.mark.parametrize("op", ["categorical_cross_entropy", "categorical_cross_entropy_backward",
+                                "softmax_cross_entropy_backward"])
 @pytest.mark.parametrize("shape", EDGE_SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("target_form", ["indices", "one-hot"])
-def test_categorical_cross_entropy(backend, dtype, shape, target_form):
+def test_categorical_cross_entropy(backend, dtype, shape, target_form, op):
     probs, p = random_probs(backend, dtype, shape, 17)
     classes = classes_for(shape[0], shape[1], 18)
     targets = classes if target_form == "indices" else native(backend, ref.one_hot(classes, shape[1]), dtype)
-    assert_scalar(backend.categorical_cross_entropy(probs, targets), ref.categorical_cross_entropy(p, classes), dtype)
-    assert_native(backend, backend.categorical_cross_entropy_backward(probs, targets),
-                  ref.categorical_cross_entropy_backward(p, classes), dtype)
-    assert_native(backend, backend.softmax_cross_entropy_backward(probs, targets),
-                  ref.softmax_cross_entropy_backward(p, classes), dtype)
+    assert_loss_operation(backend, op, (probs, targets), (p, classes), dtype)
 
 
 @pytest.mark.parametrize("container", [list, tuple, np.array], ids=["list", "tuple", "ndarray"])
@@ -237,23 +262,21 @@ def test_fused_backward_equals_the_chained_backwards(backend, dtype):
                   as_numpy(backend, chained), dtype, tolerance)
 
 
+@pytest.mark.parametrize("op", ["binary_cross_entropy", "binary_cross_entropy_backward"])
 @pytest.mark.parametrize("shape", EDGE_SHAPES, ids=SHAPE_IDS)
-def test_binary_cross_entropy(backend, dtype, shape):
+def test_binary_cross_entropy(backend, dtype, shape, op):
     probs, p = random_native(backend, dtype, shape, 21, low=0.01, high=0.99)
     targets, t = random_native(backend, dtype, shape, 22, low=0.0, high=1.0)
-    assert_scalar(backend.binary_cross_entropy(probs, targets), ref.binary_cross_entropy(p, t), dtype)
-    assert_native(backend, backend.binary_cross_entropy_backward(probs, targets),
-                  ref.binary_cross_entropy_backward(p, t), dtype)
+    assert_loss_operation(backend, op, (probs, targets), (p, t), dtype)
 
 
-@pytest.mark.parametrize("loss", ["mean_squared_error", "mean_absolute_error"])
+@pytest.mark.parametrize("op", ["mean_squared_error", "mean_squared_error_backward",
+                                "mean_absolute_error", "mean_absolute_error_backward"])
 @pytest.mark.parametrize("shape", EDGE_SHAPES, ids=SHAPE_IDS)
-def test_regression_losses(backend, dtype, loss, shape):
+def test_regression_losses(backend, dtype, op, shape):
     predictions, p = random_native(backend, dtype, shape, 23)
     targets, t = random_native(backend, dtype, shape, 24)
-    assert_scalar(getattr(backend, loss)(predictions, targets), getattr(ref, loss)(p, t), dtype)
-    assert_native(backend, getattr(backend, loss + "_backward")(predictions, targets),
-                  getattr(ref, loss + "_backward")(p, t), dtype)
+    assert_loss_operation(backend, op, (predictions, targets), (p, t), dtype)
 
 
 def test_mean_absolute_error_gradient_is_zero_where_prediction_is_exact(backend):
@@ -265,10 +288,16 @@ def test_mean_absolute_error_gradient_is_zero_where_prediction_is_exact(backend)
 # ---------------------------------------------------------------- regularization
 @pytest.mark.parametrize("shape", [(3, 4), (1, 1), (4,)], ids=["3x4", "1x1", "4"])
 @pytest.mark.parametrize("l1, l2", [(0.0, 0.0), (1e-3, 0.0), (0.0, 5e-4), (2e-3, 5e-4)])
-def test_regularization(backend, dtype, shape, l1, l2):
+def test_regularization_loss(backend, dtype, shape, l1, l2):
+    param, p = random_native(backend, dtype, shape, 33)
+    assert_scalar(backend.regularization_loss(param, l1, l2), ref.regularization_loss(p, l1, l2), dtype)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (1, 1), (4,)], ids=["3x4", "1x1", "4"])
+@pytest.mark.parametrize("l1, l2", [(0.0, 0.0), (1e-3, 0.0), (0.0, 5e-4), (2e-3, 5e-4)])
+def test_regularization_backward(backend, dtype, shape, l1, l2):
     param, p = random_native(backend, dtype, shape, 33)
     grad, g = random_native(backend, dtype, shape, 34)
-    assert_scalar(backend.regularization_loss(param, l1, l2), ref.regularization_loss(p, l1, l2), dtype)
     assert_native(backend, backend.regularization_backward(grad, param, l1, l2),
                   ref.regularization_backward(g, p, l1, l2), dtype)
 

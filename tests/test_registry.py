@@ -11,7 +11,7 @@ from backends import registry
 
 
 def test_known_backends_in_teaching_order():
-    assert backends.backend_names() == ["python", "numpy", "numba"]
+    assert backends.backend_names()[:3] == ["python", "numpy", "numba"]  # then any plug-ins
     available = backends.available_backends()
     assert available[0] == "python"
     assert available == [name for name in backends.backend_names() if name in available]
@@ -71,7 +71,8 @@ def test_available_backends_leaves_out_a_missing_library(monkeypatch):
     real_find_spec = registry.importlib.util.find_spec
     monkeypatch.setattr(registry.importlib.util, "find_spec",
                         lambda name: None if name == "numba" else real_find_spec(name))
-    assert backends.available_backends() == ["python", "numpy"]
+    assert backends.available_backends()[:2] == ["python", "numpy"]
+    assert "numba" not in backends.available_backends()
 
 
 def run_python(code):

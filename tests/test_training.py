@@ -1,21 +1,13 @@
 """Real training runs: the book's classic spiral, the binary spiral, the sine regression, XOR (and the
-seeds' network that never learns it), and the shipped digits. Each runs on numpy and numba; pure
-Python gets the small ones (its 10,000-epoch runs would take minutes)."""
+seeds' network that never learns it), and the shipped digits. Each runs on every backend under test;
+the long runs are marked `needs_fast_loops`, which skips the pure-Python one (its 10,000-epoch runs
+would take minutes)."""
 
 import numpy as np
 import pytest
 
-import backends
 from backends import Dense, Linear, Model, ReLU, Sigmoid, Softmax, Tanh, data
 from backends.optim import SGD, Adam
-
-COMPILED = ["numpy", "numba"]
-
-
-def require(name):
-    if name not in backends.available_backends():
-        pytest.skip("backend not installed")
-
 
 def book_spiral_run():
     """The book's classic run, number for number: nnfs.init() seeds the legacy global generator with 0,
@@ -34,11 +26,10 @@ def book_spiral_run():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", COMPILED)
-def test_classic_spiral_run_reaches_the_books_accuracy(name):
-    require(name)
+@pytest.mark.needs_fast_loops
+def test_classic_spiral_run_reaches_the_books_accuracy(backend):
     X, y, X_test, y_test, weights1, weights2 = book_spiral_run()
-    model = Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], optimizer=Adam(0.05, decay=5e-7), backend=name)
+    model = Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], optimizer=Adam(0.05, decay=5e-7), backend=backend.name)
     model.layers[0].set_parameters([weights1, np.zeros(64)])
     model.layers[2].set_parameters([weights2, np.zeros(3)])
     history = model.fit(X, y, epochs=10_001, verbose=False)
@@ -48,26 +39,24 @@ def test_classic_spiral_run_reaches_the_books_accuracy(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", COMPILED)
-def test_binary_spiral_learns(name):
-    require(name)
+@pytest.mark.needs_fast_loops
+def test_binary_spiral_learns(backend):
     X, y = data.spiral(samples=100, classes=2, seed=0)
     X_test, y_test = data.spiral(samples=100, classes=2, seed=1)
     model = Model([Dense(2, 64, weight_l2=5e-4, bias_l2=5e-4), ReLU(), Dense(64, 1), Sigmoid()],
-                  loss="binary_cross_entropy", optimizer=Adam(decay=5e-7), backend=name)
+                  loss="binary_cross_entropy", optimizer=Adam(decay=5e-7), backend=backend.name)
     history = model.fit(X, y, epochs=10_000, verbose=False)
     assert history["accuracy"][-1] >= 0.9
     assert model.evaluate(X_test, y_test)["accuracy"] >= 0.75
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", COMPILED)
-def test_sine_regression_learns(name):
-    require(name)
+@pytest.mark.needs_fast_loops
+def test_sine_regression_learns(backend):
     X, y = data.sine()
     model = Model([Dense(1, 64, init="glorot"), ReLU(), Dense(64, 64, init="glorot"), ReLU(),
                    Dense(64, 1, init="glorot"), Linear()],
-                  loss="mean_squared_error", optimizer=Adam(learning_rate=0.005, decay=1e-3), backend=name)
+                  loss="mean_squared_error", optimizer=Adam(learning_rate=0.005, decay=1e-3), backend=backend.name)
     history = model.fit(X, y, epochs=10_000, verbose=False)
     assert history["loss"][-1] < 1e-4  # from 0.5, the variance of sin over a period
     assert history["accuracy"][-1] >= 0.6  # within std(y)/250 = 0.0028 of the target
@@ -112,12 +101,11 @@ def test_the_seeds_xor_network_never_learns_and_why(backend):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", COMPILED)
-def test_digits_reach_95_percent_validation_accuracy(name):
-    require(name)
+@pytest.mark.needs_fast_loops
+def test_digits_reach_95_percent_validation_accuracy(backend):
     X, y = data.digits()
     X_train, X_val, y_train, y_val = data.train_validation_split(X, y, validation_fraction=0.2, seed=0)
     model = Model([Dense(64, 64, init="he"), ReLU(), Dense(64, 10, init="he"), Softmax()],
-                  optimizer=Adam(0.01), backend=name, seed=0)
+                  optimizer=Adam(0.01), backend=backend.name, seed=0)
     history = model.fit(X_train, y_train, epochs=20, batch_size=32, validation_data=(X_val, y_val), verbose=False)
     assert history["val_accuracy"][-1] >= 0.95

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .. import available_backends, get_backend
+from ..registry import BUILTINS
 from ..nn.layers import Dense, ReLU, Softmax
 from ..nn.model import Model
 from ..nn.optim import Adam
@@ -31,10 +32,13 @@ class Unsupported(Exception):
     """This contender does not run this case (the reason is the message)."""
 
 
-def contenders() -> list[str]:
-    """The backends installed here, then the peers that are."""
+def contenders(backends: list[str] | None = None) -> list[str]:
+    """The backends named (built-ins or plug-ins; each is loaded now, so a bad name fails before any
+    timing), else the built-in backends installed here; then the peers that are installed."""
     peers = ["blas"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
-    return available_backends() + peers
+    if backends is None:
+        return [name for name in available_backends() if name in BUILTINS] + peers
+    return [get_backend(name).name for name in backends] + peers
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Case:
             if self.python_seconds() > python_limit:
                 raise Unsupported(f"pure Python would take about {self.python_seconds():.1f} s per call "
                                   f"(over the {python_limit:g} s limit)")
+        elif contender not in PEERS and self.dtype not in get_backend(contender).dtypes:
+            raise Unsupported(f"the {contender} backend computes in {', '.join(get_backend(contender).dtypes)} only")
         return self.prepare(contender, self.sizes, self.dtype)
 
 
@@ -266,6 +272,39 @@ def _fit_epoch(contender, sizes, dtype):
     return lambda: model.fit(X, classes, epochs=1, batch_size=batch_size, verbose=False)
 
 
+def _minibatch_epoch(contender, sizes, dtype):
+    """A mini-batch epoch of realistic size: Dense n_inputs→h→h→classes with ReLU, softmax + cross-entropy,
+    Adam 1e-2, shuffled batches. The backends run Model.fit for one epoch; PyTorch the loop its tutorials
+    write (nn.Sequential, torch.optim.Adam, randperm indexing)."""
+    n_samples, n_inputs, n_hidden, n_outputs, batch_size = sizes
+    X = _random((n_samples, n_inputs), 0, dtype)
+    classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
+    if contender == "blas":
+        raise Unsupported("the hand-written NumPy peer covers single steps (training_step)")
+    if contender == "torch":
+        torch = _torch()
+        torch.manual_seed(0)
+        torch_dtype = torch.float64 if dtype == "float64" else torch.float32
+        network = torch.nn.Sequential(torch.nn.Linear(n_inputs, n_hidden), torch.nn.ReLU(),
+                                      torch.nn.Linear(n_hidden, n_hidden), torch.nn.ReLU(),
+                                      torch.nn.Linear(n_hidden, n_outputs)).to(torch_dtype)
+        optimizer = torch.optim.Adam(network.parameters(), lr=1e-2, eps=1e-7)
+        inputs, targets = torch.from_numpy(X), torch.from_numpy(classes)
+
+        def epoch():
+            order = torch.randperm(n_samples)
+            for start in range(0, n_samples, batch_size):
+                rows = order[start:start + batch_size]
+                optimizer.zero_grad()
+                loss = torch.nn.functional.cross_entropy(network(inputs[rows]), targets[rows])
+                loss.backward()
+                optimizer.step()
+        return epoch
+    model = Model([Dense(n_inputs, n_hidden), ReLU(), Dense(n_hidden, n_hidden), ReLU(), Dense(n_hidden, n_outputs),
+                   Softmax()], optimizer=Adam(1e-2), backend=contender, seed=0, dtype=dtype)
+    return lambda: model.fit(X, classes, epochs=1, batch_size=batch_size, verbose=False)
+
+
 def _dense_flops(sizes):
     n, i, o = sizes
     return 2.0 * n * i * o + n * o
@@ -283,6 +322,7 @@ SMALL_LAYER = (32, 64, 64)  # a batch of 32 through a 64-wide layer: where per-c
 SPIRAL_STEP = (300, 2, 64, 3)
 MNIST_STEP = (128, 784, 128, 10)
 FIT_EPOCH = (300, 2, 64, 3, 32)
+MINIBATCH_EPOCH = (4000, 40, 100, 10, 100)  # samples, inputs, hidden width (twice), classes, batch size
 
 
 def all_cases(dtypes=("float64", "float32")) -> list[Case]:
@@ -309,4 +349,8 @@ def all_cases(dtypes=("float64", "float32")) -> list[Case]:
                           steps=FIT_EPOCHS_PER_CALL))
         flops = _step_flops(FIT_EPOCH[:4])
         cases.append(Case("fit_epoch", FIT_EPOCH, dtype, flops, flops / 2 * 1.5, _fit_epoch))
+        n, i, h, o, batch = MINIBATCH_EPOCH
+        flops = _step_flops((batch, i, h, h)) + 2.0 * batch * h * o * 3  # per step: three dense layers
+        cases.append(Case("minibatch_epoch", MINIBATCH_EPOCH, dtype, flops, flops / 2 * 1.5, _minibatch_epoch,
+                          steps=-(-n // batch)))
     return cases

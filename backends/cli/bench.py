@@ -22,6 +22,8 @@ from ..benchmarking import cases as bench_cases
 from ..benchmarking.report import comparison, crossovers, plot_scaling, read_json, tables, write_json
 from ..benchmarking.timing import (COMPILED_KERNELS, SETTLE_SECONDS, measure, numba_compile_seconds, set_threads,
                                   startup_seconds, thread_settings)
+from ..validation import InvalidInputError
+from .options import bounded_int, check_output, non_negative_float, positive_float, positive_int
 
 #: The float32 cases of the quick sweep: the MNIST-sized step, and dense layers big enough to show it.
 QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256, 256, 256)),
@@ -31,15 +33,21 @@ QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256,
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threads", type=int, help="threads for BLAS, Numba and PyTorch (default: as set)")
+    parser.add_argument("--threads", type=bounded_int(1, 1024),
+                        help="threads for BLAS, Numba and PyTorch (default: as set)")
     parser.add_argument("--json", default="bench-results.json", help="raw results (default bench-results.json)")
     parser.add_argument("--plot", default="bench-results.png", help="log-log plot (default bench-results.png)")
     parser.add_argument("--compare", metavar="OLD.json", help="also print the change against a saved run")
-    parser.add_argument("--budget", type=float, default=0.2, help="seconds of timing per measurement (default 0.2)")
-    parser.add_argument("--python-limit", type=float, default=0.3,
+    parser.add_argument("--budget", type=positive_float, default=0.2,
+                        help="seconds of timing per measurement (default 0.2)")
+    parser.add_argument("--python-limit", type=non_negative_float, default=0.3,
                         help="skip pure Python where one call would take longer (default 0.3 s)")
-    parser.add_argument("--operations", nargs="+", metavar="OP", help="only these operations")
-    parser.add_argument("--max-size", type=int, help="only cases whose largest dimension is at most this")
+    operations = list(dict.fromkeys(case.operation for case in bench_cases.all_cases()))
+    parser.add_argument("--operations", nargs="+", metavar="OP", choices=operations,
+                        help=f"only these operations: {', '.join(operations)}")
+    parser.add_argument("--max-size", type=positive_int, help="only cases whose largest dimension is at most this")
+    parser.add_argument("--backends", type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+                        metavar="A,B", help="time these backends, plug-ins too (default: the built-ins installed)")
     parser.add_argument("--full", action="store_true",
                         help="run the pytest-benchmark suite in bench/ (float32 and float64, every size)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -65,13 +73,24 @@ def run_full(args) -> int:
               f"the repository; got no folder {suite}", file=sys.stderr)
         return 2
     command = [sys.executable, "-m", "pytest", str(suite), "--benchmark-columns=median,iqr,ops,rounds",
-               "--benchmark-sort=name", f"--benchmark-json={args.json}"]
+               "--benchmark-sort=name", f"--benchmark-json={args.json}",
+               *([f"--backends={','.join(args.backends)}"] if args.backends else [])]
     print("running:", " ".join(command), flush=True)
     return subprocess.call(command)
 
 
 def bench(args) -> int:
+    check_output("bench", "--json", args.json)  # before the run, so its results are not lost at the end
+    if not args.full:
+        check_output("bench", "--plot", args.plot)
+    chosen = quick_cases(args.operations, args.max_size)
+    if not chosen:
+        smallest = min(max(case.sizes) for case in quick_cases(args.operations))
+        raise InvalidInputError(f"bench: no case of these operations is that small (the smallest is {smallest}); "
+                                f"got --max-size={args.max_size}")
     set_threads(args.threads)
+    if args.backends:
+        bench_cases.contenders(args.backends)  # an unknown or broken backend fails now, in one line
     if args.full:
         return run_full(args)
     try:
@@ -81,12 +100,12 @@ def bench(args) -> int:
         return 2
     settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine()}
     print("thread settings: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None))
-    contenders = bench_cases.contenders()
+    contenders = bench_cases.contenders(args.backends)
     print(f"contenders: {', '.join(contenders)}" + ("" if "torch" in contenders else
                                                     "  (pip install -e '.[torch]' adds the PyTorch peer)"))
 
     results = []
-    work = [(case, contender) for case in quick_cases(args.operations, args.max_size) for contender in contenders]
+    work = [(case, contender) for case in chosen for contender in contenders]
     for case, contender in tqdm(work, desc="bench", unit="measurement", disable=args.quiet):
         # OpenBLAS, Numba and PyTorch each keep their worker threads spinning for a while after a
         # parallel call; on two cores, the next contender's threads would wait on them

@@ -4,6 +4,7 @@
     nn-backends ladder   the matrix product once per idea, from Python loops to BLAS, measured side by side
     nn-backends demo     the seeds' layer of three neurons on every backend, outputs and timings side by side
     nn-backends train    train a network on a data set, on the backend you name
+    nn-backends conformance NAME   the conformance suite on one backend (a plug-in too), per operation
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import argparse
 import sys
 
 from .. import backend_names
+from .options import CommandLineError, OneLineParser, bounded_int
+
+#: Beyond this the demo's pure-Python layer would take minutes per call.
+DEMO_MAX_SIZE = 1024
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nn-backends", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="nn-backends", description=__doc__.splitlines()[0],
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog="\n".join(__doc__.splitlines()[2:]))
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     from .bench import add_bench_arguments
     bench = commands.add_parser("bench", help="the backend comparison benchmark (the main job)",
@@ -30,18 +35,32 @@ def main(argv: list[str] | None = None) -> int:
                                              description="Time every rung of backends.ladder, side by side."))
 
     demo = commands.add_parser("demo", help="the seeds' layer example on every backend, side by side")
-    demo.add_argument("--size", type=int, default=128, help="side of the larger dense layer timed (default 128)")
+    demo.add_argument("--size", type=bounded_int(1, DEMO_MAX_SIZE), default=128,
+                      help=f"side of the larger dense layer timed, up to {DEMO_MAX_SIZE} (default 128)")
 
     from .train import DATASETS, add_train_arguments
     train = commands.add_parser("train", help="train a network on a data set",
                                 description=f"Train a network on one of: {', '.join(DATASETS)}.")
     add_train_arguments(train, backend_names())
 
-    args = parser.parse_args(argv)
+    from .conformance import add_conformance_arguments
+    conformance = commands.add_parser("conformance", help="run the conformance suite on one backend",
+                                      description="Run the conformance suite on one backend, a plug-in too, "
+                                                  "and report each operation: passed, failed, not implemented.")
+    add_conformance_arguments(conformance)
+
+    try:
+        args = parser.parse_args(argv)
+    except CommandLineError as error:  # one line and status 2, not a usage block
+        print(error, file=sys.stderr)
+        return 2
     try:
         if args.command == "bench":
             from .bench import bench as run_bench
             return run_bench(args)
+        if args.command == "conformance":
+            from .conformance import conformance as run_conformance
+            return run_conformance(args)
         if args.command == "ladder":
             from .ladder import ladder as run_ladder
             return run_ladder(args)
@@ -50,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(args.size)
         from .train import train as run_train
         return run_train(args)
-    except (ValueError, TypeError, ImportError) as error:  # the library's own clear errors, without a traceback
+    # the library's own clear errors (bad input, missing library, files, divergence), without a traceback
+    except (ValueError, TypeError, ImportError, OSError, ArithmeticError) as error:
         print(f"nn-backends {args.command}: error: {error}", file=sys.stderr)
         return 2
 

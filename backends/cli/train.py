@@ -16,6 +16,7 @@ from ..nn.layers import Dense, Linear, ReLU, Sigmoid, Softmax, Tanh
 from ..nn.model import Model
 from ..nn.optim import OPTIMIZERS
 from ..validation import InvalidInputError
+from .options import bounded_int, check_output, non_negative_float, non_negative_int, positive_float, positive_int
 
 
 @dataclass
@@ -46,17 +47,21 @@ def add_train_arguments(parser: argparse.ArgumentParser, backend_choices) -> Non
     parser.add_argument("--backend", choices=backend_choices, default=None,
                         help="python, numpy or numba (default: $NN_BACKEND, else numpy)")
     parser.add_argument("--dataset", choices=list(DATASETS), default="spiral")
-    parser.add_argument("--epochs", type=int, help="passes over the training data (default per data set)")
-    parser.add_argument("--batch-size", type=int, help="mini-batch size (default: full batch, or per data set)")
-    parser.add_argument("--hidden", type=int, help="neurons per hidden layer (default per data set)")
+    parser.add_argument("--epochs", type=positive_int, help="passes over the training data (default per data set)")
+    parser.add_argument("--batch-size", type=positive_int,
+                        help="mini-batch size (default: full batch, or per data set)")
+    parser.add_argument("--hidden", type=positive_int, help="neurons per hidden layer (default per data set)")
     parser.add_argument("--optimizer", choices=[name.lower() for name in OPTIMIZERS], default="adam")
-    parser.add_argument("--learning-rate", type=float, help="initial learning rate (default per data set)")
-    parser.add_argument("--decay", type=float, help="learning-rate decay: lr / (1 + decay·step)")
-    parser.add_argument("--samples", type=int, default=100, help="spiral/vertical: points per class (default 100)")
-    parser.add_argument("--classes", type=int, default=3, help="spiral/vertical: number of classes (default 3)")
+    parser.add_argument("--learning-rate", type=positive_float, help="initial learning rate (default per data set)")
+    parser.add_argument("--decay", type=non_negative_float, help="learning-rate decay: lr / (1 + decay·step)")
+    parser.add_argument("--samples", type=positive_int, default=100,
+                        help="spiral/vertical: points per class (default 100)")
+    parser.add_argument("--classes", type=bounded_int(2, 1000), default=3,
+                        help="spiral/vertical: number of classes (default 3)")
     parser.add_argument("--data-dir", help="mnist: folder holding the MNIST or Fashion-MNIST IDX files")
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the data, the weights, dropout and shuffling")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seeds the data, the weights, dropout and shuffling")
     parser.add_argument("--save", metavar="PATH", help="write the trained model to this .npz file")
     parser.add_argument("--plot", metavar="PNG", help="save the loss curve (and, for 2-D data, the decision regions)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -100,6 +105,8 @@ def build_layers(recipe: Recipe, n_inputs: int, n_outputs: int, hidden: int) -> 
 
 def train(args) -> int:
     recipe = DATASETS[args.dataset]
+    check_output("train", "--save", args.save)  # before training, so a long run is never lost at the end
+    check_output("train", "--plot", args.plot)
     X, y, X_val, y_val = load_dataset(args)
     if recipe.loss == "categorical_cross_entropy":
         n_outputs = int(max(y.max(), y_val.max() if y_val is not None else 0)) + 1

@@ -8,12 +8,14 @@ step after that is backend operations only, so the same model trains identically
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from . import saving
+from .divergence import LastFiniteSteps, diverged
 from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
@@ -188,7 +190,11 @@ class Model:
 
         Returns the history: per epoch, "loss" (data loss + regularization, averaged over the epoch's
         batches), "accuracy", "learning_rate" and, with validation_data, "val_loss" and "val_accuracy".
-        verbose=False turns the progress bar off."""
+        verbose=False turns the progress bar off.
+
+        When the loss or an update becomes infinite or NaN, fit stops with TrainingDivergedError (a
+        FloatingPointError) naming the epoch, batch, last finite loss and learning rate; the model keeps
+        the parameters that gave the last finite loss, and the error holds the history so far."""
         X, targets = self._data("fit", X, y)
         epochs = positive_int("fit", "epochs", epochs)
         if batch_size is not None:
@@ -207,29 +213,53 @@ class Model:
         b, n = self.backend, len(X)
         progress = tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", disable=not verbose, leave=verbose)
         refresh_every = max(1, epochs // 100)
-        for epoch in progress:
-            if full_batch is None:
-                order = self._shuffle_rng.permutation(n) if shuffle else None
-                batches = self._batches(X, targets, batch_size, order)
-            else:
-                batches = full_batch
-            learning_rate = self.optimizer.current_learning_rate
-            loss_sum = correct_sum = 0.0
-            for inputs, batch_targets, numpy_targets in batches:
-                outputs, loss = self.train_step(inputs, batch_targets)
-                weight = len(numpy_targets)
-                loss_sum += loss * weight
-                correct_sum += self.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
-            history["loss"].append(loss_sum / n)
-            history["accuracy"].append(correct_sum / n)
-            history["learning_rate"].append(learning_rate)
-            if validation_data is not None:
-                scores = self._evaluate(*validation_data, batch_size)
-                history["val_loss"].append(scores["loss"])
-                history["val_accuracy"].append(scores["accuracy"])
-            if verbose and (epoch % refresh_every == 0 or epoch == epochs - 1):
-                progress.set_postfix({key: f"{values[-1]:.4g}" for key, values in history.items()
-                                      if key != "learning_rate"}, refresh=False)
+        if getattr(self, "_last_finite_steps", None) is None:
+            self._last_finite_steps = LastFiniteSteps(self)
+        guard, step, last_loss = self._last_finite_steps, 0, None
+        run_epoch = None if full_batch is not None else getattr(self.compiled_step, "run_epoch", None)
+        native_X = self.backend.asarray(X, self.dtype) if run_epoch is not None else None
+        where = {"epochs": epochs, "batches": -(-n // (batch_size or n))}
+        # Overflow is what divergence looks like on the way; it is reported once, as TrainingDivergedError.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in progress:
+                if full_batch is None:
+                    order = self._shuffle_rng.permutation(n) if shuffle else None
+                    batches = self._batches(X, targets, batch_size, order) if run_epoch is None else ()
+                else:
+                    batches = full_batch
+                learning_rate = self.optimizer.current_learning_rate
+                loss_sum = correct_sum = 0.0
+                if run_epoch is not None:  # the backend runs the whole epoch of mini-batches as one call
+                    result = run_epoch(native_X, targets, np.arange(n) if order is None else order, batch_size,
+                                       guard, step)
+                    if result.diverged:
+                        progress.close()
+                        last = last_loss if result.steps == 0 else result.last_loss
+                        raise diverged(guard, step + result.steps, result.loss, last,
+                                       where | {"epoch": epoch + 1, "batch": result.steps + 1}, history)
+                    step, last_loss = step + result.steps, result.last_loss
+                    loss_sum, correct_sum = result.loss_sum, result.correct_sum
+                for batch, (inputs, batch_targets, numpy_targets) in enumerate(batches):
+                    guard.keep(step)
+                    outputs, loss = self.train_step(inputs, batch_targets)
+                    if not (math.isfinite(loss) and guard.parameters_finite()):
+                        progress.close()
+                        raise diverged(guard, step, loss, last_loss, where | {"epoch": epoch + 1, "batch": batch + 1},
+                                       history)
+                    step, last_loss = step + 1, loss
+                    weight = len(numpy_targets)
+                    loss_sum += loss * weight
+                    correct_sum += self.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
+                history["loss"].append(loss_sum / n)
+                history["accuracy"].append(correct_sum / n)
+                history["learning_rate"].append(learning_rate)
+                if validation_data is not None:
+                    scores = self._evaluate(*validation_data, batch_size)
+                    history["val_loss"].append(scores["loss"])
+                    history["val_accuracy"].append(scores["accuracy"])
+                if verbose and (epoch % refresh_every == 0 or epoch == epochs - 1):
+                    progress.set_postfix({key: f"{values[-1]:.4g}" for key, values in history.items()
+                                          if key != "learning_rate"}, refresh=False)
         progress.close()
         return history
 

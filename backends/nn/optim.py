@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import hyperparameter
+from ..validation import hyperparameter, native_dtype_name
 
 
 class Optimizer:
@@ -48,7 +48,7 @@ class Optimizer:
 
 
 def _dtype_of(param):
-    return getattr(param, "dtype", np.dtype("float64")).name
+    return native_dtype_name(param)
 
 
 class SGD(Optimizer):

@@ -1,34 +1,83 @@
-"""Saving and loading models: one `.npz` file, no pickle anywhere, written atomically.
+"""Saving and loading models: one `.npz` file, no pickle anywhere, written atomically, read warily.
 
 The file holds a format marker, the architecture as JSON text (layers, loss, optimizer settings,
-dtype, seed) and one array per parameter, in the order of `Model.parameters()`. Writing goes to a
-temporary file in the same folder, which is synced and then renamed over the target, so a crash
-leaves either the old file or the new one, never half of one. Loading reads with
-`allow_pickle=False` and turns every way a file can be wrong into a `ModelFileError`.
+dtype, seed) and one array per parameter, in the order of `Model.parameters()`.
+
+Writing goes to a temporary file in the same folder, created with the permissions the user's umask
+gives any new file, synced and then renamed over the target, so a crash leaves either the old file
+or the new one, never half of one. A save that is killed leaves its temporary file behind; its name
+holds the saving process's id, and the next save to the same path removes those of processes that
+no longer run.
+
+Loading treats the file as untrusted: `allow_pickle=False`; a member whose declared size is out of
+proportion to its compressed size, or an array header that declares more data than its member
+holds, is refused before it is read; every field of the architecture record is checked for type
+and range, and the parameter shapes it implies are compared with the file's arrays before a model
+is built, so a file can never make `load` allocate much more than the arrays it holds. Every way a
+file can be wrong is a `ModelFileError`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
+import secrets
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..validation import InvalidInputError, to_numpy
+from .model_record import check_record
 
 FORMAT = "nn-backends-model"
 VERSION = 1
+
+#: np.savez stores members uncompressed; a compressed member may shrink at most this much (parameters
+#: full of zeros), plus the slack below for headers. Anything more is refused as a decompression bomb.
+MAX_COMPRESSION_RATIO = 100
+COMPRESSION_SLACK = 1 << 16
+#: More members than a model of the most layers the record may declare can have (2 arrays a layer).
+MAX_MEMBERS = 3 + 2 * 1000
 
 
 class ModelFileError(InvalidInputError):
     """A model file that is missing, corrupt, truncated, foreign or does not match its architecture."""
 
 
+# ---------------------------------------------------------------- saving
+def _temporary_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def _process_is_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists but is not ours to signal
+        return False
+    return False
+
+
+def remove_abandoned_temporaries(path: Path) -> None:
+    """Delete the temporary files of saves to `path` whose process was killed before it renamed them."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{8}}\.tmp")
+    for candidate in path.parent.glob(f".{_glob_escape(path.name)}.*.tmp"):
+        match = pattern.fullmatch(candidate.name)
+        if match and int(match.group(1)) != os.getpid() and _process_is_gone(int(match.group(1))):
+            candidate.unlink(missing_ok=True)
+
+
+def _glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
 def save_model(model, path) -> None:
     path = Path(path)
+    if not path.parent.is_dir():
+        raise ModelFileError(f"save: the folder does not exist; got path={str(path)!r}")
     architecture = {
         "layers": [layer.config() for layer in model.layers],
         "loss": model.loss.name,
@@ -42,9 +91,10 @@ def save_model(model, path) -> None:
               "architecture": np.array(json.dumps(architecture))}
     for i, param in enumerate(model.parameters()):
         arrays[f"param_{i}"] = to_numpy(param)
-    if not path.parent.is_dir():
-        raise ModelFileError(f"save: the folder does not exist; got path={str(path)!r}")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_abandoned_temporaries(path)
+    temporary = _temporary_name(path)
+    # mode 0o666 through os.open: the kernel applies the umask, as for any file the user creates
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(descriptor, "wb") as file:
             np.savez(file, **arrays)
@@ -52,12 +102,32 @@ def save_model(model, path) -> None:
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
+# ---------------------------------------------------------------- loading
 def _fail(problem, path):
     raise ModelFileError(f"load: {problem}; got path={str(path)!r}")
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path) -> np.ndarray:
+    """One .npy member, after checking that its header declares no more data than the member holds."""
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            _fail(f"member {info.filename!r} is not a .npy array of a known version", path)
+        shape, fortran_order, dtype = read_header(member)
+        if dtype.hasobject:  # object arrays need pickle, which we never allow
+            _fail(f"the file holds data that would need pickle to load, which is refused ({info.filename!r})", path)
+        size = dtype.itemsize * int(np.prod(shape, dtype=object))
+        if member.tell() + size != info.file_size:
+            _fail(f"member {info.filename!r} declares an array of {size} bytes but holds "
+                  f"{info.file_size - member.tell()}", path)
+        data = member.read(size)
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C").copy()
 
 
 def _read(path) -> tuple[dict, list[np.ndarray]]:
@@ -65,23 +135,43 @@ def _read(path) -> tuple[dict, list[np.ndarray]]:
         _fail("no such model file", path)
     if not zipfile.is_zipfile(path):  # np.load would try to unpickle anything that is not .npy/.npz
         _fail("not a readable .npz archive (corrupt or truncated: no zip directory)", path)
+    contents = {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            contents = {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
-        _fail(f"not a readable .npz archive (corrupt or truncated: {error})", path)
-    except ValueError as error:  # object arrays need pickle, which we never allow
-        _fail(f"the file holds data that would need pickle to load, which is refused ({error})", path)
-    if "format" not in contents or str(contents["format"]) != FORMAT:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_MEMBERS:
+                _fail(f"the archive holds {len(members)} members, more than any model file ({MAX_MEMBERS})", path)
+            for info in members:
+                if info.file_size > MAX_COMPRESSION_RATIO * info.compress_size + COMPRESSION_SLACK:
+                    _fail(f"member {info.filename!r} declares {info.file_size} bytes compressed into "
+                          f"{info.compress_size}, out of proportion; refused before reading", path)
+            names = {info.filename: info for info in members}
+            if "format.npy" not in names:
+                _fail(f"not an nn-backends model file (no {FORMAT!r} marker)", path)
+            for name, info in names.items():
+                contents[name.removesuffix(".npy")] = _read_member(archive, info, path)
+    except ModelFileError:
+        raise
+    except Exception as error:  # any way an untrusted archive fails to read (zipfile, zlib, npy header)
+        _fail(f"not a readable .npz archive (corrupt or truncated: {type(error).__name__}: {error})", path)
+    marker, version = contents["format"], contents.get("version")
+    if marker.shape != () or marker.dtype.kind != "U" or str(marker) != FORMAT:
         _fail(f"not an nn-backends model file (no {FORMAT!r} marker)", path)
-    if int(contents.get("version", -1)) != VERSION:
-        _fail(f"model file version {contents.get('version')} is not supported (this is version {VERSION})", path)
+    if version is None or version.shape != () or version.dtype.kind not in "iu" or int(version) != VERSION:
+        shown = version if version is None or version.size < 5 else f"array of shape {version.shape}"
+        _fail(f"model file version {shown} is not supported (this is version {VERSION})", path)
+    record = contents.get("architecture")
     try:
-        architecture = json.loads(str(contents["architecture"]))
-    except (KeyError, json.JSONDecodeError) as error:
+        if record is None or record.shape != () or record.dtype.kind != "U":
+            raise ValueError("no architecture text")
+        architecture = json.loads(str(record))
+    except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError; so are huge integers
         _fail(f"the architecture record is missing or corrupt ({error})", path)
     count = sum(1 for name in contents if name.startswith("param_"))
-    return architecture, [contents[f"param_{i}"] if f"param_{i}" in contents else None for i in range(count)]
+    unknown = sorted(set(contents) - {"format", "version", "architecture"} - {f"param_{i}" for i in range(count)})
+    if any(not name.startswith("param_") for name in unknown):
+        _fail(f"the file holds members a model file does not have: {', '.join(map(repr, unknown))}", path)
+    return architecture, [contents.get(f"param_{i}") for i in range(count)]
 
 
 def load_model(model_class, path, backend=None):
@@ -89,6 +179,18 @@ def load_model(model_class, path, backend=None):
     from .optim import OPTIMIZERS
 
     architecture, saved = _read(path)
+    try:
+        shapes = check_record(architecture)
+    except ValueError as error:
+        _fail(f"the architecture record does not describe a model this version can build: {error}", path)
+    if len(saved) != len(shapes) or any(array is None for array in saved):
+        _fail(f"the file holds {len(saved)} parameter arrays but its architecture needs {len(shapes)}", path)
+    for i, (array, shape) in enumerate(zip(saved, shapes)):
+        if tuple(array.shape) != shape:
+            _fail(f"parameter {i} has shape {tuple(array.shape)} but the architecture needs {shape}", path)
+        if array.dtype.kind != "f" or not np.isfinite(array).all():
+            _fail(f"parameter {i} is not a finite float array (dtype {array.dtype})", path)
+    # Only now, with every shape known to match an array in the file, is anything allocated.
     try:
         layers = []
         for config in architecture["layers"]:
@@ -98,19 +200,9 @@ def load_model(model_class, path, backend=None):
         optimizer = OPTIMIZERS[optimizer_config.pop("type")](**optimizer_config)
         model = model_class(layers, loss=architecture["loss"], optimizer=optimizer, backend=backend,
                             seed=architecture["seed"], dtype=architecture["dtype"],
-                            accuracy_tolerance=architecture.get("accuracy_tolerance"))
+                            accuracy_tolerance=architecture["accuracy_tolerance"])
     except (KeyError, TypeError, ValueError) as error:
         _fail(f"the architecture record does not describe a model this version can build ({error!r})", path)
-    parameters = model.parameters()
-    if len(saved) != len(parameters) or any(array is None for array in saved):
-        _fail(f"the file holds {len(saved)} parameter arrays but its architecture needs {len(parameters)}", path)
-    b = model.backend
-    for i, (param, array) in enumerate(zip(parameters, saved)):
-        if tuple(array.shape) != tuple(b.shape(param)):
-            _fail(f"parameter {i} has shape {tuple(array.shape)} but the architecture needs "
-                  f"{tuple(b.shape(param))}", path)
-        if array.dtype.kind != "f" or not np.isfinite(array).all():
-            _fail(f"parameter {i} is not a finite float array (dtype {array.dtype})", path)
     for layer in model.layers:
         count = len(layer.parameters())
         if count:

@@ -2,7 +2,7 @@
 
     product(a, b, out, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=1)
 
-writes op(a)·op(b) (+ bias per column) (then ReLU) into `out`, where op transposes a stored (k, n)
+(every argument named, none left out) writes op(a)·op(b) (+ bias per column) (then ReLU) into `out`, where op transposes a stored (k, n)
 `a` when `transpose_a` and a stored (m, k) `b` when `transpose_b`. The dense layers use three forms:
 inputs·weightsᵀ + biases (forward), dvaluesᵀ·inputs (weight gradient), dvalues·weights (input
 gradient). There is no BLAS here: every multiply-add is a Numba loop.
@@ -13,11 +13,11 @@ the gap is the recipe of BLIS (GotoBLAS), in loops:
     accumulators that LLVM's SLP vectorizer keeps in vector registers;
   * cache blocking and packing around it (`blocking.py`);
   * SLP vectorization, which Numba leaves off by default, switched on only while these kernels
-    compile (`compile_products`, at import, for float64 and float32; the previous setting restored).
+    compile (`prepare`, on first use of each dtype; the previous setting restored).
     Numba's cache key ignores the setting, but cached code can only come from inside that window.
 `product` picks, inside compiled code: plain loops for products a tile would mostly waste
-(`small_product`), dot products for a layer of at most 8 neurons (`dot_products`), one thread, or
-both (`parallel_product`) once the work pays for waking the other thread. Accumulation stays in the
+(`_small_product`), dot products for a layer of at most 8 neurons (`_dot_products`), one thread, or
+both (`_parallel_product`) once the work pays for waking the other thread. Accumulation stays in the
 arrays' dtype (float32 stays float32, with FMA). The 6 x 32 tile suits CPUs with AVX-512 (32 vector
 registers); on AVX2 regenerate a 6 x 16 one (see tools/generate_numba_microkernel.py).
 """
@@ -35,16 +35,20 @@ PARALLEL_FLOPS = 3.0e6
 #: Row chunks per thread in the parallel product, so a descheduled thread does not hold up the rest.
 CHUNKS_PER_THREAD = 4
 #: With NUMBA_DISABLE_JIT=1 (kernels run as Python, for debugging) every product takes the plain
-#: loops of `small_product`: the micro-kernel's uint64 index arithmetic is meant for compiled code.
+#: loops of `_small_product`: the micro-kernel's uint64 index arithmetic is meant for compiled code.
 BLOCKED_PRODUCTS = not numba.config.DISABLE_JIT
 
 
 @njit(cache=True)
-def product(a, b, out, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=1):
+def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
     """out = op(a)·op(b) (+ bias) (ReLU), with the kernel that suits the shape; see the module docstring.
 
-    a, b, out: C-ordered 2-D arrays of one dtype, out of shape (n, m). bias: None, or one value per
-    column of out. threads: how many threads a big product may use (1 keeps it on this one)."""
+    a, b, out: C-ordered 2-D arrays of one dtype, out of shape (n, m). transpose_a, transpose_b, relu:
+    booleans. bias: None, or one value per column of out. threads: how many threads a big product may
+    use (1 keeps it on this one). Call `prepare(dtype)` first, once per process (the numba backend's
+    adapters do). Callers name every argument; none has a default, because Numba
+    types an omitted argument as its own type, and the kernels below would then compile again,
+    outside `prepare`'s window, without vectorization."""
     if bias is None:
         _choose(a, b, out, transpose_a, transpose_b, np.empty(0, dtype=out.dtype), False, relu, threads)
     else:
@@ -56,18 +60,18 @@ def _choose(a, b, out, transpose_a, transpose_b, bias, has_bias, relu, threads):
     n_rows, n_columns = out.shape
     depth = a.shape[0] if transpose_a else a.shape[1]
     if not BLOCKED_PRODUCTS or (transpose_a and n_columns <= 8) or n_rows * n_columns * depth <= 512:
-        small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu)
+        _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu)
     elif transpose_b and not transpose_a and n_columns <= 8 and depth >= 8:
-        dot_products(a, b, out, bias, has_bias, relu)
+        _dot_products(a, b, out, bias, has_bias, relu)
     elif 2.0 * n_rows * n_columns * depth >= PARALLEL_FLOPS and n_rows >= 2 * MR and threads > 1:
         chunks = min(threads * CHUNKS_PER_THREAD, max(1, n_rows // (2 * MR)))
-        parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks)
+        _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks)
     else:
-        serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu)
+        _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu)
 
 
 @njit(cache=True)
-def small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
+def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
     """The products a 6x32 tile would mostly waste: tiny ones (the seeds' 3x4x3), and aᵀ·b with few
     columns (the weight gradient of a layer with few inputs). Plain loops whose innermost loop runs
     along a contiguous row; bias is read only where has_bias."""
@@ -105,8 +109,8 @@ def small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
 
 
 @njit(cache=True)
-def serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
-    """The blocked product on this thread (arguments as `small_product`'s). B is packed up front when
+def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
+    """The blocked product on this thread (arguments as `_small_product`'s). B is packed up front when
     it must be transposed; otherwise full panels are read in place."""
     n, m = out.shape
     K = a.shape[0] if transpose_a else a.shape[1]
@@ -123,7 +127,7 @@ def serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
 
 
 @njit(cache=True, parallel=True)
-def parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks):
+def _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks):
     """The blocked product on every thread: B packed once (prange over NR-column panels), then prange
     over `chunks` row chunks (several per thread, so one descheduled thread does not hold up the rest)."""
     n, m = out.shape
@@ -146,7 +150,7 @@ def parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, 
 
 
 @njit(cache=True, fastmath={'contract', 'reassoc'})
-def dot_products(a, b, out, bias, has_bias, relu):
+def _dot_products(a, b, out, bias, has_bias, relu):
     """out[i, j] = a[i]·b[j] (+ bias[j]) (ReLU): a·bᵀ with at most 8 output columns, where a 32-wide
     tile would be mostly padding. Four rows at a time share each row of b; fastmath 'reassoc' lets
     LLVM split each sum into vector lanes (so the last bits may differ from a left-to-right sum)."""
@@ -198,22 +202,37 @@ def dot_products(a, b, out, bias, has_bias, relu):
         i += 1
 
 
-def compile_products():
-    """Compile (or load from Numba's cache) the blocked kernels for float64 and float32 with SLP
-    vectorization on for exactly this while. A signature compiled later, outside the window, would
-    run an order of magnitude slower, so these are the signatures every caller uses."""
-    if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python; nothing to compile
+def _fast_thread_count():
+    numba.get_num_threads()  # starts the thread pool once
+    from numba.np.ufunc import parallel
+    return getattr(parallel, "_get_num_threads", numba.get_num_threads)
+
+
+#: numba.get_num_threads() without the process-wide lock it takes on every call (microseconds, more
+#: than a small product): once the pool runs, the count is one call into it. Read it in Python and
+#: pass it in: read inside a kernel, it keeps Numba from caching that kernel on disk.
+thread_count = _fast_thread_count()
+
+_PREPARED: set = set()
+
+
+def prepare(dtype) -> None:
+    """Compile (or load from Numba's disk cache) the blocked kernels for `dtype` (float64 or float32),
+    with SLP vectorization on for exactly this while; at most once per dtype and process.
+
+    Every caller of `product` calls this for its dtype before its own first call: a signature
+    compiled later, outside the window, would run an order of magnitude slower. Compiling on first
+    use, per dtype, keeps `import` and a float64-only run from paying for float32."""
+    if dtype in _PREPARED or numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
         return
     saved = numba.config.SLP_VECTORIZE
     numba.config.SLP_VECTORIZE = 1
     try:
-        for dtype in (numba.float64, numba.float32):
-            matrix, vector, flag = dtype[:, ::1], dtype[::1], numba.boolean
-            serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
-            parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
-            dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
+        element = numba.from_dtype(np.dtype(dtype))
+        matrix, vector, flag = element[:, ::1], element[::1], numba.boolean
+        _serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
+        _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
+        _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
     finally:
         numba.config.SLP_VECTORIZE = saved
-
-
-compile_products()
+    _PREPARED.add(dtype)

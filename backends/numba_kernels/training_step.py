@@ -13,9 +13,10 @@ own `train_step`. The layout table that describes the layers to the compiled cod
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import get_num_threads, njit, prange, set_num_threads
+from numba import njit, prange, set_num_threads
 
 from .. import numba_backend as nb
 from ..nn.layers import Dense, Linear, ReLU, Sigmoid, Softmax, Tanh
@@ -30,8 +31,8 @@ LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 ACTIVATION_CODES = {Linear: LINEAR, ReLU: RELU, Sigmoid: SIGMOID, Tanh: TANH, Softmax: SOFTMAX}
 
 #: Columns of the layout table, one row per Dense layer: its widths, where its weights and biases
-#: start in the flat parameter buffer (-1: no biases), its activation, where its outputs start in `work`.
-N_INPUTS, N_NEURONS, WEIGHTS_AT, BIASES_AT, ACTIVATION, OUTPUTS_AT = range(6)
+#: start in the flat parameter buffer (-1: no biases), and its activation.
+N_INPUTS, N_NEURONS, WEIGHTS_AT, BIASES_AT, ACTIVATION = range(5)
 
 
 def layout_of(model) -> np.ndarray | None:
@@ -55,7 +56,7 @@ def layout_of(model) -> np.ndarray | None:
         offset += dense.n_inputs * dense.n_neurons
         biases_at = offset if dense.bias else -1
         offset += dense.n_neurons if dense.bias else 0
-        rows.append([dense.n_inputs, dense.n_neurons, weights_at, biases_at, activation, 0])
+        rows.append([dense.n_inputs, dense.n_neurons, weights_at, biases_at, activation])
         i += 2 if following in ACTIVATION_CODES else 1
     if rows[-1][ACTIVATION] != SOFTMAX or any(row[ACTIVATION] == SOFTMAX for row in rows[:-1]):
         return None
@@ -66,37 +67,99 @@ class CompiledStep:
     """`Model.train_step` for one model, as one compiled call: `step(inputs, targets) -> (probs, loss)`.
 
     inputs is a native array, targets a 1-D integer ndarray of class indices. The probabilities
-    returned are a view of a work buffer that the next step overwrites."""
+    returned are a view of a work buffer that the next step overwrites. `run_epoch` runs a whole
+    epoch of mini-batches as one call."""
 
     def __init__(self, model, layout: np.ndarray):
         self.model = model
         self.layout = layout
-        self._buffers: dict[int, tuple] = {}  # per batch size: layout with output offsets, work buffers
+        gemm.prepare(np.dtype(model.dtype))
+        self._capacity = 0  # the largest batch the work buffers hold so far
 
     def _buffers_for(self, n_samples: int):
-        if n_samples not in self._buffers:
-            layout = self.layout.copy()
-            widths = layout[:, N_NEURONS]
-            layout[:, OUTPUTS_AT] = np.concatenate([[0], np.cumsum(widths[:-1])]) * n_samples
-            widest = int(max(widths.max(), layout[1:, N_INPUTS].max() if len(layout) > 1 else 0))
+        """Work buffers for batches of up to n_samples rows (grown, never shrunk)."""
+        if n_samples > self._capacity:
+            widths = self.layout[:, N_NEURONS]
+            widest = int(max(widths.max(), self.layout[:, N_INPUTS].max()))
             dtype = self.model.dtype
-            self._buffers[n_samples] = (layout, np.empty(n_samples * int(widths.sum()), dtype=dtype),
-                                        np.empty(n_samples * widest, dtype=dtype),
-                                        np.empty(n_samples * widest, dtype=dtype))
-        return self._buffers[n_samples]
+            self._work = np.empty(n_samples * int(widths.sum()), dtype=dtype)
+            self._deltas = (np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
+            self._capacity = n_samples
+        return self._work, *self._deltas
+
+    def _adam(self):
+        model, optimizer = self.model, self.model.optimizer
+        state = optimizer.states(model.backend, [model.parameter_buffer])[0]
+        return (model.parameter_buffer, model.gradient_buffer, state["m"], state["v"])
 
     def __call__(self, inputs, targets):
         n_samples = inputs.shape[0]
-        layout, work, delta, delta_before = self._buffers_for(n_samples)
-        model, optimizer = self.model, self.model.optimizer
-        state = optimizer.states(model.backend, [model.parameter_buffer])[0]
-        loss = softmax_cross_entropy_adam_step(
-            inputs, targets, model.parameter_buffer, model.gradient_buffer, state["m"], state["v"], layout, work,
-            delta, delta_before, optimizer.current_learning_rate, optimizer.beta1, optimizer.beta2,
-            optimizer.epsilon, optimizer.iterations + 1)
+        work, delta, delta_before = self._buffers_for(n_samples)
+        optimizer = self.model.optimizer
+        with _threads_for(self.layout, n_samples) as threads:
+            loss = float(_softmax_cross_entropy_step(
+                np.ascontiguousarray(inputs), np.asarray(targets, dtype=np.int64), *self._adam(), self.layout,
+                work, delta, delta_before, optimizer.current_learning_rate, optimizer.beta1, optimizer.beta2,
+                optimizer.epsilon, optimizer.iterations + 1, threads))
         optimizer.iterations += 1
-        probs_at, n_classes = layout[-1, OUTPUTS_AT], layout[-1, N_NEURONS]
+        probs_at, n_classes = n_samples * int(self.layout[:-1, N_NEURONS].sum()), self.layout[-1, N_NEURONS]
         return work[probs_at:probs_at + n_samples * n_classes].reshape(n_samples, n_classes), loss
+
+    def run_epoch(self, inputs, classes, order, batch_size, guard, first_step):
+        """One epoch of mini-batches as one compiled call: the batches are rows `order[i:i + batch_size]`
+        of the native `inputs` and int64 `classes`, the last batch keeps the remainder.
+
+        Like `Model.fit`'s own loop, it keeps the parameters and Adam's state before each step in the
+        divergence guard's two slots (`guard.slots()`; `first_step` counts fit's steps so far) and
+        stops at the first step whose loss or parameters are not finite. Returns an `EpochResult`."""
+        work, delta, delta_before = self._buffers_for(batch_size)
+        optimizer = self.model.optimizer
+        adam = self._adam()  # makes Adam's state on first use, before the guard copies it
+        keeps = tuple(tuple(slot) for slot in guard.slots())
+        batch_inputs = np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype)
+        batch_classes = np.empty(batch_size, dtype=np.int64)
+        iterations = optimizer.iterations
+        with _threads_for(self.layout, batch_size) as threads:
+            result = EpochResult(*_softmax_cross_entropy_epoch(
+                inputs, classes, order, batch_size, batch_inputs, batch_classes, *adam, self.layout,
+                work, delta, delta_before, optimizer.learning_rate, optimizer.decay, iterations,
+                optimizer.beta1, optimizer.beta2, optimizer.epsilon, threads, keeps, first_step))
+        guard.kept(first_step, result.steps + result.diverged, iterations)
+        optimizer.iterations += result.steps + result.diverged
+        return result
+
+
+class EpochResult(NamedTuple):
+    """What a compiled epoch reports: the sums `Model.fit` accumulates (Σ loss·rows, Σ accuracy·rows)
+    over the finite steps, how many there were, and, when a step diverged (it is then the next one),
+    its loss; last_loss is the last finite loss (nan when there was none)."""
+
+    loss_sum: float
+    correct_sum: float
+    steps: int
+    loss: float
+    last_loss: float
+    diverged: bool
+
+
+class _threads_for:
+    """A small step runs on one thread: waking the other for each parallel loop costs more than the
+    loop itself. A context manager giving the thread count to use, restoring Numba's setting after."""
+
+    def __init__(self, layout, n_samples):
+        self.threads = gemm.thread_count()
+        multiply_adds = 3 * n_samples * int((layout[:, N_INPUTS] * layout[:, N_NEURONS]).sum())
+        self.single = self.threads > 1 and 2 * multiply_adds < gemm.PARALLEL_FLOPS
+
+    def __enter__(self):
+        if self.single:
+            set_num_threads(1)
+            return 1
+        return self.threads
+
+    def __exit__(self, *exc_info):
+        if self.single:
+            set_num_threads(self.threads)
 
 
 def compiled_training_step(model) -> CompiledStep | None:
@@ -146,15 +209,19 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
 
     inputs (n_samples, n_inputs) and classes (n_samples,): the batch. parameters, gradients, m, v:
     flat buffers of every parameter, their gradients and Adam's moments, updated in place. layout:
-    the table above, with OUTPUTS_AT filled in for this batch size. work: every layer's activated
+    the table above. work: every layer's activated
     outputs, one after another. delta, delta_before: two buffers of n_samples x the widest layer that
-    the backward pass swaps between layers. lr, beta1, beta2, eps, step: Adam's (step counts from 1).
+    the backward pass swaps between layers (each layer's outputs start at n_samples times the widths of
+    the layers before it, so buffers sized for a larger batch serve a smaller one). lr, beta1, beta2, eps, step: Adam's (step counts from 1).
     threads: for the products."""
     n_samples = inputs.shape[0]
     n_layers = layout.shape[0]
     dtype = parameters.dtype
     low, high = nb._clip_bounds(parameters)
     no_biases = np.zeros(layout[:, N_NEURONS].max(), dtype=dtype)
+    outputs_at = np.zeros(n_layers, dtype=np.int64)  # where each layer's outputs start in `work`
+    for layer in range(1, n_layers):
+        outputs_at[layer] = outputs_at[layer - 1] + n_samples * layout[layer - 1, N_NEURONS]
 
     # forward: each layer's activated outputs stay in `work` for the backward pass
     layer_inputs = inputs
@@ -163,10 +230,11 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
         weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
         weights = parameters[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
         biases = parameters[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
-        outputs_at = layout[layer, OUTPUTS_AT]
-        outputs = work[outputs_at:outputs_at + n_samples * n_neurons].reshape((n_samples, n_neurons))
+        start = outputs_at[layer]
+        outputs = work[start:start + n_samples * n_neurons].reshape((n_samples, n_neurons))
         activation = layout[layer, ACTIVATION]
-        nb._dense_forward_into(layer_inputs, weights, biases, outputs, activation == RELU, threads)  # ReLU fused
+        gemm.product(layer_inputs, weights, outputs, transpose_a=False, transpose_b=True, bias=biases,
+                     relu=activation == RELU, threads=threads)  # ReLU fused
         if activation != RELU:
             _activate(outputs, activation)
         layer_inputs = outputs
@@ -191,7 +259,7 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
         dweights = gradients[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
         dbiases = gradients[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
         if layer > 0:
-            before_at = layout[layer - 1, OUTPUTS_AT]
+            before_at = outputs_at[layer - 1]
             layer_inputs = work[before_at:before_at + n_samples * n_inputs].reshape((n_samples, n_inputs))
         else:
             layer_inputs = inputs
@@ -209,21 +277,58 @@ def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, la
     return loss
 
 
-def softmax_cross_entropy_adam_step(inputs, classes, parameters, gradients, m, v, layout, work, delta,
-                                    delta_before, lr, beta1, beta2, eps, step):
-    """One Adam step of a Dense stack ending in softmax + categorical cross-entropy; returns the loss.
+@njit(cache=True)
+def _all_finite(x):
+    bad = False
+    for i in range(x.size):
+        bad |= not abs(x[i]) < np.inf  # NaN compares false; an OR of booleans vectorizes
+    return not bad
 
-    Updates parameters, gradients, m and v in place; the last layer's probabilities are left in
-    `work` at layout[-1, OUTPUTS_AT]. Arguments are trusted: `CompiledStep` builds them once."""
-    arguments = (np.ascontiguousarray(inputs), np.asarray(classes, dtype=np.int64), parameters, gradients, m, v,
-                 layout, work, delta, delta_before, lr, beta1, beta2, eps, step)
-    threads = get_num_threads()
-    multiply_adds = 3 * inputs.shape[0] * int((layout[:, N_INPUTS] * layout[:, N_NEURONS]).sum())
-    if threads == 1 or 2 * multiply_adds >= gemm.PARALLEL_FLOPS:
-        return float(_softmax_cross_entropy_step(*arguments, threads))
-    # a small step: waking the other thread for each parallel loop costs more than the loop itself
-    set_num_threads(1)
-    try:
-        return float(_softmax_cross_entropy_step(*arguments, 1))
-    finally:
-        set_num_threads(threads)
+
+@njit(cache=True)
+def _softmax_cross_entropy_epoch(inputs, classes, order, batch_size, batch_inputs, batch_classes, parameters,
+                                 gradients, m, v, layout, work, delta, delta_before, learning_rate, decay,
+                                 iterations, beta1, beta2, eps, threads, keeps, first_step):
+    """One epoch of Adam steps over the mini-batches `order` picks; returns the fields of `EpochResult`,
+    summed as `Model.fit` sums them, so the history matches the layer-by-layer path.
+
+    inputs (n, n_inputs), classes (n,): the whole data set. order: a permutation of range(n).
+    batch_inputs, batch_classes: buffers of batch_size rows the batches are gathered into. learning_rate,
+    decay, iterations: the optimizer's (lr / (1 + decay·t) before each step, t counting steps from
+    `iterations`). keeps: two slots of (parameters, m, v) copies; before fit's step number s the state
+    is copied into slot s & 1, s counting from first_step. The rest as in `_softmax_cross_entropy_step`."""
+    n_samples, n_features = inputs.shape
+    n_classes = layout[-1, N_NEURONS]
+    loss_sum, correct_sum, steps, last_loss = 0.0, 0.0, 0, np.nan
+    for start in range(0, n_samples, batch_size):
+        rows = min(batch_size, n_samples - start)
+        for r in range(rows):
+            sample = order[start + r]
+            batch_classes[r] = classes[sample]
+            for j in range(n_features):
+                batch_inputs[r, j] = inputs[sample, j]
+        keep = keeps[(first_step + steps) & 1]
+        keep[0][:] = parameters
+        keep[1][:] = m
+        keep[2][:] = v
+        lr = learning_rate / (1.0 + decay * (iterations + steps))
+        loss = _softmax_cross_entropy_step(batch_inputs[:rows], batch_classes[:rows], parameters, gradients, m, v,
+                                           layout, work, delta, delta_before, lr, beta1, beta2, eps,
+                                           iterations + steps + 1, threads)
+        if not (math.isfinite(loss) and _all_finite(parameters)):
+            return loss_sum, correct_sum, steps, loss, last_loss, True
+        steps += 1
+        last_loss = loss
+        # accuracy as the categorical loss counts it: the first largest probability is the prediction
+        probs_at = rows * (layout[:, N_NEURONS].sum() - n_classes)
+        probs = work[probs_at:probs_at + rows * n_classes].reshape((rows, n_classes))
+        hits = 0
+        for s in range(rows):
+            best = 0
+            for j in range(1, n_classes):
+                if probs[s, j] > probs[s, best]:
+                    best = j
+            hits += best == batch_classes[s]
+        loss_sum += loss * rows
+        correct_sum += hits / rows * rows
+    return loss_sum, correct_sum, steps, np.nan, last_loss, False

@@ -11,7 +11,8 @@ The checks follow the data on its way in, one module each:
 - `conversion`: anything array-like given to `asarray` (nested lists/tuples or an ndarray);
 - `arrays`: the native arrays the backends compute on. They come in two kinds, described by an
   `ArrayKind`: nested Python lists of floats (the `python` backend) and float32/float64
-  `numpy.ndarray` (the `numpy` and `numba` backends). A kind knows how to read a shape and a dtype
+  `numpy.ndarray` (the `numpy` and `numba` backends), and `TypedArrays` describes a plug-in's
+  (torch tensors, array-API arrays). A kind knows how to read a shape and a dtype
   off its arrays and what a foreign array looks like;
 - `operations`: the shape rules of each array operation, written once as a `Signature` from which
   both the fast acceptance test and the error messages come;
@@ -19,9 +20,11 @@ The checks follow the data on its way in, one module each:
 - `scalars`: single numbers (hyperparameters, step counts, sizes).
 """
 
-from .arrays import ArrayKind, ListArrays, NdArrays, matrix, same_dtype, same_shape, to_numpy, vector
+from .arrays import (
+    ArrayKind, ListArrays, NdArrays, TypedArrays, matrix, native_dtype_name, plain_array, same_dtype, same_shape,
+    to_numpy, vector)
 from .conversion import check_array_like, dtype_name
-from .messages import InvalidInputError, InvalidTypeError
+from .messages import InvalidInputError, InvalidTypeError, TrainingDivergedError
 from .operations import (
     Signature, check_adam_update, check_backward_from_inputs, check_backward_from_outputs, check_cache_update,
     check_dense_backward, check_dense_forward, check_elementwise, check_matmul, check_multiply,

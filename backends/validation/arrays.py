@@ -96,7 +96,9 @@ _FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
 
 def to_numpy(x) -> np.ndarray:
     """A native array of any backend as an ndarray (ndarrays as they are, nested lists converted)."""
-    return x if isinstance(x, np.ndarray) else np.array(x, dtype=np.float64)
+    if isinstance(x, np.ndarray):
+        return x
+    return np.array(x, dtype=np.float64) if isinstance(x, list) else np.array(plain_array(x))  # keeps float32
 
 
 def _foreign(op, name, x, kind: ArrayKind):
@@ -147,3 +149,54 @@ def same_shape(kind: ArrayKind, op: str, first: str, a, second: str, b) -> tuple
              f"{first}.shape={shape_a}, {second}.shape={shape_b}")
     same_dtype(kind, op, {first: a, second: b})
     return shape_a
+
+
+# --------------------------------------------------------------------------------------------
+# Plug-in backends: array kinds beyond ndarrays and lists (torch tensors, array-API arrays, ...)
+# --------------------------------------------------------------------------------------------
+
+def native_dtype_name(x) -> str:
+    """The dtype name of any array with a `.dtype`: numpy.float32, torch.float32 and
+    array_api_strict.float32 all give "float32"; an object without one counts as float64 (lists)."""
+    return str(getattr(x, "dtype", "float64")).rsplit(".", 1)[-1]
+
+
+class TypedArrays(ArrayKind):
+    """Native arrays of a plug-in backend: instances of `array_type` (a class or a tuple of classes)
+    that have `.shape` and `.dtype`, such as torch tensors or arrays of an array-API namespace.
+
+    Give it to `Backend.from_kernels` as `arrays=`. The checks and messages are those of the
+    built-in backends: a foreign array, a dtype other than float32/float64, not 1-D or 2-D, empty."""
+
+    def __init__(self, backend: str, array_type, description: str = ""):
+        self.backend = backend
+        self.array_type = array_type
+        first = array_type[0] if isinstance(array_type, tuple) else array_type
+        self.description = description or f"a {first.__module__}.{first.__qualname__} of float64 or float32"
+
+    def shape(self, op, name, x):
+        if not isinstance(x, self.array_type):
+            _foreign(op, name, x, self)
+        dtype, shape = self.dtype(x), tuple(int(n) for n in x.shape)
+        if dtype not in ("float64", "float32"):
+            fail(op, f"{name} must be a native float64 or float32 array", f"{name}.dtype={dtype}",
+                  f"convert it with get_backend({self.backend!r}).asarray({name})", error=InvalidTypeError)
+        if len(shape) not in (1, 2):
+            fail(op, f"{name} must be 1-D or 2-D", f"{name}.shape={shape}")
+        if 0 in shape:
+            fail(op, f"{name} is empty; a batch needs at least one sample", f"{name}.shape={shape}")
+        return shape
+
+    def dtype(self, x):
+        return native_dtype_name(x)
+
+
+def plain_array(x) -> np.ndarray | list:
+    """A native array as something the checks can read: ndarrays and lists as they are, any other
+    array (a plug-in's) as an ndarray, through DLPack when it speaks it."""
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return x
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, AttributeError, RuntimeError, BufferError):
+        return np.asarray(x)

@@ -11,6 +11,20 @@ class InvalidTypeError(TypeError):
     """A type is wrong (text, booleans, complex numbers, a native array of another backend...)."""
 
 
+class TrainingDivergedError(FloatingPointError):
+    """`Model.fit` stopped because the loss or a parameter update became infinite or NaN.
+
+    A FloatingPointError (hence an ArithmeticError), as NumPy raises under np.errstate(all="raise").
+    The model keeps the parameters that gave the last finite loss; the exception carries where it
+    happened (`epoch`, `batch`, both counted from 1), `last_finite_loss` (None when the very first
+    step failed), `learning_rate` and `history`, the per-epoch history of the epochs completed."""
+
+    def __init__(self, message, *, epoch, batch, last_finite_loss, learning_rate, history):
+        super().__init__(message)
+        self.epoch, self.batch, self.learning_rate = epoch, batch, learning_rate
+        self.last_finite_loss, self.history = last_finite_loss, history
+
+
 def fail(op: str, problem: str, got: str, fix: str = "", error=InvalidInputError):
     """Raise `error` with the message "<op>: <problem>; got <got>" (then "; <fix>" when there is one)."""
     message = f"{op}: {problem}; got {got}"

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .arrays import matrix, same_shape
+from .arrays import matrix, plain_array, same_shape
 from .messages import InvalidTypeError, fail, short, type_name
 from .operations import Signature, check_probability_shapes
 
@@ -27,6 +27,10 @@ def check_class_targets(kind, op, probs, targets):
         # python backend one-hot: a native list of lists
         same_shape(kind, op, "probs", probs, "targets", targets)
         return _indices_from_one_hot_rows(op, targets)
+    if not isinstance(targets, (np.ndarray, list, tuple)) and hasattr(targets, "shape"):
+        # one-hot rows native to a plug-in backend (a tensor, an array-API array)
+        same_shape(kind, op, "probs", probs, "targets", targets)
+        return _indices_from_one_hot_array(op, plain_array(targets))
     if isinstance(targets, np.ndarray) and targets.ndim == 2:
         if targets.dtype.kind != "f":
             fail(op, "one-hot targets must be a native float array", f"targets.dtype={targets.dtype}",
@@ -103,6 +107,7 @@ def check_probabilities_targets(kind, op, probs, targets):
 
 
 def _check_unit_interval(op, name, x):
+    x = plain_array(x)
     if isinstance(x, np.ndarray):
         outside = np.argwhere((x < 0.0) | (x > 1.0))
         where = tuple(int(i) for i in outside[0]) if outside.size else None

@@ -1,0 +1,45 @@
+"""`nn-backends conformance NAME`: the conformance suite on one backend, reported per operation.
+
+Exit status 0 only when every operation the backend implements passes; operations it does not
+implement are listed as such. The same suite runs under pytest with `NN_TEST_BACKENDS=NAME`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+
+def add_conformance_arguments(parser) -> None:
+    parser.add_argument("backend", help="a backend name: a built-in or a plug-in registered by entry point")
+    parser.add_argument("--json", metavar="F", help="also write the report as JSON to this file")
+    parser.add_argument("-k", dest="select", metavar="EXPRESSION",
+                        help="only the tests pytest -k EXPRESSION selects (e.g. -k softmax)")
+    parser.add_argument("--quick", action="store_true",
+                        help="leave out the long training runs (10,000 epochs; marked slow)")
+    parser.add_argument("--verbose", action="store_true", help="show pytest's own output too")
+
+
+def conformance(args) -> int:
+    from .. import get_backend
+    from ..conformance import format_report, run
+
+    missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ImportError(f"conformance: the suite needs {' and '.join(missing)}; got them not installed; "
+                          "install them with: pip install pytest hypothesis")
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None and not json_path.parent.is_dir():
+        raise ValueError(f"conformance: the folder for --json does not exist; got --json={args.json!r}")
+    get_backend(args.backend)  # an unknown or broken backend fails here, in one line, before the run
+    report = run(args.backend, select=args.select, verbose=args.verbose, quick=args.quick)
+    print(format_report(report))
+    if json_path is not None:
+        temporary = json_path.with_name(json_path.name + ".tmp")
+        temporary.write_text(json.dumps(report, indent=1))
+        temporary.replace(json_path)
+        print(f"report: {json_path}")
+    sys.stdout.flush()
+    return 0 if report["ok"] else 1

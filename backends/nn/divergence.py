@@ -1,0 +1,129 @@
+"""Divergence: how `Model.fit` notices that training blew up, and how it gives the last good model back.
+
+Every step, `fit` asks two cheap questions: is the loss finite (one `math.isfinite`), and are the
+parameters still finite after the update (one product of the flat parameter buffer with zeros: 0·x
+is 0 for every finite x and NaN for ±inf or NaN, so the sum is NaN exactly when one parameter is not
+finite, without an overflow of its own and without allocating). Before each step it copies the
+parameters and the optimizer's state into one of two alternating slots; two, because a loss that
+comes out non-finite was computed from the parameters the *previous* step made, so the model goes
+back one step further, to the parameters that gave the last finite loss.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..validation import TrainingDivergedError
+
+#: What the message suggests, in the order to try it.
+FIXES = ("lower the learning rate (try a tenth)", "add learning-rate decay", "scale the inputs to about unit size")
+
+
+def _copy(x):
+    """A copy of a native array: an ndarray, or the python backend's list or list of lists."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return [list(row) for row in x] if x and isinstance(x[0], list) else list(x)
+
+
+def _copy_into(target, source):
+    """Overwrite a native array in place with a copy's values."""
+    if isinstance(target, np.ndarray):
+        target[...] = source
+    elif target and isinstance(target[0], list):
+        for row, saved in zip(target, source):
+            row[:] = saved
+    else:
+        target[:] = source
+
+
+def _list_finite(x) -> bool:
+    rows = x if x and isinstance(x[0], list) else [x]
+    return all(math.isfinite(value) for row in rows for value in row)
+
+
+class LastFiniteSteps:
+    """The parameters and optimizer state before the last two steps, kept to undo a diverged step.
+
+    `Model.fit` makes one per model and keeps it across calls, so its copies are allocated once."""
+
+    def __init__(self, model):
+        self.model = model
+        buffer = model.parameter_buffer
+        self._zeros = None if buffer is None else np.zeros_like(buffer)
+        self._pairs: list = [None, None]  # two alternating slots of (copy, array) pairs
+        self._state_of = [None, None]  # the optimizer state each slot's arrays were listed from
+        self._iterations = [0, 0]
+
+    def _arrays(self) -> list:
+        """The parameters (the flat buffer where there is one) and the optimizer's state arrays."""
+        model = self.model
+        parameters = [model.parameter_buffer] if model.parameter_buffer is not None else model.parameters()
+        return parameters + [array for state in model.optimizer.state for array in state.values()]
+
+    def keep(self, step: int) -> None:
+        """Remember the parameters and optimizer state as they are before `step` (counted within one fit)."""
+        slot, optimizer = step & 1, self.model.optimizer
+        pairs = self._pairs[slot]
+        if optimizer.state is not self._state_of[slot]:  # first use, or the optimizer made its state
+            self._state_of[slot] = optimizer.state
+            self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
+        elif self._zeros is not None:
+            for copy, x in pairs:
+                copy[...] = x
+        else:  # lists: Model.load's set_parameters may have put new ones in place, so list them again
+            self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
+        self._iterations[slot] = optimizer.iterations
+
+    def slots(self) -> list[list]:
+        """Both slots' copies, [parameters, *optimizer state arrays], for a compiled loop that keeps
+        them itself (the numba backend's epoch); made for the optimizer's current state if needed."""
+        optimizer = self.model.optimizer
+        for slot in (0, 1):
+            if optimizer.state is not self._state_of[slot]:
+                self._state_of[slot] = optimizer.state
+                self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
+        return [[copy for copy, _ in self._pairs[slot]] for slot in (0, 1)]
+
+    def kept(self, first_step: int, steps: int, iterations: int) -> None:
+        """Record that a compiled loop kept the state before `steps` steps from `first_step` on, the
+        optimizer having counted `iterations` updates before the first of them."""
+        for step in range(max(first_step, first_step + steps - 2), first_step + steps):
+            self._iterations[step & 1] = iterations + step - first_step
+
+    def parameters_finite(self) -> bool:
+        if self._zeros is not None:
+            return math.isfinite(self.model.parameter_buffer.dot(self._zeros))
+        return all(_list_finite(p) for p in self.model.parameters())
+
+    def restore(self, step: int) -> None:
+        """Put back the parameters and optimizer state as they were before `step`."""
+        slot, optimizer = step & 1, self.model.optimizer
+        for copy, x in self._pairs[slot]:
+            _copy_into(x, copy)
+        optimizer.state = self._state_of[slot]  # an empty list when the step came before the state was made
+        optimizer.iterations = self._iterations[slot]
+
+
+def diverged(guard: LastFiniteSteps, step: int, loss: float, last_loss, where: dict, history: dict):
+    """Undo the diverged step and return the TrainingDivergedError that explains it.
+
+    step counts steps within this fit; a non-finite loss came from the parameters the step before
+    made, so those are undone too (when that step belongs to this fit); a finite loss followed by
+    non-finite parameters undoes only this step. where: epoch, epochs, batch, batches (from 1)."""
+    learning_rate = guard.model.optimizer.current_learning_rate
+    if math.isfinite(loss):
+        guard.restore(step)
+        what, last_loss = "an update made parameters infinite or NaN", loss
+    else:
+        guard.restore(max(step - 1, 0))
+        what = f"the loss became {loss}"
+    last = "none (the first step already failed)" if last_loss is None else f"{last_loss:.6g}"
+    message = (f"fit: training diverged at epoch {where['epoch']} of {where['epochs']}, batch {where['batch']} "
+               f"of {where['batches']}: {what}; got last finite loss={last}, learning_rate={learning_rate:.6g}; "
+               f"the model keeps the parameters that gave the last finite loss and the history of the "
+               f"{len(history['loss'])} epochs before; {', '.join(FIXES[:-1])} or {FIXES[-1]}")
+    return TrainingDivergedError(message, epoch=where["epoch"], batch=where["batch"], last_finite_loss=last_loss,
+                                 learning_rate=learning_rate, history=history)

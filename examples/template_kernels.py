@@ -1,0 +1,208 @@
+"""A template kernel module for a new nn-backends backend: copy it, rename it, fill in the operations.
+
+Every operation of the interface is here, in the interface's order, with its formula; each raises
+NotImplementedError until you write it, and the conformance suite reports those as "not
+implemented" (you may also delete one: a missing operation is reported the same way). Start with
+asarray and tolist, which every test needs. Then register the backend (docs/writing-a-backend.md):
+
+    from backends import Backend
+    import my_kernels
+    backend = Backend.from_kernels("mybackend", my_kernels)   # reads ARRAYS and DTYPES below
+
+and run `nn-backends conformance mybackend`. Inputs arrive validated: the kernels do arithmetic only.
+The loss kernels take `classes`, the class indices (a tuple of ints or a 1-D integer ndarray, one per
+row), whatever form of targets the user passed; the updates change param and state in place.
+"""
+
+from backends import NdArrays
+
+#: The kind of native array the kernels compute on: NdArrays(name) for numpy.ndarray, ListArrays()
+#: for nested lists, TypedArrays(name, SomeArrayType) for anything else (torch.Tensor, ...).
+ARRAYS = NdArrays("mybackend")
+#: The dtypes the backend computes in: float64, then float32 if it has it.
+DTYPES = ("float64", "float32")
+
+
+def asarray(x, dtype):
+    """Nested lists/tuples of real numbers, or an ndarray, as this backend's native array.
+
+    1-D or 2-D, rectangular, non-empty and finite. `dtype` is None (float64, or float32 for a
+    float32 ndarray on backends that have it), "float64" or "float32".
+    """
+    raise NotImplementedError("asarray: not written yet (the formula is in the docstring)")
+
+
+def tolist(x):
+    """A native array as plain nested Python floats (a new list; `x` is not shared)."""
+    raise NotImplementedError("tolist: not written yet (the formula is in the docstring)")
+
+
+def matmul(a, c):
+    """Matrix product a·c of a (n, k) and c (k, m) array: every row of a dotted with every column of c."""
+    raise NotImplementedError("matmul: not written yet (the formula is in the docstring)")
+
+
+def transpose(a):
+    """The (m, n) transpose of an (n, m) array: rows become columns."""
+    raise NotImplementedError("transpose: not written yet (the formula is in the docstring)")
+
+
+def dense_forward(inputs, weights, biases):
+    """inputs·weightsᵀ + biases for inputs (n_samples, n_inputs), weights (n_neurons, n_inputs)
+    and biases (n_neurons,); returns (n_samples, n_neurons).
+    """
+    raise NotImplementedError("dense_forward: not written yet (the formula is in the docstring)")
+
+
+def dense_backward(dvalues, inputs, weights, need_dinputs=True):
+    """Gradients of a dense layer from the gradient of its outputs, dvalues (n_samples, n_neurons).
+
+    Returns (dinputs = dvalues·weights, dweights = dvaluesᵀ·inputs, dbiases = column sums of dvalues).
+    need_dinputs=False skips dinputs (returned as None): the first layer of a network has no layer
+    before it to pass them to, and they cost as much as dweights.
+    """
+    raise NotImplementedError("dense_backward: not written yet (the formula is in the docstring)")
+
+
+def multiply(a, c):
+    """Element-wise product of two arrays of one shape (dropout applies its mask with it)."""
+    raise NotImplementedError("multiply: not written yet (the formula is in the docstring)")
+
+
+def step(z):
+    """1.0 where z > 0, else 0.0 (element-wise; 1-D or 2-D)."""
+    raise NotImplementedError("step: not written yet (the formula is in the docstring)")
+
+
+def step_backward(dvalues, z):
+    """Zeros: the step function is flat wherever it is differentiable, which is why it cannot learn."""
+    raise NotImplementedError("step_backward: not written yet (the formula is in the docstring)")
+
+
+def linear(z):
+    """z unchanged (a copy), the identity activation of a regression output."""
+    raise NotImplementedError("linear: not written yet (the formula is in the docstring)")
+
+
+def linear_backward(dvalues, z):
+    """dvalues unchanged (a copy)."""
+    raise NotImplementedError("linear_backward: not written yet (the formula is in the docstring)")
+
+
+def relu(z):
+    """max(0, z), element-wise."""
+    raise NotImplementedError("relu: not written yet (the formula is in the docstring)")
+
+
+def relu_backward(dvalues, z):
+    """dvalues where the ReLU's input z was > 0, else 0."""
+    raise NotImplementedError("relu_backward: not written yet (the formula is in the docstring)")
+
+
+def sigmoid(z):
+    """1 / (1 + exp(-z)), element-wise, finite for any finite z."""
+    raise NotImplementedError("sigmoid: not written yet (the formula is in the docstring)")
+
+
+def sigmoid_backward(dvalues, outputs):
+    """dvalues · s · (1 - s), from the sigmoid's outputs s."""
+    raise NotImplementedError("sigmoid_backward: not written yet (the formula is in the docstring)")
+
+
+def tanh(z):
+    """Hyperbolic tangent, element-wise."""
+    raise NotImplementedError("tanh: not written yet (the formula is in the docstring)")
+
+
+def tanh_backward(dvalues, outputs):
+    """dvalues · (1 - t²), from the tanh's outputs t."""
+    raise NotImplementedError("tanh_backward: not written yet (the formula is in the docstring)")
+
+
+def softmax(z):
+    """exp(z) / sum(exp(z)) along each row of a 2-D z; rows sum to 1, finite for any finite z."""
+    raise NotImplementedError("softmax: not written yet (the formula is in the docstring)")
+
+
+def softmax_backward(dvalues, outputs):
+    """The Jacobian-vector product of softmax per row: s · (dvalues - Σ dvalues·s), from outputs s."""
+    raise NotImplementedError("softmax_backward: not written yet (the formula is in the docstring)")
+
+
+def categorical_cross_entropy(probs, classes):
+    """Mean of -log(probability of the true class), probabilities clipped to [1e-7, 1 - 1e-7]."""
+    raise NotImplementedError("categorical_cross_entropy: not written yet (the formula is in the docstring)")
+
+
+def categorical_cross_entropy_backward(probs, classes):
+    """Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples."""
+    raise NotImplementedError("categorical_cross_entropy_backward: not written yet (the formula is in the docstring)")
+
+
+def softmax_cross_entropy_backward(probs, classes):
+    """Gradient of the mean cross-entropy with respect to the logits of a softmax that gave
+    probs: (probs - onehot) / n_samples. Cheaper and exacter than chaining the two backwards.
+    """
+    raise NotImplementedError("softmax_cross_entropy_backward: not written yet (the formula is in the docstring)")
+
+
+def binary_cross_entropy(probs, targets):
+    """Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)), p clipped; targets in [0, 1]."""
+    raise NotImplementedError("binary_cross_entropy: not written yet (the formula is in the docstring)")
+
+
+def binary_cross_entropy_backward(probs, targets):
+    """Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs)."""
+    raise NotImplementedError("binary_cross_entropy_backward: not written yet (the formula is in the docstring)")
+
+
+def mean_squared_error(predictions, targets):
+    """Mean over all outputs of (targets - predictions)²."""
+    raise NotImplementedError("mean_squared_error: not written yet (the formula is in the docstring)")
+
+
+def mean_squared_error_backward(predictions, targets):
+    """Gradient of the mean squared error: 2 · (predictions - targets) / (n_samples · n_outputs)."""
+    raise NotImplementedError("mean_squared_error_backward: not written yet (the formula is in the docstring)")
+
+
+def mean_absolute_error(predictions, targets):
+    """Mean over all outputs of |targets - predictions|."""
+    raise NotImplementedError("mean_absolute_error: not written yet (the formula is in the docstring)")
+
+
+def mean_absolute_error_backward(predictions, targets):
+    """Gradient of the mean absolute error: sign(predictions - targets) / (n_samples · n_outputs)."""
+    raise NotImplementedError("mean_absolute_error_backward: not written yet (the formula is in the docstring)")
+
+
+def regularization_loss(param, l1, l2):
+    """The penalty l1·Σ|param| + l2·Σparam² as a Python float."""
+    raise NotImplementedError("regularization_loss: not written yet (the formula is in the docstring)")
+
+
+def regularization_backward(grad, param, l1, l2):
+    """grad plus the penalty's gradient, l1·sign(param) + 2·l2·param (a new array)."""
+    raise NotImplementedError("regularization_backward: not written yet (the formula is in the docstring)")
+
+
+def sgd_update(param, grad, lr, momentum, velocity):
+    """velocity = momentum·velocity - lr·grad; param += velocity."""
+    raise NotImplementedError("sgd_update: not written yet (the formula is in the docstring)")
+
+
+def adagrad_update(param, grad, lr, cache, eps):
+    """cache += grad²; param -= lr·grad / (√cache + eps)."""
+    raise NotImplementedError("adagrad_update: not written yet (the formula is in the docstring)")
+
+
+def rmsprop_update(param, grad, lr, cache, rho, eps):
+    """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps)."""
+    raise NotImplementedError("rmsprop_update: not written yet (the formula is in the docstring)")
+
+
+def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
+    """Adam as in torch.optim.Adam: m and v are moving averages of grad and grad², corrected for
+    their zero start by 1 - beta^step (step counts from 1); param -= lr·m̂ / (√v̂ + eps).
+    """
+    raise NotImplementedError("adam_update: not written yet (the formula is in the docstring)")
