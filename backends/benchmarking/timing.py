@@ -130,3 +130,37 @@ def startup_seconds() -> dict:
             for _ in range(3)]
     imports, first_calls = zip(*(map(float, run.stdout.split()) for run in runs[1:]))
     return {"import_backends": min(imports), "first_numba_call_warm_cache": min(first_calls)}
+
+
+#: Above this load per core (one-minute load average over CPUs), or this spread of a fixed loop,
+#: other work competes for the cores and timings swing between runs.
+BUSY_LOAD_PER_CORE = 0.5
+BUSY_CALIBRATION_SPREAD = 0.10
+
+
+def machine_load(repeats: int = 15) -> dict:
+    """How busy the machine is, and whether its timings can be trusted: the one-minute load average
+    per core (not on Windows), and the relative spread (interquartile range over median) of a fixed
+    ~1 ms pure-Python loop timed `repeats` times. `busy` is True when either is over its threshold;
+    `verdict` says so in one line."""
+    cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = None
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        total = 0
+        for i in range(20_000):
+            total += i
+        samples.append(time.perf_counter() - start)
+    q1, median, q3 = statistics.quantiles(samples, n=4)
+    spread = (q3 - q1) / median
+    busy = (load is not None and load / cpus > BUSY_LOAD_PER_CORE) or spread > BUSY_CALIBRATION_SPREAD
+    shown_load = "unknown" if load is None else f"{load:.2f}"
+    facts = f"load {shown_load} on {cpus} cores, calibration loop spread {spread:.0%}"
+    verdict = (f"BUSY MACHINE ({facts}): other work competes for the cores, so timings swing between "
+               "runs; trust ratios far from 1 only, and rerun when it is idle"
+               if busy else f"the machine is quiet enough to time ({facts})")
+    return {"cpus": cpus, "load": load, "calibration_spread": spread, "busy": busy, "verdict": verdict}

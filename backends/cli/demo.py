@@ -1,13 +1,15 @@
-"""`nn-backends demo`: the seeds' layer of three neurons on every backend, outputs and timings side by side."""
+"""`nn-backends demo`: the seeds' layer of three neurons on every backend, outputs and timings side by side,
+the timings as medians with their spread, next to the thread counts and a warning when the machine is busy."""
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
 
 from .. import available_backends, get_backend
+from ..benchmarking.report import format_seconds
+from ..benchmarking.timing import machine_load, measure, thread_settings
 
 # The seeds' batch of three samples through a layer of three neurons (weights one row per neuron).
 SEEDS_INPUTS = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
@@ -15,24 +17,15 @@ SEEDS_WEIGHTS = [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27,
 SEEDS_BIASES = [2.0, 3.0, 0.5]
 
 
-def _median_seconds(call, budget=0.3, max_repeats=2000):
-    """Median wall time of call(), repeated until about `budget` seconds are spent."""
-    times = []
-    spent = 0.0
-    while spent < budget and len(times) < max_repeats:
-        start = time.perf_counter()
-        call()
-        elapsed = time.perf_counter() - start
-        times.append(elapsed)
-        spent += elapsed
-    return statistics.median(times)
+def _timed(call, budget):
+    """Median seconds per call and half its interquartile range (the spread), from `measure`."""
+    result = measure(call, budget=budget)
+    return result["median"], (result["q3"] - result["q1"]) / 2
 
 
-def _format_seconds(seconds):
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:7.2f} {unit}"
-    return f"{seconds / 1e-9:7.0f} ns"
+def _with_spread(timed):
+    median, spread = timed
+    return f"{format_seconds(median)} ± {format_seconds(spread)}"
 
 
 def demo(size: int) -> int:
@@ -47,9 +40,9 @@ def demo(size: int) -> int:
         start = time.perf_counter()
         output = b.dense_forward(inputs, weights, biases)
         first_call = time.perf_counter() - start
-        small = _median_seconds(lambda: b.dense_forward(inputs, weights, biases))
+        small = _timed(lambda: b.dense_forward(inputs, weights, biases), budget=0.3)
         big_native = [b.asarray(v) for v in big]
-        large = _median_seconds(lambda: b.dense_forward(*big_native), budget=1.0, max_repeats=200)
+        large = _timed(lambda: b.dense_forward(*big_native), budget=1.0)
         rows.append((name, b.tolist(output), first_call, small, large))
 
     for name, output, *_ in rows:
@@ -58,13 +51,19 @@ def demo(size: int) -> int:
     agree = all(np.allclose(output, reference, rtol=1e-12, atol=1e-12) for _, output, *_ in rows)
     print(f"\n  all backends agree to 1e-12: {'yes' if agree else 'NO'}\n")
 
-    header = f"  {'backend':>7} | {'first call':>10} | {'3x4x3 per call':>14} | {f'{size}^3 per call':>14} | {'vs python':>9}"
+    settings, load = thread_settings(), machine_load()
+    print(f"  threads: BLAS {settings.get('blas_threads')} ({settings.get('blas')}), Numba {settings.get('numba_threads')}, "
+          f"on {settings['cpus']} CPUs")
+    print(f"  {load['verdict']}\n")
+    header = (f"  {'backend':>7} | {'first call':>10} | {'3x4x3 per call':>21} | {f'{size}^3 per call':>21} | "
+              f"{'vs python':>9}")
     print(header)
     print("  " + "-" * (len(header) - 2))
-    python_large = rows[0][4]
+    python_large = rows[0][4][0]
     for name, _, first_call, small, large in rows:
-        print(f"  {name:>7} | {_format_seconds(first_call):>10} | {_format_seconds(small):>14} | "
-              f"{_format_seconds(large):>14} | {python_large / large:8.0f}x")
-    print("\n  first call: numba compiles its kernel then (or loads it from its on-disk cache).")
+        print(f"  {name:>7} | {format_seconds(first_call):>10} | {_with_spread(small):>21} | "
+              f"{_with_spread(large):>21} | {python_large / large[0]:8.0f}x")
+    print("\n  per call: the median over repeats ± half the interquartile range (its spread).")
+    print("  first call: numba compiles its kernel then (or loads it from its on-disk cache).")
     print("  At 3x4x3 the per-call overhead dominates; at the large size, the multiply-adds do.")
     return 0 if agree else 1

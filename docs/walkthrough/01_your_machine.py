@@ -1,0 +1,64 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. Your machine
+#
+# Every timing in this walkthrough depends on three things about the computer it runs on: how many
+# cores it has, which BLAS library NumPy hands its matrix products to, and how many threads BLAS
+# and Numba may use. A fourth thing spoils timings: other programs using the same cores. This
+# chapter prints all four, so you can read the later chapters' numbers against them.
+#
+# Run the chapters in order, from the repository's root: `python docs/walkthrough/01_your_machine.py`
+# (or open them as notebooks with jupytext). Plots go to `walkthrough-output/`.
+
+# %%
+import platform
+
+import numba
+import numpy as np
+from threadpoolctl import threadpool_info
+
+from backends import get_backend, teaching
+
+print(f"Python {platform.python_version()} on {platform.machine()}, NumPy {np.__version__}, Numba {numba.__version__}")
+for pool in threadpool_info():
+    print(f"thread pool: {pool['internal_api']} {pool.get('version')} ({pool.get('user_api')}), "
+          f"{pool['num_threads']} threads, kernel built for {pool.get('architecture')}")
+
+# %% [markdown]
+# The thread counts, and the busy-machine check: the one-minute load average per core, and how
+# much a fixed pure-Python loop's time varies between repeats. When either is high, another
+# program is competing for the cores and a single timing can be off by a large factor: the
+# chapters then print a warning, and you should read their ratios, not their absolute times.
+
+# %%
+machine = teaching.machine_summary()
+
+# %% [markdown]
+# The operation every backend spends most of its time in is the matrix product. Here it is in
+# the three backends: loops over lists, one call to `np.dot`, and the numba backend's compiled
+# product (its machinery is the subject of chapter 7).
+
+# %%
+teaching.side_by_side("matmul")
+
+# %% [markdown]
+# How fast is this machine's BLAS? One product of two n×n matrices costs 2n³ floating-point
+# operations; timing it gives GFLOP/s, the unit the later chapters use.
+
+# %%
+n = teaching.pick(512, 128)
+a = np.random.default_rng(0).uniform(-1, 1, (n, n))
+numpy_backend = get_backend("numpy")
+result = teaching.timing(lambda: numpy_backend.matmul(a, a))
+print(f"{n}×{n} · {n}×{n} through the numpy backend: {result['text']} per product, "
+      f"{2 * n ** 3 / result['median'] / 1e9:.1f} GFLOP/s on {machine['blas_threads']} BLAS threads")
+teaching.agrees("the product agrees with a @ a", numpy_backend.matmul(a, a), a @ a, tolerance=1e-9)

@@ -1,0 +1,85 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+
+# %% [markdown]
+# # 7. The optimization ladder
+#
+# Chapter 6 showed the numba backend keeping up with NumPy. Compiling loops is not what gets it
+# there: the textbook triple loop, compiled, stays far below BLAS. The ladder (`backends/ladder.py`)
+# computes the matrix product once per idea, each rung adding exactly one idea to the rung below,
+# from interpreted loops to the machine's BLAS. This chapter runs it small, checks every rung
+# against NumPy, and reads what each idea buys. (`nn-backends ladder` runs it at full size.)
+
+# %%
+import inspect
+
+import numpy as np
+
+from backends import ladder, teaching
+from backends.cli.ladder import plot_ladder, run_ladder, table
+
+rungs = ladder.rungs()
+for rung in rungs:
+    print(rung)
+
+# %% [markdown]
+# Every rung must compute the same product. An awkward size (not a multiple of any tile) checks
+# the edges of the blocked rungs too:
+
+# %%
+rng = np.random.default_rng(0)
+a, c = rng.uniform(-1, 1, (37, 29)), rng.uniform(-1, 1, (29, 41))
+for rung in rungs:
+    product = rung.to_numpy(rung.function(*rung.arguments(a, c)))
+    teaching.agrees(f"rung {rung.number} {rung.name}", product, a @ c, tolerance=1e-12)
+
+# %% [markdown]
+# The first three compiled rungs, each a few lines different from the one before: the loops
+# compiled as they are; the innermost loop turned to walk contiguous memory; then permission for
+# the compiler to reorder the sum (`fastmath`), which lets it use vector instructions.
+
+# %%
+for rung in rungs[1:4]:
+    print(f"# rung {rung.number}: {rung.idea}")
+    print(inspect.getsource(getattr(rung.function, "py_func", rung.function)))
+
+# %% [markdown]
+# Now the timings, float64, on the threads this machine gives (the serial rungs on one). Each row
+# gives the median with its spread, GFLOP/s, the time per multiply-add, and the speedup over the
+# rung below, over pure Python, and as a fraction of BLAS. A rung whose one call would take too
+# long is extrapolated from a smaller size (marked ~). Where an idea does not pay at this size,
+# the table says why under it.
+
+# %%
+settings = teaching.machine_summary()
+sizes = teaching.pick([64, 256], [48])
+results = run_ladder(rungs, sizes, ["float64"], settings["numba_threads"], budget=teaching.pick(0.2, 0.03),
+                     call_limit=teaching.pick(1.0, 0.1))
+for n in sizes:
+    print("\n".join(table([r for r in results if r["sizes"][0] == n], rungs)))
+
+# %% [markdown]
+# The biggest steps, read from this run at the largest size:
+
+# %%
+largest = max(sizes)
+median = {r["contender"]: r["median"] for r in results if r["sizes"][0] == largest}
+for top, bottom, idea in (("compiled", "python", "compiling the loops"),
+                          ("simd", "compiled", "contiguous memory and vector instructions"),
+                          ("packed gemm", "simd", "threads, blocking, packing and a register tile"),
+                          ("blas", "packed gemm", "BLAS against the numba backend's own product")):
+    if top in median and bottom in median:
+        print(f"{idea:<48} {median[bottom] / median[top]:8.3g}x  ({bottom} -> {top}, {largest}³)")
+
+# %%
+teaching.side_by_side("matmul")
+plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs)
+print(f"plot saved: {teaching.output_folder() / '07_ladder.png'}")

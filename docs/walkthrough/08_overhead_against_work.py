@@ -1,0 +1,115 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+
+# %% [markdown]
+# # 8. Overhead against work
+#
+# Every call into a backend costs two things: a fixed price to get in and out (checking the
+# arguments, dispatching, allocating the result) and the work itself, which for a dense layer of
+# n samples, n inputs and n neurons grows as n³. On small problems the fixed price is all there is;
+# on large ones the work is. This chapter measures both, finds where the lines cross, and shows why
+# the numba backend compiles a whole training step of a small network into one call.
+
+# %%
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from backends import Dense, Model, ReLU, Softmax, available_backends, data, get_backend, teaching
+from backends.optim import Adam
+
+teaching.machine_summary()
+sizes = teaching.pick([1, 2, 4, 8, 16, 32, 64, 128, 256], [1, 4, 16, 64])
+python_limit = teaching.pick(128, 32)  # pure Python beyond this takes too long to time well
+times = {name: {} for name in available_backends()}
+rng = np.random.default_rng(0)
+for n in sizes:
+    inputs, weights, biases = rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=n)
+    for name in times:
+        if name == "python" and n > python_limit:
+            continue
+        b = get_backend(name)
+        x, w, c = b.asarray(inputs), b.asarray(weights), b.asarray(biases)
+        times[name][n] = teaching.timing(lambda: b.dense_forward(x, w, c))["median"]
+
+print(f"{'n':>5} " + " ".join(f"{name + ' per call':>18} {'per madd':>9}" for name in times))
+for n in sizes:
+    cells = [(f"{teaching.format_seconds(times[name][n]):>18} {times[name][n] / n ** 3 * 1e9:>7.3g}ns")
+             if n in times[name] else f"{'-':>18} {'-':>9}" for name in times]
+    print(f"{n:>5} " + " ".join(cells))
+
+# %% [markdown]
+# Read the table as two regimes. At the smallest size the time per call is the fixed price; at the
+# largest, the time per multiply-add is the cost of the work. Where n³ times that cost equals the
+# fixed price, the lines cross: below that size, making the arithmetic faster changes nothing.
+
+# %%
+crossings = {}
+for name, measured in times.items():
+    smallest, largest = min(measured), max(measured)
+    overhead, per_madd = measured[smallest], measured[largest] / largest ** 3
+    crossings[name] = (overhead / per_madd) ** (1 / 3)
+    print(f"{name:>6}: fixed price ≈ {teaching.format_seconds(overhead)}, work ≈ {per_madd * 1e9:.3g} ns per "
+          f"multiply-add (at n={largest}); they are equal at n ≈ {crossings[name]:.0f}")
+
+# %% [markdown]
+# Pure Python's fixed price is small and its work expensive, so its lines cross almost at once. The
+# numpy and numba backends pay a few microseconds per call and a tiny fraction of a nanosecond per
+# multiply-add, so a dense layer must be dozens of neurons wide before its arithmetic matters.
+#
+# A training step of the spiral network (2 → 64 → 3, chapter 6) is small: every operation in it
+# sits below that crossing. Run layer by layer, the step makes one call per operation — forward,
+# activation, loss, the backward of each, the optimizer's update — and pays the fixed price each
+# time. The numba backend can instead compile the whole step into one call
+# (`Model(..., compile_step=True)`, the default). The same model, timed both ways:
+
+# %%
+X, y = data.spiral(samples=teaching.pick(100, 30), classes=3, seed=0)
+contenders = {"numpy, layer by layer": ("numpy", False), "numba, layer by layer": ("numba", False),
+              "numba, one compiled step": ("numba", True)}
+step_times = {}
+for label, (backend, compile_step) in contenders.items():
+    model = Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], optimizer=Adam(learning_rate=0.05), backend=backend, seed=0, compile_step=compile_step)
+    step_times[label] = teaching.timing(lambda: model.fit(X, y, epochs=1, verbose=False))
+    print(f"{label:<26} {step_times[label]['text']} per training step ({len(X)} samples)")
+
+tiny = get_backend("numba")
+z = tiny.asarray(np.ones((1, 4)))
+one_call = teaching.timing(lambda: tiny.relu(z))["median"]
+layer_by_layer = step_times["numba, layer by layer"]["median"]
+compiled = step_times["numba, one compiled step"]["median"]
+print(f"one call of the smallest numba operation: {teaching.format_seconds(one_call)}; the layer-by-layer step "
+      f"costs as much as {layer_by_layer / one_call:.0f} such calls; compiled, it is {layer_by_layer / compiled:.1f}x faster")
+
+# %% [markdown]
+# (On a busy machine that one small call can take far longer than its usual microseconds: numba's
+# element-wise kernels run on every thread, and a thread may wait for a free core. That wait is
+# overhead too, and one more reason to make fewer, larger calls.)
+#
+# The optimizer's update in each backend: one of the calls that a compiled step folds into itself.
+
+# %%
+teaching.side_by_side("adam_update")
+
+# %%
+figure, axes = plt.subplots(figsize=(7, 5))
+for name, measured in times.items():
+    ns = sorted(measured)
+    line, = axes.plot(ns, [measured[n] for n in ns], marker="o", label=name)
+    work = measured[max(ns)] / max(ns) ** 3
+    axes.plot(ns, [measured[min(ns)]] * len(ns), ls=":", color=line.get_color())
+    axes.plot(ns, [work * n ** 3 for n in ns], ls="--", color=line.get_color())
+axes.set(xscale="log", yscale="log", xlabel="n (dense layer n×n inputs, n neurons)", ylabel="seconds per call",
+         title="dotted: the fixed price; dashed: the work (n³); they cross where the curve bends")
+axes.legend()
+teaching.save_figure(figure, "08_overhead_against_work.png")
