@@ -46,7 +46,8 @@ BAD_INVOCATIONS = {
                                  "--data-dir, the folder holding the IDX files; got --data-dir=None"),
     "an unknown operation": ("bench --operations nosuch", "nn-backends bench: error: argument --operations: invalid "
                              "choice: 'nosuch' (choose from 'matmul', 'dense_forward', 'dense_backward', "
-                             "'softmax_cross_entropy', 'training_step', 'fit_full_batch', 'fit_epoch')"),
+                             "'softmax_cross_entropy', 'training_step', 'fit_full_batch', 'fit_epoch', "
+                             "'minibatch_epoch')"),
     "a negative budget": ("bench --budget -1", "nn-backends bench: error: argument --budget: must be a positive "
                                                "number; got '-1'"),
     "no threads": ("bench --threads 0", "nn-backends bench: error: argument --threads: must be an integer from 1 to "
