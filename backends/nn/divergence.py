@@ -15,33 +15,41 @@ import math
 
 import numpy as np
 
-from ..validation import TrainingDivergedError
+from ..validation import TrainingDivergedError, to_numpy
 
 #: What the message suggests, in the order to try it.
 FIXES = ("lower the learning rate (try a tenth)", "add learning-rate decay", "scale the inputs to about unit size")
 
 
 def _copy(x):
-    """A copy of a native array: an ndarray, or the python backend's list or list of lists."""
+    """A copy of a native array: an ndarray, the python backend's list or list of lists, or (for a
+    plug-in's arrays, such as array-API or torch ones) its values as an ndarray."""
     if isinstance(x, np.ndarray):
         return x.copy()
-    return [list(row) for row in x] if x and isinstance(x[0], list) else list(x)
+    if isinstance(x, list):
+        return [list(row) for row in x] if x and isinstance(x[0], list) else list(x)
+    return np.array(to_numpy(x), copy=True)
 
 
-def _copy_into(target, source):
+def _copy_into(target, source, backend):
     """Overwrite a native array in place with a copy's values."""
     if isinstance(target, np.ndarray):
         target[...] = source
-    elif target and isinstance(target[0], list):
-        for row, saved in zip(target, source):
-            row[:] = saved
+    elif isinstance(target, list):
+        if target and isinstance(target[0], list):
+            for row, saved in zip(target, source):
+                row[:] = saved
+        else:
+            target[:] = source
     else:
-        target[:] = source
+        target[...] = backend.asarray(source, source.dtype.name)
 
 
-def _list_finite(x) -> bool:
-    rows = x if x and isinstance(x[0], list) else [x]
-    return all(math.isfinite(value) for row in rows for value in row)
+def _finite(x) -> bool:
+    if isinstance(x, list):
+        rows = x if x and isinstance(x[0], list) else [x]
+        return all(math.isfinite(value) for row in rows for value in row)
+    return bool(np.isfinite(to_numpy(x)).all())
 
 
 class LastFiniteSteps:
@@ -73,7 +81,7 @@ class LastFiniteSteps:
         elif self._zeros is not None:
             for copy, x in pairs:
                 copy[...] = x
-        else:  # lists: Model.load's set_parameters may have put new ones in place, so list them again
+        else:  # lists or a plug-in's arrays: Model.load may have put new ones in place, so list them again
             self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
         self._iterations[slot] = optimizer.iterations
 
@@ -96,13 +104,13 @@ class LastFiniteSteps:
     def parameters_finite(self) -> bool:
         if self._zeros is not None:
             return math.isfinite(self.model.parameter_buffer.dot(self._zeros))
-        return all(_list_finite(p) for p in self.model.parameters())
+        return all(_finite(p) for p in self.model.parameters())
 
     def restore(self, step: int) -> None:
         """Put back the parameters and optimizer state as they were before `step`."""
         slot, optimizer = step & 1, self.model.optimizer
         for copy, x in self._pairs[slot]:
-            _copy_into(x, copy)
+            _copy_into(x, copy, self.model.backend)
         optimizer.state = self._state_of[slot]  # an empty list when the step came before the state was made
         optimizer.iterations = self._iterations[slot]
 
