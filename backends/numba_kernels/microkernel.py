@@ -11,7 +11,8 @@ for i < MR = 6 and j < NR = 32, then max(., z) where relu (z is zero in the arra
 A, B, O and init are flat arrays; every offset (ao, bo, oo, jo) and stride (sap, sai, ldb, ldo) is
 a uint64, so Numba skips negative-index wraparound and LLVM sees consecutive addresses. kc is the
 depth of the k block. The MR x NR accumulators are plain scalars, which LLVM's SLP vectorizer keeps
-in vector registers; fastmath 'contract' allows fused multiply-adds and nothing else.
+in vector registers (512-bit ones where the CPU has them: see vector_width.py). Numba inlines it
+into `block`, whose fastmath 'contract' (fused multiply-adds, nothing else) is the one that counts.
 """
 
 import numpy as np
