@@ -2,15 +2,18 @@
 
     product(a, b, out, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=1)
 
-(every argument named, none left out) writes op(a)·op(b) (+ bias per column) (then ReLU) into `out`, where op transposes a stored (k, n)
-`a` when `transpose_a` and a stored (m, k) `b` when `transpose_b`. The dense layers use three forms:
-inputs·weightsᵀ + biases (forward), dvaluesᵀ·inputs (weight gradient), dvalues·weights (input
-gradient). There is no BLAS here: every multiply-add is a Numba loop.
+(every argument named, none left out) writes op(a)·op(b) (+ bias per column) (then ReLU) into `out`,
+where op transposes a stored (k, n) `a` when `transpose_a` and a stored (m, k) `b` when
+`transpose_b`. The dense layers use three forms: inputs·weightsᵀ + biases (forward), dvaluesᵀ·inputs
+(weight gradient), dvalues·weights (input gradient). There is no BLAS here: every multiply-add is a
+Numba loop.
 
-The textbook triple loop reaches 4-20 GFLOP/s on this kind of machine; BLAS about 115. What closes
-the gap is the recipe of BLIS (GotoBLAS), in loops:
+The textbook triple loop reaches 1-13 GFLOP/s on this kind of machine (the ladder's rungs 2-6);
+BLAS 75-95 with both cores. What closes the gap is the recipe of BLIS (GotoBLAS), in loops:
   * a register-blocked micro-kernel (`microkernel.py`, generated): an MR x NR tile of scalar
     accumulators that LLVM's SLP vectorizer keeps in vector registers;
+  * fused multiply-adds and 512-bit vectors in the loop around it (`block`; `vector_width.py`):
+    without them, 21 instead of 50 GFLOP/s on one core;
   * cache blocking and packing around it (`blocking.py`);
   * SLP vectorization, which Numba leaves off by default, switched on only while these kernels
     compile (`prepare`, on first use of each dtype; the previous setting restored).
@@ -30,6 +33,9 @@ from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on ev
 from .blocking import block, block_sizes, finish_empty, pack_b, prepack_b
 from .microkernel import MR, NR
 
+#: Up to this many multiply-adds (n·m·k) the plain loops of `_small_product` beat the blocked product,
+#: whose packing and edge tiles cost more than they save (measured crossover: about 22³ with AVX-512).
+SMALL_PRODUCT_MULTIPLY_ADDS = 8192
 #: Below this many flops (2·n·m·k) one thread beats waking the other for a parallel product.
 PARALLEL_FLOPS = 3.0e6
 #: Row chunks per thread in the parallel product, so a descheduled thread does not hold up the rest.
@@ -59,7 +65,8 @@ def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
 def _choose(a, b, out, transpose_a, transpose_b, bias, has_bias, relu, threads):
     n_rows, n_columns = out.shape
     depth = a.shape[0] if transpose_a else a.shape[1]
-    if not BLOCKED_PRODUCTS or (transpose_a and n_columns <= 8) or n_rows * n_columns * depth <= 512:
+    small = n_rows * n_columns * depth <= SMALL_PRODUCT_MULTIPLY_ADDS
+    if not BLOCKED_PRODUCTS or small or (transpose_a and n_columns <= 8):
         _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu)
     elif transpose_b and not transpose_a and n_columns <= 8 and depth >= 8:
         _dot_products(a, b, out, bias, has_bias, relu)
@@ -72,9 +79,9 @@ def _choose(a, b, out, transpose_a, transpose_b, bias, has_bias, relu, threads):
 
 @njit(cache=True)
 def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
-    """The products a 6x32 tile would mostly waste: tiny ones (the seeds' 3x4x3), and aᵀ·b with few
-    columns (the weight gradient of a layer with few inputs). Plain loops whose innermost loop runs
-    along a contiguous row; bias is read only where has_bias."""
+    """The products a 6x32 tile would mostly waste: small ones (the seeds' 3x4x3 up to about 20³), and
+    aᵀ·b with few columns (the weight gradient of a layer with few inputs). Plain loops whose innermost
+    loop runs along a contiguous row; bias is read only where has_bias."""
     n_rows, n_columns = out.shape
     if transpose_a:
         # outᵀ[j, i] = Σ_p b[p, j] · a[p, i]: rows of a and of outᵀ are contiguous
@@ -108,16 +115,23 @@ def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
                     out[i, j] = 0.0
 
 
+@njit(cache=True, inline='always')
+def _blocked_dimensions(a, out, transpose_a):
+    """(n, m, K, KC, MC): out's shape, the depth of the product and the block sizes for its dtype."""
+    n, m = out.shape
+    K = a.shape[0] if transpose_a else a.shape[1]
+    KC, MC = block_sizes(out.itemsize)
+    return n, m, K, KC, MC
+
+
 @njit(cache=True)
 def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
     """The blocked product on this thread (arguments as `_small_product`'s). B is packed up front when
     it must be transposed; otherwise full panels are read in place."""
-    n, m = out.shape
-    K = a.shape[0] if transpose_a else a.shape[1]
+    n, m, K, KC, MC = _blocked_dimensions(a, out, transpose_a)
     if K == 0:
         finish_empty(out, bias, has_bias, relu)
         return
-    KC, MC = block_sizes(out.itemsize)
     if transpose_b:
         packed = prepack_b(b, transpose_b, K, m)
         block(a, b, out, transpose_a, transpose_b, packed, True, 0, n, bias, has_bias, relu, KC, MC)
@@ -130,12 +144,10 @@ def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
 def _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks):
     """The blocked product on every thread: B packed once (prange over NR-column panels), then prange
     over `chunks` row chunks (several per thread, so one descheduled thread does not hold up the rest)."""
-    n, m = out.shape
-    K = a.shape[0] if transpose_a else a.shape[1]
+    n, m, K, KC, MC = _blocked_dimensions(a, out, transpose_a)
     if K == 0:
         finish_empty(out, bias, has_bias, relu)
         return
-    KC, MC = block_sizes(out.itemsize)
     n_panels = (m + NR - 1) // NR
     packed = np.empty(n_panels * K * NR, dtype=out.dtype)
     for panel in prange(n_panels):
