@@ -55,10 +55,14 @@ def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
     adapters do). Callers name every argument; none has a default, because Numba
     types an omitted argument as its own type, and the kernels below would then compile again,
     outside `prepare`'s window, without vectorization."""
+    # one call, not one per branch: with a literal True or False for has_bias, Numba would compile
+    # _choose (and what it links in) twice
+    has_bias = bias is not None
     if bias is None:
-        _choose(a, b, out, transpose_a, transpose_b, np.empty(0, dtype=out.dtype), False, relu, threads)
+        values = np.empty(0, dtype=out.dtype)
     else:
-        _choose(a, b, out, transpose_a, transpose_b, bias, True, relu, threads)
+        values = bias
+    _choose(a, b, out, transpose_a, transpose_b, values, has_bias, relu, threads)
 
 
 @njit(cache=True)
@@ -233,7 +237,7 @@ def prepare(dtype) -> None:
     with SLP vectorization on for exactly this while; at most once per dtype and process.
 
     Every caller of `product` calls this for its dtype before its own first call. After it, the
-    drivers refuse to compile again (`disable_compile`): a caller that hands them a type of
+    drivers and `block` refuse to compile again (`disable_compile`): a caller that hands them a type of
     its own (a literal True, say) is converted to the signature compiled here, instead of getting
     a build of its own without vectorization, an order of magnitude slower. Compiling on first use,
     per dtype, keeps `import` and a float64-only run from paying for float32."""
@@ -244,10 +248,19 @@ def prepare(dtype) -> None:
     _allow_compiling(True)
     try:
         element = numba.from_dtype(np.dtype(dtype))
-        matrix, vector, flag = element[:, ::1], element[::1], numba.boolean
+        matrix, vector, flag, index = element[:, ::1], element[::1], numba.boolean, numba.int64
+        # block first, for one signature only: the drivers pass it literals (True, 0), and Numba
+        # would otherwise compile a version per combination of them, 10-15 s each
+        block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag,
+                       index, index))
+        block.disable_compile()
         _serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
         _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
         _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
+        # product likewise: its callers name literal flags (transpose_a=False), and each combination
+        # would otherwise be a build of product and _choose of its own, relinking every kernel above
+        for bias in (vector, numba.none):
+            product.compile((matrix, matrix, matrix, flag, flag, bias, flag, index))
     finally:
         _allow_compiling(False)
         numba.config.SLP_VECTORIZE = saved
@@ -256,5 +269,5 @@ def prepare(dtype) -> None:
 
 def _allow_compiling(allowed: bool) -> None:
     if not numba.config.DISABLE_JIT:
-        for driver in (_serial_product, _parallel_product, _dot_products):
+        for driver in (block, _serial_product, _parallel_product, _dot_products, product):
             driver.disable_compile(not allowed)
