@@ -40,12 +40,16 @@ def render(rows: int, columns: int) -> str:
         "A, B, O and init are flat arrays; every offset (ao, bo, oo, jo) and stride (sap, sai, ldb, ldo) is",
         "a uint64, so Numba skips negative-index wraparound and LLVM sees consecutive addresses. kc is the",
         "depth of the k block. The MR x NR accumulators are plain scalars, which LLVM's SLP vectorizer keeps",
-        "in vector registers (512-bit ones where the CPU has them: see vector_width.py). Numba inlines it",
-        "into `block`, whose fastmath 'contract' (fused multiply-adds, nothing else) is the one that counts.",
+        "in vector registers: 512-bit ones where the CPU has them (`prefer_512_bit_vectors`, which also",
+        "keeps the function from being inlined), with fused multiply-adds (fastmath 'contract', nothing",
+        "else). A function of its own, not inlined into `block` by Numba: compiled once, it keeps the",
+        "GEMM's compile short.",
         '"""',
         "",
         "import numpy as np",
         "from numba import njit",
+        "",
+        "from .vector_width import prefer_512_bit_vectors",
         "",
         f"MR = {rows}  # micro-tile rows",
         f"NR = {columns}  # micro-tile columns",
@@ -57,8 +61,9 @@ def render(rows: int, columns: int) -> str:
         add(f"U{v} = _U[{v}]")
     add("")
     add("")
-    add("@njit(cache=True, fastmath={'contract'}, inline='always')")
+    add("@njit(cache=True, fastmath={'contract'})")
     add("def microkernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):")
+    add("    prefer_512_bit_vectors()")
     add("    " + ", ".join(f"q{j}" for j in range(columns)) + " = "
         + ", ".join(f"init[jo + U{j}]" for j in range(columns)))
     for i in range(rows):

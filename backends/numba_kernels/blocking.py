@@ -11,7 +11,6 @@ import numpy as np
 from numba import njit
 
 from .microkernel import MR, NR, U0, U1, microkernel
-from .vector_width import prefer_512_bit_vectors
 
 
 @njit(cache=True)
@@ -90,10 +89,7 @@ def edge_store(T, out, i0, j0, mr, nr, accumulate, bias, has_bias, relu, z):
             out[i0 + ii, j0 + jj] = v
 
 
-# fastmath 'contract' (fused multiply-adds) is set here, not only on the micro-kernel: Numba inlines
-# an inline='always' function into its caller's IR, where the caller's fastmath flags are the ones
-# that count. Without it the tile's multiply-adds are two instructions each.
-@njit(cache=True, fastmath={'contract'})
+@njit(cache=True)
 def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu, KC, MC):
     """Rows [i_lo, i_hi) of out = op(a)·op(b) (+ bias) (ReLU), all columns, tile by tile.
 
@@ -104,7 +100,6 @@ def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu, KC,
     A is read in place, or packed into MR-row slivers when it is reused across many panels; B is
     read from the prepacked panels, in place (row-major, full panel) or packed per panel; edge tiles
     are computed into a scratch tile and only their valid part is stored."""
-    prefer_512_bit_vectors()  # the tile's accumulators fit the zmm registers (see vector_width.py)
     n, m = out.shape
     K = a.shape[0] if ta else a.shape[1]
     af = a.reshape(a.size)

@@ -12,8 +12,8 @@ The textbook triple loop reaches 1-13 GFLOP/s on this kind of machine (the ladde
 BLAS 75-95 with both cores. What closes the gap is the recipe of BLIS (GotoBLAS), in loops:
   * a register-blocked micro-kernel (`microkernel.py`, generated): an MR x NR tile of scalar
     accumulators that LLVM's SLP vectorizer keeps in vector registers;
-  * fused multiply-adds and 512-bit vectors in the loop around it (`block`; `vector_width.py`):
-    without them, 21 instead of 50 GFLOP/s on one core;
+  * fused multiply-adds and 512-bit vectors in that micro-kernel (`vector_width.py`): without
+    them, 21 instead of 50 GFLOP/s on one core;
   * cache blocking and packing around it (`blocking.py`);
   * SLP vectorization, which Numba leaves off by default, switched on only while these kernels
     compile (`prepare`, on first use of each dtype; the previous setting restored).

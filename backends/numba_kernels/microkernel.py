@@ -11,12 +11,16 @@ for i < MR = 6 and j < NR = 32, then max(., z) where relu (z is zero in the arra
 A, B, O and init are flat arrays; every offset (ao, bo, oo, jo) and stride (sap, sai, ldb, ldo) is
 a uint64, so Numba skips negative-index wraparound and LLVM sees consecutive addresses. kc is the
 depth of the k block. The MR x NR accumulators are plain scalars, which LLVM's SLP vectorizer keeps
-in vector registers (512-bit ones where the CPU has them: see vector_width.py). Numba inlines it
-into `block`, whose fastmath 'contract' (fused multiply-adds, nothing else) is the one that counts.
+in vector registers: 512-bit ones where the CPU has them (`prefer_512_bit_vectors`, which also
+keeps the function from being inlined), with fused multiply-adds (fastmath 'contract', nothing
+else). A function of its own, not inlined into `block` by Numba: compiled once, it keeps the
+GEMM's compile short.
 """
 
 import numpy as np
 from numba import njit
+
+from .vector_width import prefer_512_bit_vectors
 
 MR = 6  # micro-tile rows
 NR = 32  # micro-tile columns
@@ -56,8 +60,9 @@ U30 = _U[30]
 U31 = _U[31]
 
 
-@njit(cache=True, fastmath={'contract'}, inline='always')
+@njit(cache=True, fastmath={'contract'})
 def microkernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
+    prefer_512_bit_vectors()
     q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22, q23, q24, q25, q26, q27, q28, q29, q30, q31 = init[jo + U0], init[jo + U1], init[jo + U2], init[jo + U3], init[jo + U4], init[jo + U5], init[jo + U6], init[jo + U7], init[jo + U8], init[jo + U9], init[jo + U10], init[jo + U11], init[jo + U12], init[jo + U13], init[jo + U14], init[jo + U15], init[jo + U16], init[jo + U17], init[jo + U18], init[jo + U19], init[jo + U20], init[jo + U21], init[jo + U22], init[jo + U23], init[jo + U24], init[jo + U25], init[jo + U26], init[jo + U27], init[jo + U28], init[jo + U29], init[jo + U30], init[jo + U31]
     c0_0, c0_1, c0_2, c0_3, c0_4, c0_5, c0_6, c0_7, c0_8, c0_9, c0_10, c0_11, c0_12, c0_13, c0_14, c0_15, c0_16, c0_17, c0_18, c0_19, c0_20, c0_21, c0_22, c0_23, c0_24, c0_25, c0_26, c0_27, c0_28, c0_29, c0_30, c0_31 = q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22, q23, q24, q25, q26, q27, q28, q29, q30, q31
     c1_0, c1_1, c1_2, c1_3, c1_4, c1_5, c1_6, c1_7, c1_8, c1_9, c1_10, c1_11, c1_12, c1_13, c1_14, c1_15, c1_16, c1_17, c1_18, c1_19, c1_20, c1_21, c1_22, c1_23, c1_24, c1_25, c1_26, c1_27, c1_28, c1_29, c1_30, c1_31 = q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16, q17, q18, q19, q20, q21, q22, q23, q24, q25, q26, q27, q28, q29, q30, q31
