@@ -450,3 +450,17 @@ def test_bad_targets_get_the_same_error_compiled_or_not(backend, case):
                 model.fit(X_SPIRAL, targets, batch_size=batch_size, verbose=False)
             errors.append(str(raised.value))
     assert len(set(errors)) == 1 and errors[0].startswith("fit: ")
+
+
+@pytest.mark.needs_compiled_step
+def test_a_dropout_of_rate_zero_changes_nothing_and_compiles(backend):
+    """Dropout(0.0) passes inputs through and draws no mask: the compiled step skips it, even before
+    the first Dense layer."""
+    compiled, reference = (Model([Dropout(0.0), Dense(2, 8), ReLU(), Dropout(0.0), Dense(8, 3), Softmax()],
+                                 backend=backend.name, compile_step=compile_step) for compile_step in (True, False))
+    assert compiled.compiled_step is not None
+    for batch_size in (None, 16):
+        actual, expected = (model.fit(X_SPIRAL, Y_SPIRAL, epochs=5, batch_size=batch_size, verbose=False)["loss"]
+                            for model in (compiled, reference))
+        np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=0)
+    assert_trained_alike(compiled, reference, rtol=1e-9)

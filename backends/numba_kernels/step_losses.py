@@ -7,7 +7,6 @@ layer-by-layer path computes; `hits` counts what `Loss.accuracy` counts.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from .. import numba_backend as nb

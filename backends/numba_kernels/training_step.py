@@ -3,15 +3,15 @@
 One call runs forward, loss, backward and the optimizer's update for a stack of Dense layers, each
 followed by at most one activation and at most one Dropout (either side of it), over parameters kept
 in `Model`'s one flat parameter buffer, with every intermediate array in work buffers allocated once
-per batch size. Every loss, optimizer and L1/L2 penalty of `nn` is read from a runtime code, so one
-compiled step per dtype serves every model. It retraces the layer-by-layer path exactly (tests hold
-the two to 1e-9): the same kernels in the same order, and the same dropout masks, drawn in Python from
-the model's generator by the Dropout layers themselves, in the order the layer path draws them.
+per batch size. Layers, loss, optimizer and penalties are read from runtime codes, so one compiled
+step per dtype serves every model. It retraces the layer-by-layer path exactly (tests hold the two to
+1e-9): the same kernels in the same order, and the same dropout masks, drawn in Python by the Dropout
+layers themselves, in the order the layer path draws them.
 
 `Model` never sees any of this: it asks its backend through the interface's optional hook
 (`Backend.compiled_training_step(model)`), gets back a `CompiledStep` or None, and calls it like its
-own `train_step`. The layout table that describes the layers to the compiled code is private here;
-losses live in `step_losses`, optimizer updates in `step_updates`.
+own `train_step`. Along the data flow, the layers and their layout table live in `step_layers`, the
+losses in `step_losses`, the optimizer updates in `step_updates`; here, the step and the epoch.
 """
 
 from __future__ import annotations
@@ -20,40 +20,19 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange, set_num_threads
+from numba import njit, set_num_threads
 
 from .. import numba_backend as nb
-from ..nn.layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh
+from ..nn.layers import Dense, Dropout
 from . import gemm
-from .step_losses import SOFTMAX_CROSS_ENTROPY, hits, loss_and_gradient, loss_code, takes_classes
+from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
+                          N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
+                          activation_backward, drop, layout_of, penalize, penalties_loss)
+from .step_losses import SOFTMAX_CROSS_ENTROPY, hits, loss_and_gradient, takes_classes
 from .step_updates import Trainable, optimizing, update
 
-# the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
-_regularization_loss = nb.regularization_loss.kernel
-_regularization_backward = nb.regularization_backward.kernel
-
-#: Activation codes, as the compiled step reads them from the layout table.
-LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
-ACTIVATION_CODES = {Linear: LINEAR, ReLU: RELU, Sigmoid: SIGMOID, Tanh: TANH, Softmax: SOFTMAX}
-#: Where a layer's Dropout sits: none, between the Dense layer and its activation, or after the activation.
-NO_DROPOUT, DROPOUT_BEFORE, DROPOUT_AFTER = 0, 1, 2
-
-#: Columns of the layout table, one row per Dense layer: its widths, where its weights and biases
-#: start in the flat parameter buffer (-1: no biases), its activation, its dropout, and where its
-#: masks start in a step's masks, per sample (the widths of the dropouts before it).
-N_INPUTS, N_NEURONS, WEIGHTS_AT, BIASES_AT, ACTIVATION, DROPOUT, MASKS_AT = range(7)
-#: Columns of the penalties table, one row per Dense layer (zeros where it has none).
-WEIGHT_L1, WEIGHT_L2, BIAS_L1, BIAS_L2 = range(4)
 #: At most this many mask values are drawn ahead for one compiled call of a mini-batch epoch.
 MASK_BUDGET = 1 << 21
-
-
-class Network(NamedTuple):
-    """What the compiled step reads of a model: the layout table, the penalties, the loss's code."""
-
-    layout: np.ndarray
-    penalties: np.ndarray
-    loss: int
 
 
 class Buffers(NamedTuple):
@@ -66,55 +45,6 @@ class Buffers(NamedTuple):
     dropped: np.ndarray
     delta: np.ndarray
     delta_before: np.ndarray
-
-
-def _arrangements() -> dict:
-    """What may follow a Dense layer up to the next one -> [activation, dropout], a Dropout written None."""
-    table = {(): [LINEAR, NO_DROPOUT], (None,): [LINEAR, DROPOUT_BEFORE]}
-    for code in ACTIVATION_CODES.values():
-        table |= {(code,): [code, NO_DROPOUT], (None, code): [code, DROPOUT_BEFORE], (code, None): [code, DROPOUT_AFTER]}
-    return table
-
-
-ARRANGEMENTS = _arrangements()
-
-
-def _row_of(after) -> list | None:
-    """[activation, dropout] of a Dense layer followed by the layers `after` (up to the next Dense
-    layer), or None for an arrangement the compiled step does not run."""
-    kinds = tuple(None if type(layer) is Dropout else ACTIVATION_CODES.get(type(layer), -1) for layer in after)
-    return ARRANGEMENTS.get(kinds)
-
-
-def layout_of(model) -> Network | None:
-    """The `Network` of `model`, or None when the compiled step cannot run it.
-
-    It runs: Dense layers (with any penalties), each followed by at most one ReLU, Sigmoid, Tanh,
-    Softmax or Linear and at most one Dropout before or after it; any of the four losses; any of the
-    four optimizers; parameters in one flat buffer. Not: a layer before the first Dense layer, a
-    Step layer, two activations or two Dropouts in a row, or a layer, loss or optimizer of another
-    class (a subclass included). A Dropout of rate 0 changes nothing and draws nothing: it is skipped."""
-    loss = loss_code(model)
-    if model.parameter_buffer is None or loss is None or optimizing(model.optimizer) is None:
-        return None
-    layers = [layer for layer in model.layers if not (type(layer) is Dropout and layer.rate == 0.0)]
-    starts = [i for i, layer in enumerate(layers) if type(layer) is Dense]
-    if not starts or starts[0] != 0:
-        return None
-    rows, penalties, offset, masks_at = [], [], 0, 0
-    for start, end in zip(starts, starts[1:] + [len(layers)]):
-        dense, row = layers[start], _row_of(layers[start + 1:end])
-        if row is None:
-            return None
-        weights_at = offset
-        offset += dense.n_inputs * dense.n_neurons
-        biases_at = offset if dense.bias else -1
-        offset += dense.n_neurons if dense.bias else 0
-        rows.append([dense.n_inputs, dense.n_neurons, weights_at, biases_at, *row, masks_at])
-        masks_at += dense.n_neurons if row[1] != NO_DROPOUT else 0
-        bias_penalties = [dense.bias_l1, dense.bias_l2] if dense.bias else [0.0, 0.0]
-        penalties.append([dense.weight_l1, dense.weight_l2, *bias_penalties])
-    return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss)
 
 
 class CompiledStep:
@@ -147,8 +77,8 @@ class CompiledStep:
             widest = int(max(widths.max(), self.layout[:, N_INPUTS].max()))
             dropped = (self.layout[:, DROPOUT] == DROPOUT_AFTER).any()
             dtype = self.model.dtype
-            self._buffers = Buffers(np.empty(n_samples * int(widths.sum()), dtype=dtype),
-                                    np.empty(n_samples * int(widths.sum()) if dropped else 0, dtype=dtype),
+            outputs = n_samples * int(widths.sum())
+            self._buffers = Buffers(np.empty(outputs, dtype=dtype), np.empty(outputs if dropped else 0, dtype=dtype),
                                     np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
             self._capacity = n_samples
         return self._buffers
@@ -207,22 +137,23 @@ class CompiledStep:
         optimizer = optimizing(self.model.optimizer)
         tolerance = math.nan if tolerance is None else float(tolerance)
         n_samples = len(order)
-        per_call = n_samples if not self._dropouts else batch_size * max(1, MASK_BUDGET // (batch_size * self._mask_width))
+        per_call = n_samples  # samples per compiled call: all, or as many batches as MASK_BUDGET masks
+        if self._dropouts:
+            per_call = batch_size * max(1, MASK_BUDGET // (batch_size * self._mask_width))
         result = EpochResult(0.0, 0.0, 0, math.nan, math.nan, False)
         with _threads_for(self.layout, batch_size) as threads:
             for start in range(0, n_samples, per_call):
                 stop = min(start + per_call, n_samples)
                 batch_rows = [min(batch_size, stop - at) for at in range(start, stop, batch_size)]
-                generators = {id(layer.rng): layer.rng for layer, _ in self._dropouts}
-                drawn_from = {key: rng.bit_generator.state for key, rng in generators.items()}
+                drawn_from = [(layer.rng, layer.rng.bit_generator.state) for layer, _ in self._dropouts]
                 masks = self._draw_masks(batch_rows)
                 steps_before = result.steps
                 result = EpochResult(*_train_epoch(
                     inputs, classes, values, order, start, stop, batch_size, batch, masks, self.network, trainable,
                     buffers, optimizer, tolerance, threads, keeps, first_step, result[:3] + result[4:5]))
                 if result.diverged:  # the layer path drew masks up to the diverged step, not beyond
-                    for key, rng in generators.items():
-                        rng.bit_generator.state = drawn_from[key]
+                    for rng, state in drawn_from:
+                        rng.bit_generator.state = state
                     self._draw_masks(batch_rows[:result.steps - steps_before + 1])
                     break
         guard.kept(first_step, result.steps + result.diverged, optimizer.iterations)
@@ -275,94 +206,22 @@ def compiled_training_step(model) -> CompiledStep | None:
 
 
 # ---------------------------------------------------------------- the compiled step
-@njit(cache=True, parallel=True)
-def _activate(outputs, activation):
-    n_samples, width = outputs.shape
-    for s in prange(n_samples):
-        if activation == SOFTMAX:
-            nb._softmax_row(outputs, outputs, s)
-        elif activation == RELU:
-            for j in range(width):
-                if not outputs[s, j] > 0.0:
-                    outputs[s, j] = 0.0
-        elif activation == SIGMOID:
-            for j in range(width):
-                outputs[s, j] = nb._sigmoid_of(outputs[s, j])
-        elif activation == TANH:
-            for j in range(width):
-                outputs[s, j] = math.tanh(outputs[s, j])
-
-
-@njit(cache=True, parallel=True)
-def _activation_backward(gradient, outputs, activation):
-    """gradient *= the activation's derivative, read off its outputs (in place; ReLU's outputs are
-    positive exactly where its inputs are)."""
-    n_samples, width = outputs.shape
-    for s in prange(n_samples):
-        if activation == SOFTMAX:  # the Jacobian: outputs·(gradient - Σ gradient·outputs), row by row
-            weighted = 0.0
-            for j in range(width):
-                weighted += gradient[s, j] * outputs[s, j]
-            for j in range(width):
-                gradient[s, j] = outputs[s, j] * (gradient[s, j] - weighted)
-        for j in range(width):
-            a = outputs[s, j]
-            if activation == RELU:
-                if not a > 0.0:
-                    gradient[s, j] = 0.0
-            elif activation == SIGMOID:
-                gradient[s, j] = gradient[s, j] * a * (1.0 - a)
-            elif activation == TANH:
-                gradient[s, j] = gradient[s, j] * (1.0 - a * a)
-
-
-@njit(cache=True, parallel=True)
-def _drop(out, values, masks, at):
-    """out = values · a step's mask that starts at masks[at] (Dropout's forward and backward)."""
-    n_samples, width = out.shape
-    for s in prange(n_samples):
-        for j in range(width):
-            out[s, j] = values[s, j] * masks[at + s * width + j]
-
-
 @njit(cache=True, inline="always")
 def _block(flat, at, n_rows, n_columns):
     return flat[at:at + n_rows * n_columns].reshape((n_rows, n_columns))
 
 
 @njit(cache=True, inline="always")
+def _outputs_of(flat, layout, layer, n_samples):
+    """Layer `layer`'s outputs in a buffer that holds every layer's, one after another."""
+    return _block(flat, n_samples * layout[:layer, N_NEURONS].sum(), n_samples, layout[layer, N_NEURONS])
+
+
+@njit(cache=True, inline="always")
 def _passed_on(layout, buffers, layer, n_samples):
     """The outputs layer `layer` passes to the next: activated, and dropped where a Dropout follows."""
-    at = n_samples * layout[:layer, N_NEURONS].sum()
     flat = buffers.dropped if layout[layer, DROPOUT] == DROPOUT_AFTER else buffers.work
-    return _block(flat, at, n_samples, layout[layer, N_NEURONS])
-
-
-@njit(cache=True)
-def _penalties_loss(network, parameters):
-    """The L1 and L2 penalties of every Dense layer's parameters, summed as `Model.regularization_loss` sums them."""
-    layout, penalties = network.layout, network.penalties
-    total = 0.0
-    for layer in range(layout.shape[0]):
-        penalty = 0.0
-        weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
-        size = layout[layer, N_INPUTS] * layout[layer, N_NEURONS]
-        l1, l2 = penalties[layer, WEIGHT_L1], penalties[layer, WEIGHT_L2]
-        if l1 or l2:
-            penalty += _regularization_loss(parameters[weights_at:weights_at + size], l1, l2)
-        l1, l2 = penalties[layer, BIAS_L1], penalties[layer, BIAS_L2]
-        if l1 or l2:
-            penalty += _regularization_loss(parameters[biases_at:biases_at + layout[layer, N_NEURONS]], l1, l2)
-        total += penalty
-    return total
-
-
-@njit(cache=True)
-def _penalize(gradients, parameters, at, size, l1, l2):
-    """Add a penalty's gradient to the gradients of parameters[at:at + size] (in place)."""
-    if l1 or l2:
-        gradients[at:at + size] = _regularization_backward(gradients[at:at + size],
-                                                                    parameters[at:at + size], l1, l2)
+    return _outputs_of(flat, layout, layer, n_samples)
 
 
 @njit(cache=True)
@@ -386,21 +245,21 @@ def _train_step(inputs, classes, targets, masks, network, trainable, buffers, op
         biases_at, activation, dropout = layout[layer, BIASES_AT], layout[layer, ACTIVATION], layout[layer, DROPOUT]
         weights = _block(parameters, layout[layer, WEIGHTS_AT], n_neurons, n_inputs)
         biases = parameters[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
-        outputs = _block(buffers.work, n_samples * layout[:layer, N_NEURONS].sum(), n_samples, n_neurons)
+        outputs = _outputs_of(buffers.work, layout, layer, n_samples)
         fuse_relu = activation == RELU and dropout != DROPOUT_BEFORE
         gemm.product(layer_inputs, weights, outputs, transpose_a=False, transpose_b=True, bias=biases,
                      relu=fuse_relu, threads=threads)
         if dropout == DROPOUT_BEFORE:
-            _drop(outputs, outputs, masks, n_samples * layout[layer, MASKS_AT])
+            drop(outputs, outputs, masks, n_samples * layout[layer, MASKS_AT])
         if not fuse_relu:
-            _activate(outputs, activation)
-        if dropout == DROPOUT_AFTER:
-            _drop(_passed_on(layout, buffers, layer, n_samples), outputs, masks, n_samples * layout[layer, MASKS_AT])
+            activate(outputs, activation)
         layer_inputs = _passed_on(layout, buffers, layer, n_samples)
+        if dropout == DROPOUT_AFTER:
+            drop(layer_inputs, outputs, masks, n_samples * layout[layer, MASKS_AT])
 
     outputs = layer_inputs
     loss, gradient = loss_and_gradient(network.loss, outputs, classes, targets)
-    loss += _penalties_loss(network, parameters)  # of the parameters before the update, as Model.train_step
+    loss += penalties_loss(network, parameters)  # of the parameters before the update, as Model.train_step
 
     # backward, from the loss's gradient (for softmax + cross-entropy: with respect to the last logits)
     delta, delta_before = buffers.delta, buffers.delta_before
@@ -409,12 +268,12 @@ def _train_step(inputs, classes, targets, masks, network, trainable, buffers, op
         weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
         dropout, masks_at = layout[layer, DROPOUT], n_samples * layout[layer, MASKS_AT]
         if dropout == DROPOUT_AFTER:
-            _drop(gradient, gradient, masks, masks_at)
+            drop(gradient, gradient, masks, masks_at)
         if not (layer == n_layers - 1 and network.loss == SOFTMAX_CROSS_ENTROPY):
-            activated = _block(buffers.work, n_samples * layout[:layer, N_NEURONS].sum(), n_samples, n_neurons)
-            _activation_backward(gradient, activated, layout[layer, ACTIVATION])
+            activated = _outputs_of(buffers.work, layout, layer, n_samples)
+            activation_backward(gradient, activated, layout[layer, ACTIVATION])
         if dropout == DROPOUT_BEFORE:
-            _drop(gradient, gradient, masks, masks_at)
+            drop(gradient, gradient, masks, masks_at)
         weights = _block(parameters, weights_at, n_neurons, n_inputs)
         dweights = _block(gradients, weights_at, n_neurons, n_inputs)
         dbiases = gradients[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
@@ -425,8 +284,8 @@ def _train_step(inputs, classes, targets, masks, network, trainable, buffers, op
         if biases_at < 0:
             no_biases[:] = 0.0
         penalties = network.penalties[layer]
-        _penalize(gradients, parameters, weights_at, n_inputs * n_neurons, penalties[WEIGHT_L1], penalties[WEIGHT_L2])
-        _penalize(gradients, parameters, biases_at, n_neurons, penalties[BIAS_L1], penalties[BIAS_L2])
+        penalize(gradients, parameters, weights_at, n_inputs * n_neurons, penalties[WEIGHT_L1], penalties[WEIGHT_L2])
+        penalize(gradients, parameters, biases_at, n_neurons, penalties[BIAS_L1], penalties[BIAS_L2])
         delta, delta_before = delta_before, delta
         gradient = dinputs
 
