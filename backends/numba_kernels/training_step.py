@@ -78,8 +78,9 @@ class CompiledStep:
             dropped = (self.layout[:, DROPOUT] == DROPOUT_AFTER).any()
             dtype = self.model.dtype
             outputs = n_samples * int(widths.sum())
+            deltas = (np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
             self._buffers = Buffers(np.empty(outputs, dtype=dtype), np.empty(outputs if dropped else 0, dtype=dtype),
-                                    np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
+                                    *deltas)
             self._capacity = n_samples
         return self._buffers
 
