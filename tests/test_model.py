@@ -278,6 +278,11 @@ PAIRWISE = [
 ]
 
 
+#: Beyond the table: a Dropout(0.2) on the inputs, before the first Dense layer.
+INPUT_DROPOUT_ROWS = [("sgd+momentum", "categorical_cross_entropy", "relu", "l2", "inputs"),
+                      ("adam", "mean_squared_error", "tanh", "none", "inputs")]
+
+
 def test_the_pairwise_table_covers_every_pair_of_factors():
     levels = [STEP_OPTIMIZERS, LOSS_SETUPS, HIDDEN, PENALTIES, DROPOUTS]
     for (i, first), (j, second) in itertools.combinations(enumerate(levels), 2):
@@ -288,11 +293,11 @@ def any_model_layers(loss, hidden, penalties, dropout):
     """Two hidden layers of the given kind, with penalties on every Dense layer, and the loss's output."""
     output, targets = LOSS_SETUPS[loss]
     n_outputs = 3 if loss == "categorical_cross_entropy" else (targets.shape[1] if targets.ndim == 2 else 1)
-    layers = []
+    layers = [Dropout(0.2)] if dropout == "inputs" else []
     for n_inputs, n_neurons in ((2, 16), (16, 8)):
         activation = [HIDDEN[hidden]()]
-        dropped = {"none": activation, "after": activation + [Dropout(0.2)], "before": [Dropout(0.2)] + activation}
-        layers += [Dense(n_inputs, n_neurons, **PENALTIES[penalties])] + dropped[dropout]
+        dropped = {"after": activation + [Dropout(0.2)], "before": [Dropout(0.2)] + activation}
+        layers += [Dense(n_inputs, n_neurons, **PENALTIES[penalties])] + dropped.get(dropout, activation)
     return layers + [Dense(8, n_outputs, **PENALTIES[penalties]), output()]
 
 
@@ -333,8 +338,8 @@ def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penaltie
 
 
 @pytest.mark.needs_compiled_step
-@pytest.mark.parametrize("optimizer, loss, hidden, penalties, dropout", PAIRWISE,
-                         ids=["-".join(row) for row in PAIRWISE])
+@pytest.mark.parametrize("optimizer, loss, hidden, penalties, dropout", PAIRWISE + INPUT_DROPOUT_ROWS,
+                         ids=["-".join(row) for row in PAIRWISE + INPUT_DROPOUT_ROWS])
 def test_every_model_trains_compiled_as_it_does_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout):
     train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout, "float64", rtol=1e-9)
 
@@ -354,9 +359,9 @@ def test_every_model_trains_compiled_as_it_does_layer_by_layer_in_float32(backen
 
 
 def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
-    """What stays layer by layer: a Step layer (training through it fails, with the layer's own error), a
-    layer before the first Dense one (input dropout too), two activations or two Dropouts in a row, and
-    a layer, loss or optimizer of a class the step does not know (a subclass of a known one too)."""
+    """What stays layer by layer: a Step layer (training through it fails, with the layer's own error), an
+    activation before the first Dense layer, two activations or two Dropouts in a row, and a layer, loss
+    or optimizer of a class the step does not know (a subclass of a known one too)."""
     class Clipped(ReLU):
         pass
 
@@ -367,8 +372,9 @@ def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
     assert (Model([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()],
                   backend=backend.name).compiled_step is not None) == compiles
     for layers, optimizer in [([Dense(2, 8), Step(), Dense(8, 3), Softmax()], Adam()),
-                              ([Dropout(0.2), Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], Adam()),
                               ([Tanh(), Dense(2, 3), Softmax()], Adam()),
+                              ([Dropout(0.2), Tanh(), Dense(2, 3), Softmax()], Adam()),
+                              ([Dropout(0.2), Dropout(0.2), Dense(2, 3), Softmax()], Adam()),
                               ([Dense(2, 8), ReLU(), Tanh(), Dense(8, 3), Softmax()], Adam()),
                               ([Dense(2, 8), ReLU(), Dropout(0.1), Dropout(0.1), Dense(8, 3), Softmax()], Adam()),
                               ([Dense(2, 8), Clipped(), Dense(8, 3), Softmax()], Adam()),
@@ -416,10 +422,10 @@ def test_a_compiled_epoch_diverges_as_the_layer_by_layer_path_does(backend, opti
 @pytest.mark.needs_compiled_step
 def test_a_compiled_epoch_with_dropout_drawn_in_parts_matches_the_layers(backend, monkeypatch):
     """The masks of a long epoch are drawn ahead a part at a time (MASK_BUDGET values): here three
-    batches' worth per call, so the 4-batch epochs split 3 + 1."""
+    batches' worth per call, so the 4-batch epochs split 3 + 1. With a Dropout on the inputs too."""
     from backends.numba_kernels import training_step
-    monkeypatch.setattr(training_step, "MASK_BUDGET", 3 * 16 * (16 + 8))
-    compiled, reference = (Model(any_model_layers("binary_cross_entropy", "relu", "l2", "after"),
+    monkeypatch.setattr(training_step, "MASK_BUDGET", 3 * 16 * (2 + 16 + 8))
+    compiled, reference = (Model([Dropout(0.1)] + any_model_layers("binary_cross_entropy", "relu", "l2", "after"),
                                  loss="binary_cross_entropy", optimizer=Adam(0.01), backend=backend.name,
                                  compile_step=compile_step) for compile_step in (True, False))
     targets = LOSS_SETUPS["binary_cross_entropy"][1]

@@ -39,11 +39,13 @@ WEIGHT_L1, WEIGHT_L2, BIAS_L1, BIAS_L2 = range(4)
 
 
 class Network(NamedTuple):
-    """What the compiled step reads of a model: the layout table, the penalties, the loss's code."""
+    """What the compiled step reads of a model: the layout table, the penalties, the loss's code, and
+    whether a Dropout comes before the first Dense layer (its masks then come first in a step's)."""
 
     layout: np.ndarray
     penalties: np.ndarray
     loss: int
+    drops_inputs: bool
 
 
 def _arrangements() -> dict:
@@ -69,18 +71,20 @@ def layout_of(model) -> Network | None:
     """The `Network` of `model`, or None when the compiled step cannot run it.
 
     It runs: Dense layers (with any penalties), each followed by at most one ReLU, Sigmoid, Tanh,
-    Softmax or Linear and at most one Dropout before or after it; any of the four losses; any of the
-    four optimizers; parameters in one flat buffer. Not: a layer before the first Dense layer, a
-    Step layer, two activations or two Dropouts in a row, or a layer, loss or optimizer of another
-    class (a subclass included). A Dropout of rate 0 changes nothing and draws nothing: it is skipped."""
+    Softmax or Linear and at most one Dropout before or after it, and at most one Dropout before the
+    first; any of the four losses; any of the four optimizers; parameters in one flat buffer. Not: an
+    activation before the first Dense layer, a Step layer, two activations or two Dropouts in a row,
+    or a layer, loss or optimizer of another class (a subclass included). A Dropout of rate 0 changes
+    nothing and draws nothing: it is skipped."""
     loss = loss_code(model)
     if model.parameter_buffer is None or loss is None or optimizing(model.optimizer) is None:
         return None
     layers = [layer for layer in model.layers if not (type(layer) is Dropout and layer.rate == 0.0)]
     starts = [i for i, layer in enumerate(layers) if type(layer) is Dense]
-    if not starts or starts[0] != 0:
+    if not starts or _row_of(layers[:starts[0]]) not in ([LINEAR, NO_DROPOUT], [LINEAR, DROPOUT_BEFORE]):
         return None
-    rows, penalties, offset, masks_at = [], [], 0, 0
+    drops_inputs = starts[0] == 1
+    rows, penalties, offset, masks_at = [], [], 0, layers[starts[0]].n_inputs if drops_inputs else 0
     for start, end in zip(starts, starts[1:] + [len(layers)]):
         dense, row = layers[start], _row_of(layers[start + 1:end])
         if row is None:
@@ -93,7 +97,7 @@ def layout_of(model) -> Network | None:
         masks_at += dense.n_neurons if row[1] != NO_DROPOUT else 0
         bias_penalties = [dense.bias_l1, dense.bias_l2] if dense.bias else [0.0, 0.0]
         penalties.append([dense.weight_l1, dense.weight_l2, *bias_penalties])
-    return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss)
+    return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss, drops_inputs)
 
 
 @njit(cache=True, parallel=True)

@@ -38,11 +38,13 @@ MASK_BUDGET = 1 << 21
 class Buffers(NamedTuple):
     """Work buffers for a batch size: every layer's activated outputs, one after another (layer l's
     start at n_samples times the widths before it, so buffers sized for a larger batch serve a smaller
-    one); likewise the outputs after a Dropout that follows the activation (empty when none does);
-    and two buffers of n_samples x the widest layer that the backward pass swaps between layers."""
+    one); likewise the outputs after a Dropout that follows the activation (empty when none does); the
+    inputs after a Dropout before the first Dense layer (empty when there is none); and two buffers of
+    n_samples x the widest layer that the backward pass swaps between layers."""
 
     work: np.ndarray
     dropped: np.ndarray
+    dropped_inputs: np.ndarray
     delta: np.ndarray
     delta_before: np.ndarray
 
@@ -59,7 +61,7 @@ class CompiledStep:
         self.model = model
         self.network = network
         self.layout = network.layout
-        self._dropouts, width = [], 0  # the Dropout layers that draw masks, in forward order, with their widths
+        self._dropouts, width = [], model.n_inputs  # the Dropout layers that draw masks, in order, with widths
         for layer in model.layers:
             if type(layer) is Dense:
                 width = layer.n_neurons
@@ -79,8 +81,9 @@ class CompiledStep:
             dtype = self.model.dtype
             outputs = n_samples * int(widths.sum())
             deltas = (np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
+            dropped_inputs = n_samples * int(self.layout[0, N_INPUTS]) if self.network.drops_inputs else 0
             self._buffers = Buffers(np.empty(outputs, dtype=dtype), np.empty(outputs if dropped else 0, dtype=dtype),
-                                    *deltas)
+                                    np.empty(dropped_inputs, dtype=dtype), *deltas)
             self._capacity = n_samples
         return self._buffers
 
@@ -226,20 +229,24 @@ def _passed_on(layout, buffers, layer, n_samples):
 
 
 @njit(cache=True)
-def _train_step(inputs, classes, targets, masks, network, trainable, buffers, optimizer, lr, step, threads):
+def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffers, optimizer, lr, step, threads):
     """One step: forward, loss, backward, update; returns (the loss with penalties, the outputs).
 
-    inputs (n_samples, n_inputs), and classes (n_samples,) or targets (n_samples, n_outputs) as the
-    loss takes them: the batch. masks: the step's dropout masks, layer after layer (see MASKS_AT).
+    batch_inputs (n_samples, n_inputs), and classes (n_samples,) or targets (n_samples, n_outputs)
+    as the loss takes them: the batch. masks: the step's dropout masks, layer after layer (see MASKS_AT).
     network: the model (layout, penalties, loss code). trainable: the flat buffers updated in place.
     buffers: `Buffers`. optimizer: `Optimizing`, at learning rate lr, step counting from 1. threads:
     for the products. The outputs are a view of a work buffer."""
     layout = network.layout
-    n_samples, n_layers = inputs.shape[0], layout.shape[0]
+    n_samples, n_layers = batch_inputs.shape[0], layout.shape[0]
     parameters, gradients = trainable.parameters, trainable.gradients
     no_biases = np.zeros(layout[:, N_NEURONS].max(), dtype=parameters.dtype)
 
     # forward: each layer's activated (and dropped) outputs stay in the buffers for the backward pass
+    inputs = batch_inputs  # the first layer's: the batch, or what a Dropout before it passes on
+    if network.drops_inputs:
+        inputs = _block(buffers.dropped_inputs, 0, n_samples, batch_inputs.shape[1])
+        drop(inputs, batch_inputs, masks, 0)
     layer_inputs = inputs
     for layer in range(n_layers):
         n_inputs, n_neurons = layout[layer, N_INPUTS], layout[layer, N_NEURONS]
