@@ -249,7 +249,7 @@ LOSS_SETUPS = {"categorical_cross_entropy": (Softmax, Y_SPIRAL),
                "binary_cross_entropy": (Sigmoid, np.eye(3)[Y_SPIRAL]),
                "mean_squared_error": (Linear, np.hypot(X_SPIRAL[:, 0], X_SPIRAL[:, 1])),
                "mean_absolute_error": (Linear, 2 * X_SPIRAL[:, ::-1])}
-DROPOUTS = ("none", "after", "before")  # none, or a Dropout(0.2) after each hidden activation, or before it
+DROPOUTS = ("none", "after", "before")  # none, or a Dropout after each hidden activation, or before it
 
 #: Every optimizer against every loss, and every pair of any two factors (optimizer, loss, hidden
 #: activation, penalties, dropout) in at least one row: 20 rows, where the full product has 960.
@@ -294,9 +294,9 @@ def any_model_layers(loss, hidden, penalties, dropout):
     output, targets = LOSS_SETUPS[loss]
     n_outputs = 3 if loss == "categorical_cross_entropy" else (targets.shape[1] if targets.ndim == 2 else 1)
     layers = [Dropout(0.2)] if dropout == "inputs" else []
-    for n_inputs, n_neurons in ((2, 16), (16, 8)):
+    for n_inputs, n_neurons, rate in ((2, 16, 0.2), (16, 8, 0.3)):  # rates that differ: masks cannot be swapped
         activation = [HIDDEN[hidden]()]
-        dropped = {"after": activation + [Dropout(0.2)], "before": [Dropout(0.2)] + activation}
+        dropped = {"after": activation + [Dropout(rate)], "before": [Dropout(rate)] + activation}
         layers += [Dense(n_inputs, n_neurons, **PENALTIES[penalties])] + dropped.get(dropout, activation)
     return layers + [Dense(8, n_outputs, **PENALTIES[penalties]), output()]
 

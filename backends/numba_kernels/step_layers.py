@@ -161,10 +161,10 @@ def penalties_loss(network, parameters):
         penalty = 0.0
         weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
         size = layout[layer, N_INPUTS] * layout[layer, N_NEURONS]
-        l1, l2 = penalties[layer, WEIGHT_L1], penalties[layer, WEIGHT_L2]
+        l1, l2 = float(penalties[layer, WEIGHT_L1]), float(penalties[layer, WEIGHT_L2])  # as in `penalize`
         if l1 or l2:
             penalty += _regularization_loss(parameters[weights_at:weights_at + size], l1, l2)
-        l1, l2 = penalties[layer, BIAS_L1], penalties[layer, BIAS_L2]
+        l1, l2 = float(penalties[layer, BIAS_L1]), float(penalties[layer, BIAS_L2])
         if l1 or l2:
             penalty += _regularization_loss(parameters[biases_at:biases_at + layout[layer, N_NEURONS]], l1, l2)
         total += penalty
@@ -174,5 +174,6 @@ def penalties_loss(network, parameters):
 @njit(cache=True)
 def penalize(gradients, parameters, at, size, l1, l2):
     """Add a penalty's gradient to the gradients of parameters[at:at + size] (in place)."""
+    l1, l2 = float(l1), float(l2)  # Python floats, as Dense passes them (see `step_updates.update`)
     if l1 or l2:
         gradients[at:at + size] = _regularization_backward(gradients[at:at + size], parameters[at:at + size], l1, l2)

@@ -63,7 +63,9 @@ def optimizing(optimizer) -> Optimizing | None:
 def update(optimizer, trainable, lr, step):
     """One update of every parameter at once at learning rate lr; step counts updates from 1 (Adam's)."""
     parameters, gradients, state = trainable.parameters, trainable.gradients, trainable.state
-    constants = optimizer.constants
+    # Python floats, as Optimizer.step passes them: run as Python (NUMBA_DISABLE_JIT=1), a NumPy float64
+    # would widen float32 arithmetic; compiled, float() changes nothing
+    constants = [float(constant) for constant in optimizer.constants]
     if optimizer.code == SGD_UPDATE:
         _sgd_update(parameters, gradients, lr, constants[0], state)
     elif optimizer.code == ADAGRAD_UPDATE:
