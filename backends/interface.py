@@ -305,7 +305,7 @@ class Backend:
         `layers`, `loss`, `optimizer`, `dtype`, `parameter_buffer` and `gradient_buffer`. `Model`
         asks once, when it is built; `Model(..., compile_step=False)` does not ask.
 
-        The step may also offer `run_epoch(inputs, targets, order, batch_size, guard, first_step)`,
+        The step may also offer `run_epoch(inputs, targets, order, batch_size, guard, first_step, tolerance)`,
         a whole epoch of mini-batches in one call (see `numba_kernels.training_step.CompiledStep`),
         which `fit` then uses for mini-batch epochs."""
         hook = getattr(self.kernels, "compiled_training_step", None)

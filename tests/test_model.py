@@ -2,12 +2,14 @@
 predict, summary; and bad data refused with the interface's clear errors."""
 
 import functools
+import itertools
 
 import numpy as np
 import pytest
 
 import backends
-from backends import Dense, Dropout, InvalidInputError, InvalidTypeError, Linear, Model, ReLU, Sigmoid, Softmax, Tanh, data
+from backends import (Dense, Dropout, InvalidInputError, InvalidTypeError, Linear, Model, ReLU, Sigmoid, Softmax, Step,
+                      Tanh, data)
 from backends.optim import SGD, Adagrad, Adam, RMSprop
 
 X_SPIRAL, Y_SPIRAL = data.spiral(samples=20, classes=3, seed=0)
@@ -235,27 +237,236 @@ def test_a_compiled_training_step_matches_the_layer_by_layer_step(backend, dtype
                                rtol=1e-9 if dtype == "float64" else 1e-3, atol=1e-12 if dtype == "float64" else 1e-5)
 
 
+# ---------------------------------------------------------------- every model Model trains, compiled
+HIDDEN = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "linear": Linear}
+PENALTIES = {"none": {}, "l1": {"weight_l1": 1e-3, "bias_l1": 1e-3}, "l2": {"weight_l2": 1e-3, "bias_l2": 1e-3},
+             "l1+l2": {"weight_l1": 1e-3, "weight_l2": 1e-3, "bias_l1": 1e-3, "bias_l2": 1e-3}}
+STEP_OPTIMIZERS = {"sgd": lambda: SGD(0.1, decay=1e-3), "sgd+momentum": lambda: SGD(0.1, decay=1e-3, momentum=0.9),
+                   "adagrad": lambda: Adagrad(0.1, decay=1e-3), "rmsprop": lambda: RMSprop(0.01, decay=1e-3),
+                   "adam": lambda: Adam(0.01, decay=1e-3)}
+#: each loss with the output activation it is used with, and targets for the spiral's 60 samples
+LOSS_SETUPS = {"categorical_cross_entropy": (Softmax, Y_SPIRAL),
+               "binary_cross_entropy": (Sigmoid, np.eye(3)[Y_SPIRAL]),
+               "mean_squared_error": (Linear, np.hypot(X_SPIRAL[:, 0], X_SPIRAL[:, 1])),
+               "mean_absolute_error": (Linear, 2 * X_SPIRAL[:, ::-1])}
+DROPOUTS = ("none", "after", "before")  # none, or a Dropout after each hidden activation, or before it
+
+#: Every optimizer against every loss, and every pair of any two factors (optimizer, loss, hidden
+#: activation, penalties, dropout) in at least one row: 20 rows, where the full product has 960.
+#: Each row trains full batch and in shuffled mini-batches.
+PAIRWISE = [
+    ("sgd", "categorical_cross_entropy", "tanh", "l1+l2", "none"),
+    ("sgd", "binary_cross_entropy", "relu", "l1", "after"),
+    ("sgd", "mean_squared_error", "linear", "l2", "before"),
+    ("sgd", "mean_absolute_error", "sigmoid", "none", "none"),
+    ("sgd+momentum", "categorical_cross_entropy", "sigmoid", "l2", "before"),
+    ("sgd+momentum", "binary_cross_entropy", "linear", "l1+l2", "after"),
+    ("sgd+momentum", "mean_squared_error", "tanh", "none", "after"),
+    ("sgd+momentum", "mean_absolute_error", "relu", "l1", "none"),
+    ("adagrad", "categorical_cross_entropy", "linear", "none", "after"),
+    ("adagrad", "binary_cross_entropy", "relu", "l2", "none"),
+    ("adagrad", "mean_squared_error", "sigmoid", "l1+l2", "none"),
+    ("adagrad", "mean_absolute_error", "tanh", "l1", "before"),
+    ("rmsprop", "categorical_cross_entropy", "relu", "none", "before"),
+    ("rmsprop", "binary_cross_entropy", "tanh", "l2", "none"),
+    ("rmsprop", "mean_squared_error", "sigmoid", "l1", "after"),
+    ("rmsprop", "mean_absolute_error", "linear", "l1+l2", "before"),
+    ("adam", "categorical_cross_entropy", "linear", "l1", "none"),
+    ("adam", "binary_cross_entropy", "sigmoid", "none", "before"),
+    ("adam", "mean_squared_error", "relu", "l1+l2", "after"),
+    ("adam", "mean_absolute_error", "tanh", "l2", "after"),
+]
+
+
+#: Beyond the table: a Dropout(0.2) on the inputs, before the first Dense layer.
+INPUT_DROPOUT_ROWS = [("sgd+momentum", "categorical_cross_entropy", "relu", "l2", "inputs"),
+                      ("adam", "mean_squared_error", "tanh", "none", "inputs")]
+
+
+def test_the_pairwise_table_covers_every_pair_of_factors():
+    levels = [STEP_OPTIMIZERS, LOSS_SETUPS, HIDDEN, PENALTIES, DROPOUTS]
+    for (i, first), (j, second) in itertools.combinations(enumerate(levels), 2):
+        assert {(row[i], row[j]) for row in PAIRWISE} == set(itertools.product(first, second)), (i, j)
+
+
+def any_model_layers(loss, hidden, penalties, dropout):
+    """Two hidden layers of the given kind, with penalties on every Dense layer, and the loss's output."""
+    output, targets = LOSS_SETUPS[loss]
+    n_outputs = 3 if loss == "categorical_cross_entropy" else (targets.shape[1] if targets.ndim == 2 else 1)
+    layers = [Dropout(0.2)] if dropout == "inputs" else []
+    for n_inputs, n_neurons, rate in ((2, 16, 0.2), (16, 8, 0.3)):  # rates that differ: masks cannot be swapped
+        activation = [HIDDEN[hidden]()]
+        dropped = {"after": activation + [Dropout(rate)], "before": [Dropout(rate)] + activation}
+        layers += [Dense(n_inputs, n_neurons, **PENALTIES[penalties])] + dropped.get(dropout, activation)
+    return layers + [Dense(8, n_outputs, **PENALTIES[penalties]), output()]
+
+
+def assert_trained_alike(compiled, reference, rtol):
+    """Same parameters, optimizer state and steps, and the same random stream left for the dropouts."""
+    assert compiled.optimizer.iterations == reference.optimizer.iterations
+    np.testing.assert_allclose(compiled.parameter_buffer, reference.parameter_buffer, rtol=rtol, atol=rtol * 1e-3)
+    expected_state = reference.optimizer.state
+    if not expected_state:  # put back to before the first step: the compiled step made its state before that, zeros
+        expected_state = [{name: np.zeros_like(array) for name, array in state.items()}
+                          for state in compiled.optimizer.state]
+    for kept, expected in zip(compiled.optimizer.state, expected_state, strict=True):
+        for name in expected:
+            np.testing.assert_allclose(kept[name], expected[name], rtol=rtol, atol=rtol * 1e-3)
+    for layer, expected in zip(compiled.layers, reference.layers):
+        if isinstance(layer, Dropout):
+            assert layer.rng.bit_generator.state == expected.rng.bit_generator.state
+
+
+def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout, dtype, rtol):
+    """50 steps full batch, then 52 in shuffled mini-batches of 16 (60 samples: 16 + 16 + 16 + 12), each
+    held to the layer-by-layer path: loss history, accuracy, parameters, optimizer state, predictions."""
+    targets = LOSS_SETUPS[loss][1]
+    for batch_size, epochs, steps in ((None, 50, 50), (16, 13, 52)):
+        compiled, reference = (Model(any_model_layers(loss, hidden, penalties, dropout), loss=loss,
+                                     optimizer=STEP_OPTIMIZERS[optimizer](), backend=backend.name, seed=0,
+                                     dtype=dtype, compile_step=compile_step) for compile_step in (True, False))
+        assert compiled.compiled_step is not None and reference.compiled_step is None
+        actual, expected = (model.fit(X_SPIRAL, targets, epochs=epochs, batch_size=batch_size, verbose=False)
+                            for model in (compiled, reference))
+        np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=rtol, atol=0)
+        assert actual["accuracy"] == expected["accuracy"]
+        assert actual["loss"][-1] != actual["loss"][0]
+        assert compiled.optimizer.iterations == steps
+        assert_trained_alike(compiled, reference, rtol=rtol)
+        np.testing.assert_allclose(compiled.predict(X_SPIRAL), reference.predict(X_SPIRAL), rtol=rtol,
+                                   atol=rtol * 1e-3)
+
+
+@pytest.mark.needs_compiled_step
+@pytest.mark.parametrize("optimizer, loss, hidden, penalties, dropout", PAIRWISE + INPUT_DROPOUT_ROWS,
+                         ids=["-".join(row) for row in PAIRWISE + INPUT_DROPOUT_ROWS])
+def test_every_model_trains_compiled_as_it_does_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout):
+    train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout, "float64", rtol=1e-9)
+
+
+#: A row per optimizer kind, each with penalties and dropout: the float32 runs.
+FLOAT32_ROWS = [PAIRWISE[5], PAIRWISE[11], PAIRWISE[15], PAIRWISE[18]]
+
+
+@pytest.mark.needs_compiled_step
+@pytest.mark.needs_float32
+@pytest.mark.parametrize("optimizer, loss, hidden, penalties, dropout", FLOAT32_ROWS,
+                         ids=["-".join(row) for row in FLOAT32_ROWS])
+def test_every_model_trains_compiled_as_it_does_layer_by_layer_in_float32(backend, optimizer, loss, hidden, penalties,
+                                                                          dropout):
+    """The same kernels in the same dtype: float32 is held to 1e-4, as the compiled Adam step above."""
+    train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout, "float32", rtol=1e-4)
+
+
 def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
-    for layers, optimizer in [([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()], Adam()),
-                              ([Dense(2, 8, weight_l2=1e-3), ReLU(), Dense(8, 3), Softmax()], Adam()),
-                              ([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], SGD(0.1)),
-                              ([Dense(2, 8), ReLU(), Dense(8, 1), Sigmoid()], Adam())]:
-        loss = "binary_cross_entropy" if isinstance(layers[-1], Sigmoid) else "categorical_cross_entropy"
-        assert Model(layers, loss=loss, optimizer=optimizer, backend=backend.name).compiled_step is None
+    """What stays layer by layer: a Step layer (training through it fails, with the layer's own error), an
+    activation before the first Dense layer, two activations or two Dropouts in a row, and a layer, loss
+    or optimizer of a class the step does not know (a subclass of a known one too)."""
+    class Clipped(ReLU):
+        pass
+
+    class Nesterov(SGD):
+        pass
+
+    compiles = hasattr(backend.kernels, "compiled_training_step")
+    assert (Model([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()],
+                  backend=backend.name).compiled_step is not None) == compiles
+    for layers, optimizer in [([Dense(2, 8), Step(), Dense(8, 3), Softmax()], Adam()),
+                              ([Tanh(), Dense(2, 3), Softmax()], Adam()),
+                              ([Dropout(0.2), Tanh(), Dense(2, 3), Softmax()], Adam()),
+                              ([Dropout(0.2), Dropout(0.2), Dense(2, 3), Softmax()], Adam()),
+                              ([Dense(2, 8), ReLU(), Tanh(), Dense(8, 3), Softmax()], Adam()),
+                              ([Dense(2, 8), ReLU(), Dropout(0.1), Dropout(0.1), Dense(8, 3), Softmax()], Adam()),
+                              ([Dense(2, 8), Clipped(), Dense(8, 3), Softmax()], Adam()),
+                              ([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], Nesterov(0.1))]:
+        assert Model(layers, optimizer=optimizer, backend=backend.name).compiled_step is None
+    with pytest.raises(InvalidInputError, match="Step.backward: the step function has zero gradient"):
+        Model([Dense(2, 8), Step(), Dense(8, 3), Softmax()], backend=backend.name).fit(X_SPIRAL, Y_SPIRAL,
+                                                                                         verbose=False)
 
 
-def test_a_compiled_epoch_diverges_as_the_layer_by_layer_path_does(backend):
+DIVERGING = {"adam": lambda: Adam(1e300), "sgd+momentum": lambda: SGD(1e300, momentum=0.9),
+             "adagrad": lambda: Adagrad(1e300), "rmsprop": lambda: RMSprop(1e300)}
+
+
+@pytest.mark.parametrize("dropout", [False, True], ids=["no-dropout", "dropout"])
+@pytest.mark.parametrize("optimizer", DIVERGING)
+def test_a_compiled_epoch_diverges_as_the_layer_by_layer_path_does(backend, optimizer, dropout, monkeypatch):
     """Mini-batch epochs that a backend runs as one call stop at the same batch, with the same message
-    and the same restored parameters, as the layer-by-layer loop."""
-    outcomes = []
+    and the same restored parameters and optimizer state, as the layer-by-layer loop; and training goes
+    on from there alike, the dropout masks included (the compiled epoch draws them ahead, here one
+    batch's per call, and must give back the ones the layer path would not have drawn yet)."""
+    if hasattr(backend.kernels, "compiled_training_step"):
+        from backends.numba_kernels import training_step
+        monkeypatch.setattr(training_step, "MASK_BUDGET", 1)
+    models = []
     for compile_step in (False, True):
-        model = Model([Dense(2, 16), ReLU(), Dense(16, 3), Softmax()], optimizer=Adam(1e300),
-                      backend=backend.name, compile_step=compile_step)
+        model = Model([Dense(2, 16), ReLU()] + ([Dropout(0.3)] if dropout else []) + [Dense(16, 3), Softmax()],
+                      optimizer=DIVERGING[optimizer](), backend=backend.name, compile_step=compile_step)
         with pytest.raises(FloatingPointError) as raised:
             model.fit(X_SPIRAL, Y_SPIRAL, epochs=3, batch_size=16, verbose=False)
-        outcomes.append((str(raised.value), model.predict(X_SPIRAL), model.optimizer.iterations))
-    (message, predictions, iterations), (compiled_message, compiled_predictions, compiled_iterations) = outcomes
+        models.append((model, str(raised.value)))
+    (reference, message), (compiled, compiled_message) = models
     assert "training diverged at epoch 1 of 3, batch " in message
     assert compiled_message == message
-    assert compiled_iterations == iterations
-    np.testing.assert_array_equal(compiled_predictions, predictions)
+    np.testing.assert_array_equal(compiled.predict(X_SPIRAL), reference.predict(X_SPIRAL))
+    if compiled.parameter_buffer is not None:
+        assert_trained_alike(compiled, reference, rtol=0)
+    for model, _ in models:
+        model.optimizer.learning_rate = 1e-3
+    np.testing.assert_allclose(compiled.fit(X_SPIRAL, Y_SPIRAL, epochs=2, batch_size=16, verbose=False)["loss"],
+                               reference.fit(X_SPIRAL, Y_SPIRAL, epochs=2, batch_size=16, verbose=False)["loss"],
+                               rtol=1e-9, atol=0)
+
+
+@pytest.mark.needs_compiled_step
+def test_a_compiled_epoch_with_dropout_drawn_in_parts_matches_the_layers(backend, monkeypatch):
+    """The masks of a long epoch are drawn ahead a part at a time (MASK_BUDGET values): here three
+    batches' worth per call, so the 4-batch epochs split 3 + 1. With a Dropout on the inputs too."""
+    from backends.numba_kernels import training_step
+    monkeypatch.setattr(training_step, "MASK_BUDGET", 3 * 16 * (2 + 16 + 8))
+    compiled, reference = (Model([Dropout(0.1)] + any_model_layers("binary_cross_entropy", "relu", "l2", "after"),
+                                 loss="binary_cross_entropy", optimizer=Adam(0.01), backend=backend.name,
+                                 compile_step=compile_step) for compile_step in (True, False))
+    targets = LOSS_SETUPS["binary_cross_entropy"][1]
+    actual, expected = (model.fit(X_SPIRAL, targets, epochs=5, batch_size=16, verbose=False)
+                        for model in (compiled, reference))
+    assert compiled.compiled_step is not None
+    np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=1e-9, atol=0)
+    assert actual["accuracy"] == expected["accuracy"]
+    assert_trained_alike(compiled, reference, rtol=1e-9)
+
+
+BAD_TARGETS = {
+    "binary targets outside [0, 1]": ("binary_cross_entropy", Sigmoid, 2 * np.eye(3)[Y_SPIRAL]),
+    "regression targets of the wrong shape": ("mean_squared_error", Linear, np.ones((60, 2))),
+    "NaN regression targets": ("mean_absolute_error", Linear, np.full((60, 3), np.nan)),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TARGETS)
+def test_bad_targets_get_the_same_error_compiled_or_not(backend, case):
+    loss, output, targets = BAD_TARGETS[case]
+    errors = []
+    for compile_step in (True, False):
+        model = Model([Dense(2, 8), ReLU(), Dense(8, 3), output()], loss=loss, backend=backend.name,
+                      compile_step=compile_step)
+        for batch_size in (None, 16):
+            with pytest.raises(InvalidInputError) as raised:
+                model.fit(X_SPIRAL, targets, batch_size=batch_size, verbose=False)
+            errors.append(str(raised.value))
+    assert len(set(errors)) == 1 and errors[0].startswith("fit: ")
+
+
+@pytest.mark.needs_compiled_step
+def test_a_dropout_of_rate_zero_changes_nothing_and_compiles(backend):
+    """Dropout(0.0) passes inputs through and draws no mask: the compiled step skips it, even before
+    the first Dense layer."""
+    compiled, reference = (Model([Dropout(0.0), Dense(2, 8), ReLU(), Dropout(0.0), Dense(8, 3), Softmax()],
+                                 backend=backend.name, compile_step=compile_step) for compile_step in (True, False))
+    assert compiled.compiled_step is not None
+    for batch_size in (None, 16):
+        actual, expected = (model.fit(X_SPIRAL, Y_SPIRAL, epochs=5, batch_size=batch_size, verbose=False)["loss"]
+                            for model in (compiled, reference))
+        np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=0)
+    assert_trained_alike(compiled, reference, rtol=1e-9)

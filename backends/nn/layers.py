@@ -219,9 +219,15 @@ class Dropout(Layer):
         if not training or self.rate == 0.0:
             self.mask = None
             return inputs
-        keep = self.rng.random(self.backend.shape(inputs)) >= self.rate
-        self.mask = self.backend.asarray(keep / (1.0 - self.rate), self.dtype)
+        self.mask = self.backend.asarray(self.draw_mask(self.backend.shape(inputs)), self.dtype)
         return self.kernels.multiply(inputs, self.mask)
+
+    def draw_mask(self, shape) -> np.ndarray:
+        """The next mask for inputs of `shape`, from the model's generator, in float64: 0 for a dropped
+        unit, 1/(1 - rate) for a kept one. A compiled training step draws its masks here too, so the
+        generator advances exactly as it does layer by layer."""
+        keep = self.rng.random(shape) >= self.rate
+        return keep / (1.0 - self.rate)
 
     def backward(self, dvalues):
         return dvalues if self.mask is None else self.kernels.multiply(dvalues, self.mask)

@@ -231,7 +231,7 @@ class Model:
                 loss_sum = correct_sum = 0.0
                 if run_epoch is not None:  # the backend runs the whole epoch of mini-batches as one call
                     result = run_epoch(native_X, targets, np.arange(n) if order is None else order, batch_size,
-                                       guard, step)
+                                       guard, step, tolerance)
                     if result.diverged:
                         progress.close()
                         last = last_loss if result.steps == 0 else result.last_loss

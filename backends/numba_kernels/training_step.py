@@ -1,13 +1,17 @@
 """A whole training step of the numba backend, compiled as one call.
 
-One call runs forward, softmax + cross-entropy, backward and Adam for a stack of Dense layers, each
-followed by at most one activation, over parameters kept in `Model`'s one flat parameter buffer, with
-every intermediate array in work buffers allocated once per batch size. It retraces the layer-by-layer
-path exactly (a test holds the two to 1e-9): the same products, the same fused ReLU, the same Adam.
+One call runs forward, loss, backward and the optimizer's update for a stack of Dense layers, each
+followed by at most one activation and at most one Dropout (either side of it), over parameters kept
+in `Model`'s one flat parameter buffer, with every intermediate array in work buffers allocated once
+per batch size. Layers, loss, optimizer and penalties are read from runtime codes, so one compiled
+step per dtype serves every model. It retraces the layer-by-layer path exactly (tests hold the two to
+1e-9): the same kernels in the same order, and the same dropout masks, drawn in Python by the Dropout
+layers themselves, in the order the layer path draws them.
 
 `Model` never sees any of this: it asks its backend through the interface's optional hook
 (`Backend.compiled_training_step(model)`), gets back a `CompiledStep` or None, and calls it like its
-own `train_step`. The layout table that describes the layers to the compiled code is private here.
+own `train_step`. Along the data flow, the layers and their layout table live in `step_layers`, the
+losses in `step_losses`, the optimizer updates in `step_updates`; here, the step and the epoch.
 """
 
 from __future__ import annotations
@@ -16,117 +20,154 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange, set_num_threads
+from numba import njit, set_num_threads
 
 from .. import numba_backend as nb
-from ..nn.layers import Dense, Linear, ReLU, Sigmoid, Softmax, Tanh
-from ..nn.losses import CategoricalCrossEntropy
-from ..nn.optim import Adam
+from ..nn.layers import Dense, Dropout
 from . import gemm
+from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
+                          N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
+                          activation_backward, drop, layout_of, penalize, penalties_loss)
+from .step_losses import SOFTMAX_CROSS_ENTROPY, hits, loss_and_gradient, takes_classes
+from .step_updates import Trainable, optimizing, update
 
-_adam_update = nb.adam_update.kernel  # the compiled kernel behind the adapter (over flat arrays)
-
-#: Activation codes, as the compiled step reads them from the layout table.
-LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
-ACTIVATION_CODES = {Linear: LINEAR, ReLU: RELU, Sigmoid: SIGMOID, Tanh: TANH, Softmax: SOFTMAX}
-
-#: Columns of the layout table, one row per Dense layer: its widths, where its weights and biases
-#: start in the flat parameter buffer (-1: no biases), and its activation.
-N_INPUTS, N_NEURONS, WEIGHTS_AT, BIASES_AT, ACTIVATION = range(5)
+#: At most this many mask values are drawn ahead for one compiled call of a mini-batch epoch.
+MASK_BUDGET = 1 << 21
 
 
-def layout_of(model) -> np.ndarray | None:
-    """The layout table of `model`, or None when the compiled step cannot run it.
+class Buffers(NamedTuple):
+    """Work buffers for a batch size: every layer's activated outputs, one after another (layer l's
+    start at n_samples times the widths before it, so buffers sized for a larger batch serve a smaller
+    one); likewise the outputs after a Dropout that follows the activation (empty when none does); the
+    inputs after a Dropout before the first Dense layer (empty when there is none); and two buffers of
+    n_samples x the widest layer that the backward pass swaps between layers."""
 
-    It runs: Dense layers without penalties, each followed by at most one ReLU, Sigmoid, Tanh or
-    Linear; a Softmax after the last one and none before; categorical cross-entropy; Adam; parameters
-    in one flat buffer."""
-    if model.parameter_buffer is None or type(model.optimizer) is not Adam:
-        return None
-    if not isinstance(model.loss, CategoricalCrossEntropy):
-        return None
-    rows, offset, i, layers = [], 0, 0, model.layers
-    while i < len(layers):
-        dense = layers[i]
-        if not isinstance(dense, Dense) or dense.weight_l1 or dense.weight_l2 or dense.bias_l1 or dense.bias_l2:
-            return None
-        following = type(layers[i + 1]) if i + 1 < len(layers) else None
-        activation = ACTIVATION_CODES.get(following, LINEAR)
-        weights_at = offset
-        offset += dense.n_inputs * dense.n_neurons
-        biases_at = offset if dense.bias else -1
-        offset += dense.n_neurons if dense.bias else 0
-        rows.append([dense.n_inputs, dense.n_neurons, weights_at, biases_at, activation])
-        i += 2 if following in ACTIVATION_CODES else 1
-    if rows[-1][ACTIVATION] != SOFTMAX or any(row[ACTIVATION] == SOFTMAX for row in rows[:-1]):
-        return None
-    return np.array(rows, dtype=np.int64)
+    work: np.ndarray
+    dropped: np.ndarray
+    dropped_inputs: np.ndarray
+    delta: np.ndarray
+    delta_before: np.ndarray
 
 
 class CompiledStep:
-    """`Model.train_step` for one model, as one compiled call: `step(inputs, targets) -> (probs, loss)`.
+    """`Model.train_step` for one model, as one compiled call: `step(inputs, targets) -> (outputs, loss)`.
 
-    inputs is a native array, targets a 1-D integer ndarray of class indices. The probabilities
-    returned are a view of a work buffer that the next step overwrites. `run_epoch` runs a whole
-    epoch of mini-batches as one call."""
+    inputs is a native array; targets as `Model.train_step` takes them (a 1-D integer ndarray of class
+    indices for the categorical cross-entropy, else a native array of the outputs' shape). The outputs
+    returned are a view of a work buffer that the next step overwrites. `run_epoch` runs a whole epoch
+    of mini-batches as one call."""
 
-    def __init__(self, model, layout: np.ndarray):
+    def __init__(self, model, network: Network):
         self.model = model
-        self.layout = layout
+        self.network = network
+        self.layout = network.layout
+        self._dropouts, width = [], model.n_inputs  # the Dropout layers that draw masks, in order, with widths
+        for layer in model.layers:
+            if type(layer) is Dense:
+                width = layer.n_neurons
+            elif type(layer) is Dropout and layer.rate > 0.0:
+                self._dropouts.append((layer, width))
+        self._mask_width = sum(width for _, width in self._dropouts)  # per sample, of one step
+        self._takes_classes = takes_classes(network.loss)
         gemm.prepare(np.dtype(model.dtype))
         self._capacity = 0  # the largest batch the work buffers hold so far
 
-    def _buffers_for(self, n_samples: int):
+    def _buffers_for(self, n_samples: int) -> Buffers:
         """Work buffers for batches of up to n_samples rows (grown, never shrunk)."""
         if n_samples > self._capacity:
             widths = self.layout[:, N_NEURONS]
             widest = int(max(widths.max(), self.layout[:, N_INPUTS].max()))
+            dropped = (self.layout[:, DROPOUT] == DROPOUT_AFTER).any()
             dtype = self.model.dtype
-            self._work = np.empty(n_samples * int(widths.sum()), dtype=dtype)
-            self._deltas = (np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
+            outputs = n_samples * int(widths.sum())
+            deltas = (np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
+            dropped_inputs = n_samples * int(self.layout[0, N_INPUTS]) if self.network.drops_inputs else 0
+            self._buffers = Buffers(np.empty(outputs, dtype=dtype), np.empty(outputs if dropped else 0, dtype=dtype),
+                                    np.empty(dropped_inputs, dtype=dtype), *deltas)
             self._capacity = n_samples
-        return self._work, *self._deltas
+        return self._buffers
 
-    def _adam(self):
-        model, optimizer = self.model, self.model.optimizer
-        state = optimizer.states(model.backend, [model.parameter_buffer])[0]
-        return (model.parameter_buffer, model.gradient_buffer, state["m"], state["v"])
+    def _trainable(self) -> Trainable:
+        """The parameters, their gradients and the optimizer's state (made on first use)."""
+        model = self.model
+        state = list(model.optimizer.states(model.backend, [model.parameter_buffer])[0].values())
+        return Trainable(model.parameter_buffer, model.gradient_buffer, *_padded(state, 2, model.dtype))
+
+    def _targets(self, targets, dtype):
+        """(class indices, float targets in dtype): the loss's kind of targets, and an empty array."""
+        if self._takes_classes:
+            return np.asarray(targets, dtype=np.int64), np.empty((0, self.layout[-1, N_NEURONS]), dtype=dtype)
+        return np.empty(0, dtype=np.int64), np.ascontiguousarray(targets, dtype=dtype)
+
+    def _draw_masks(self, batch_rows) -> np.ndarray:
+        """The dropout masks of consecutive steps on batches of these sizes, one step's after another
+        (each step's layer by layer), drawn by the Dropout layers as their forward passes draw them."""
+        masks = np.empty(sum(batch_rows) * self._mask_width, dtype=self.model.dtype)
+        at = 0
+        for rows in batch_rows:
+            for layer, width in self._dropouts:
+                masks[at:at + rows * width] = layer.draw_mask((rows, width)).reshape(-1)
+                at += rows * width
+        return masks
 
     def __call__(self, inputs, targets):
         n_samples = inputs.shape[0]
-        work, delta, delta_before = self._buffers_for(n_samples)
+        classes, targets = self._targets(targets, self.model.dtype)
+        masks = self._draw_masks([n_samples])
         optimizer = self.model.optimizer
         with _threads_for(self.layout, n_samples) as threads:
-            loss = float(_softmax_cross_entropy_step(
-                np.ascontiguousarray(inputs), np.asarray(targets, dtype=np.int64), *self._adam(), self.layout,
-                work, delta, delta_before, optimizer.current_learning_rate, optimizer.beta1, optimizer.beta2,
-                optimizer.epsilon, optimizer.iterations + 1, threads))
+            loss, outputs = _train_step(np.ascontiguousarray(inputs), classes, targets, masks, self.network,
+                                        self._trainable(), self._buffers_for(n_samples), optimizing(optimizer),
+                                        optimizer.current_learning_rate, optimizer.iterations + 1, threads)
         optimizer.iterations += 1
-        probs_at, n_classes = n_samples * int(self.layout[:-1, N_NEURONS].sum()), self.layout[-1, N_NEURONS]
-        return work[probs_at:probs_at + n_samples * n_classes].reshape(n_samples, n_classes), loss
+        return outputs, float(loss)
 
-    def run_epoch(self, inputs, classes, order, batch_size, guard, first_step):
-        """One epoch of mini-batches as one compiled call: the batches are rows `order[i:i + batch_size]`
-        of the native `inputs` and int64 `classes`, the last batch keeps the remainder.
+    def run_epoch(self, inputs, targets, order, batch_size, guard, first_step, tolerance):
+        """One epoch of mini-batches in compiled calls: the batches are rows `order[i:i + batch_size]`
+        of the native `inputs` and of `targets` (as `Model.fit` holds them: int64 class indices or
+        float64 rows), the last batch keeps the remainder; tolerance is the regression accuracy's.
 
-        Like `Model.fit`'s own loop, it keeps the parameters and Adam's state before each step in the
-        divergence guard's two slots (`guard.slots()`; `first_step` counts fit's steps so far) and
-        stops at the first step whose loss or parameters are not finite. Returns an `EpochResult`."""
-        work, delta, delta_before = self._buffers_for(batch_size)
-        optimizer = self.model.optimizer
-        adam = self._adam()  # makes Adam's state on first use, before the guard copies it
-        keeps = tuple(tuple(slot) for slot in guard.slots())
-        batch_inputs = np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype)
-        batch_classes = np.empty(batch_size, dtype=np.int64)
-        iterations = optimizer.iterations
+        Like `Model.fit`'s own loop, it keeps the parameters and the optimizer's state before each step
+        in the divergence guard's two slots (`guard.slots()`; `first_step` counts fit's steps so far)
+        and stops at the first step whose loss or parameters are not finite. With dropout the masks are
+        drawn ahead, up to MASK_BUDGET values per call; after a diverged step the generator is wound
+        back to where the layer path leaves it. Returns an `EpochResult`."""
+        buffers, trainable, dtype = self._buffers_for(batch_size), self._trainable(), self.model.dtype
+        keeps = tuple(tuple(_padded(slot, 3, dtype)) for slot in guard.slots())  # after the state is made
+        classes, values = self._targets(targets, np.float64)
+        batch = (np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype),
+                 np.empty(batch_size if self._takes_classes else 0, dtype=np.int64),
+                 np.empty((0 if self._takes_classes else batch_size, values.shape[1]), dtype=dtype))
+        optimizer = optimizing(self.model.optimizer)
+        tolerance = math.nan if tolerance is None else float(tolerance)
+        n_samples = len(order)
+        per_call = n_samples  # samples per compiled call: all, or as many batches as MASK_BUDGET masks
+        if self._dropouts:
+            per_call = batch_size * max(1, MASK_BUDGET // (batch_size * self._mask_width))
+        result = EpochResult(0.0, 0.0, 0, math.nan, math.nan, False)
         with _threads_for(self.layout, batch_size) as threads:
-            result = EpochResult(*_softmax_cross_entropy_epoch(
-                inputs, classes, order, batch_size, batch_inputs, batch_classes, *adam, self.layout,
-                work, delta, delta_before, optimizer.learning_rate, optimizer.decay, iterations,
-                optimizer.beta1, optimizer.beta2, optimizer.epsilon, threads, keeps, first_step))
-        guard.kept(first_step, result.steps + result.diverged, iterations)
-        optimizer.iterations += result.steps + result.diverged
+            for start in range(0, n_samples, per_call):
+                stop = min(start + per_call, n_samples)
+                batch_rows = [min(batch_size, stop - at) for at in range(start, stop, batch_size)]
+                drawn_from = [(layer.rng, layer.rng.bit_generator.state) for layer, _ in self._dropouts]
+                masks = self._draw_masks(batch_rows)
+                steps_before = result.steps
+                result = EpochResult(*_train_epoch(
+                    inputs, classes, values, order, start, stop, batch_size, batch, masks, self.network, trainable,
+                    buffers, optimizer, tolerance, threads, keeps, first_step, result[:3] + result[4:5]))
+                if result.diverged:  # the layer path drew masks up to the diverged step, not beyond
+                    for rng, state in drawn_from:
+                        rng.bit_generator.state = state
+                    self._draw_masks(batch_rows[:result.steps - steps_before + 1])
+                    break
+        guard.kept(first_step, result.steps + result.diverged, optimizer.iterations)
+        self.model.optimizer.iterations += result.steps + result.diverged
         return result
+
+
+def _padded(arrays, length, dtype) -> list:
+    """arrays followed by empty arrays up to length: one compiled signature for every optimizer."""
+    return list(arrays) + [np.empty(0, dtype=dtype)] * (length - len(arrays))
 
 
 class EpochResult(NamedTuple):
@@ -164,117 +205,100 @@ class _threads_for:
 
 def compiled_training_step(model) -> CompiledStep | None:
     """The numba backend's answer to the interface's hook: a `CompiledStep` for `model`, or None."""
-    layout = layout_of(model)
-    return None if layout is None else CompiledStep(model, layout)
+    network = layout_of(model)
+    return None if network is None else CompiledStep(model, network)
 
 
-@njit(cache=True, parallel=True)
-def _activate(outputs, activation):
-    n_samples, width = outputs.shape
-    for s in prange(n_samples):
-        if activation == SOFTMAX:
-            nb._softmax_row(outputs, outputs, s)
-        elif activation == RELU:
-            for j in range(width):
-                if not outputs[s, j] > 0.0:
-                    outputs[s, j] = 0.0
-        elif activation == SIGMOID:
-            for j in range(width):
-                outputs[s, j] = nb._sigmoid_of(outputs[s, j])
-        elif activation == TANH:
-            for j in range(width):
-                outputs[s, j] = math.tanh(outputs[s, j])
+# ---------------------------------------------------------------- the compiled step
+@njit(cache=True, inline="always")
+def _block(flat, at, n_rows, n_columns):
+    return flat[at:at + n_rows * n_columns].reshape((n_rows, n_columns))
 
 
-@njit(cache=True, parallel=True)
-def _activation_backward(gradient, outputs, activation):
-    """gradient *= the activation's derivative, read off its outputs (in place)."""
-    n_samples, width = outputs.shape
-    for s in prange(n_samples):
-        for j in range(width):
-            a = outputs[s, j]
-            if activation == RELU:
-                if not a > 0.0:
-                    gradient[s, j] = 0.0
-            elif activation == SIGMOID:
-                gradient[s, j] = gradient[s, j] * a * (1.0 - a)
-            elif activation == TANH:
-                gradient[s, j] = gradient[s, j] * (1.0 - a * a)
+@njit(cache=True, inline="always")
+def _outputs_of(flat, layout, layer, n_samples):
+    """Layer `layer`'s outputs in a buffer that holds every layer's, one after another."""
+    return _block(flat, n_samples * layout[:layer, N_NEURONS].sum(), n_samples, layout[layer, N_NEURONS])
 
 
-@njit(cache=True, parallel=True)
-def _softmax_cross_entropy_step(inputs, classes, parameters, gradients, m, v, layout, work, delta, delta_before,
-                                lr, beta1, beta2, eps, step, threads):
-    """One Adam step; returns the mean loss.
+@njit(cache=True, inline="always")
+def _passed_on(layout, buffers, layer, n_samples):
+    """The outputs layer `layer` passes to the next: activated, and dropped where a Dropout follows."""
+    flat = buffers.dropped if layout[layer, DROPOUT] == DROPOUT_AFTER else buffers.work
+    return _outputs_of(flat, layout, layer, n_samples)
 
-    inputs (n_samples, n_inputs) and classes (n_samples,): the batch. parameters, gradients, m, v:
-    flat buffers of every parameter, their gradients and Adam's moments, updated in place. layout:
-    the table above. work: every layer's activated
-    outputs, one after another. delta, delta_before: two buffers of n_samples x the widest layer that
-    the backward pass swaps between layers (each layer's outputs start at n_samples times the widths of
-    the layers before it, so buffers sized for a larger batch serve a smaller one). lr, beta1, beta2, eps, step: Adam's (step counts from 1).
-    threads: for the products."""
-    n_samples = inputs.shape[0]
-    n_layers = layout.shape[0]
-    dtype = parameters.dtype
-    low, high = nb._clip_bounds(parameters)
-    no_biases = np.zeros(layout[:, N_NEURONS].max(), dtype=dtype)
-    outputs_at = np.zeros(n_layers, dtype=np.int64)  # where each layer's outputs start in `work`
-    for layer in range(1, n_layers):
-        outputs_at[layer] = outputs_at[layer - 1] + n_samples * layout[layer - 1, N_NEURONS]
 
-    # forward: each layer's activated outputs stay in `work` for the backward pass
+@njit(cache=True)
+def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffers, optimizer, lr, step, threads):
+    """One step: forward, loss, backward, update; returns (the loss with penalties, the outputs).
+
+    batch_inputs (n_samples, n_inputs), and classes (n_samples,) or targets (n_samples, n_outputs)
+    as the loss takes them: the batch. masks: the step's dropout masks, layer after layer (see MASKS_AT).
+    network: the model (layout, penalties, loss code). trainable: the flat buffers updated in place.
+    buffers: `Buffers`. optimizer: `Optimizing`, at learning rate lr, step counting from 1. threads:
+    for the products. The outputs are a view of a work buffer."""
+    layout = network.layout
+    n_samples, n_layers = batch_inputs.shape[0], layout.shape[0]
+    parameters, gradients = trainable.parameters, trainable.gradients
+    no_biases = np.zeros(layout[:, N_NEURONS].max(), dtype=parameters.dtype)
+
+    # forward: each layer's activated (and dropped) outputs stay in the buffers for the backward pass
+    inputs = batch_inputs  # the first layer's: the batch, or what a Dropout before it passes on
+    if network.drops_inputs:
+        inputs = _block(buffers.dropped_inputs, 0, n_samples, batch_inputs.shape[1])
+        drop(inputs, batch_inputs, masks, 0)
     layer_inputs = inputs
     for layer in range(n_layers):
         n_inputs, n_neurons = layout[layer, N_INPUTS], layout[layer, N_NEURONS]
-        weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
-        weights = parameters[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
+        biases_at, activation, dropout = layout[layer, BIASES_AT], layout[layer, ACTIVATION], layout[layer, DROPOUT]
+        weights = _block(parameters, layout[layer, WEIGHTS_AT], n_neurons, n_inputs)
         biases = parameters[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
-        start = outputs_at[layer]
-        outputs = work[start:start + n_samples * n_neurons].reshape((n_samples, n_neurons))
-        activation = layout[layer, ACTIVATION]
+        outputs = _outputs_of(buffers.work, layout, layer, n_samples)
+        fuse_relu = activation == RELU and dropout != DROPOUT_BEFORE
         gemm.product(layer_inputs, weights, outputs, transpose_a=False, transpose_b=True, bias=biases,
-                     relu=activation == RELU, threads=threads)  # ReLU fused
-        if activation != RELU:
-            _activate(outputs, activation)
-        layer_inputs = outputs
+                     relu=fuse_relu, threads=threads)
+        if dropout == DROPOUT_BEFORE:
+            drop(outputs, outputs, masks, n_samples * layout[layer, MASKS_AT])
+        if not fuse_relu:
+            activate(outputs, activation)
+        layer_inputs = _passed_on(layout, buffers, layer, n_samples)
+        if dropout == DROPOUT_AFTER:
+            drop(layer_inputs, outputs, masks, n_samples * layout[layer, MASKS_AT])
 
-    # loss, and its gradient with respect to the last layer's logits: (probs - onehot) / n
-    probs = layer_inputs
-    n_classes = probs.shape[1]
-    gradient = delta[:n_samples * n_classes].reshape((n_samples, n_classes))
-    loss = 0.0
-    for s in range(n_samples):
-        loss -= math.log(min(max(probs[s, classes[s]], low), high))
-        for j in range(n_classes):
-            gradient[s, j] = probs[s, j] / n_samples
-        gradient[s, classes[s]] = (probs[s, classes[s]] - 1.0) / n_samples
-    loss /= n_samples
+    outputs = layer_inputs
+    loss, gradient = loss_and_gradient(network.loss, outputs, classes, targets)
+    loss += penalties_loss(network, parameters)  # of the parameters before the update, as Model.train_step
 
-    # backward
+    # backward, from the loss's gradient (for softmax + cross-entropy: with respect to the last logits)
+    delta, delta_before = buffers.delta, buffers.delta_before
     for layer in range(n_layers - 1, -1, -1):
         n_inputs, n_neurons = layout[layer, N_INPUTS], layout[layer, N_NEURONS]
         weights_at, biases_at = layout[layer, WEIGHTS_AT], layout[layer, BIASES_AT]
-        weights = parameters[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
-        dweights = gradients[weights_at:weights_at + n_neurons * n_inputs].reshape((n_neurons, n_inputs))
+        dropout, masks_at = layout[layer, DROPOUT], n_samples * layout[layer, MASKS_AT]
+        if dropout == DROPOUT_AFTER:
+            drop(gradient, gradient, masks, masks_at)
+        if not (layer == n_layers - 1 and network.loss == SOFTMAX_CROSS_ENTROPY):
+            activated = _outputs_of(buffers.work, layout, layer, n_samples)
+            activation_backward(gradient, activated, layout[layer, ACTIVATION])
+        if dropout == DROPOUT_BEFORE:
+            drop(gradient, gradient, masks, masks_at)
+        weights = _block(parameters, weights_at, n_neurons, n_inputs)
+        dweights = _block(gradients, weights_at, n_neurons, n_inputs)
         dbiases = gradients[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
-        if layer > 0:
-            before_at = outputs_at[layer - 1]
-            layer_inputs = work[before_at:before_at + n_samples * n_inputs].reshape((n_samples, n_inputs))
-        else:
-            layer_inputs = inputs
+        layer_inputs = _passed_on(layout, buffers, layer - 1, n_samples) if layer > 0 else inputs
         rows = n_samples if layer > 0 else 0  # the first layer's dinputs are not needed
         dinputs = delta_before[:rows * n_inputs].reshape((rows, n_inputs))
         nb._dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, threads)
         if biases_at < 0:
             no_biases[:] = 0.0
-        if layer > 0:
-            _activation_backward(dinputs, layer_inputs, layout[layer - 1, ACTIVATION])
-            delta, delta_before = delta_before, delta
-            gradient = dinputs
+        penalties = network.penalties[layer]
+        penalize(gradients, parameters, weights_at, n_inputs * n_neurons, penalties[WEIGHT_L1], penalties[WEIGHT_L2])
+        penalize(gradients, parameters, biases_at, n_neurons, penalties[BIAS_L1], penalties[BIAS_L2])
+        delta, delta_before = delta_before, delta
+        gradient = dinputs
 
-    _adam_update(parameters, gradients, lr, m, v, beta1, beta2, eps, step)  # every parameter at once
-    return loss
+    update(optimizer, trainable, lr, step)  # every parameter at once
+    return loss, outputs
 
 
 @njit(cache=True)
@@ -286,49 +310,48 @@ def _all_finite(x):
 
 
 @njit(cache=True)
-def _softmax_cross_entropy_epoch(inputs, classes, order, batch_size, batch_inputs, batch_classes, parameters,
-                                 gradients, m, v, layout, work, delta, delta_before, learning_rate, decay,
-                                 iterations, beta1, beta2, eps, threads, keeps, first_step):
-    """One epoch of Adam steps over the mini-batches `order` picks; returns the fields of `EpochResult`,
-    summed as `Model.fit` sums them, so the history matches the layer-by-layer path.
+def _train_epoch(inputs, classes, values, order, start, stop, batch_size, batch, masks, network, trainable, buffers,
+                 optimizer, tolerance, threads, keeps, first_step, so_far):
+    """The epoch's steps on the mini-batches that begin in order[start:stop]; returns the fields of
+    `EpochResult`, summed on from `so_far` (loss_sum, correct_sum, steps, last_loss) as `Model.fit`
+    sums them, so the history matches the layer-by-layer path.
 
-    inputs (n, n_inputs), classes (n,): the whole data set. order: a permutation of range(n).
-    batch_inputs, batch_classes: buffers of batch_size rows the batches are gathered into. learning_rate,
-    decay, iterations: the optimizer's (lr / (1 + decay·t) before each step, t counting steps from
-    `iterations`). keeps: two slots of (parameters, m, v) copies; before fit's step number s the state
-    is copied into slot s & 1, s counting from first_step. The rest as in `_softmax_cross_entropy_step`."""
-    n_samples, n_features = inputs.shape
-    n_classes = layout[-1, N_NEURONS]
-    loss_sum, correct_sum, steps, last_loss = 0.0, 0.0, 0, np.nan
-    for start in range(0, n_samples, batch_size):
-        rows = min(batch_size, n_samples - start)
+    inputs (n, n_inputs), and classes (n,) or float64 values (n, n_outputs): the whole data set.
+    order: a permutation of range(n). batch: buffers of batch_size rows the batches are gathered into
+    (inputs, classes, targets). masks: the dropout masks of these steps, one after another. optimizer:
+    the `Optimizing` of before the epoch (its iterations), the steps counting on from so_far's.
+    tolerance: the regression accuracy's. keeps: two slots of (parameters, state, second state)
+    copies; before fit's step number s the state is copied into slot s & 1, s counting from
+    first_step. The rest as in `_train_step`."""
+    batch_inputs, batch_classes, batch_targets = batch
+    n_features = inputs.shape[1]
+    loss_sum, correct_sum, steps, last_loss = so_far
+    mask_width = masks.size // (stop - start)  # per sample
+    for begin in range(start, stop, batch_size):
+        rows = min(batch_size, stop - begin)
+        samples = order[begin:begin + rows]
         for r in range(rows):
-            sample = order[start + r]
-            batch_classes[r] = classes[sample]
             for j in range(n_features):
-                batch_inputs[r, j] = inputs[sample, j]
+                batch_inputs[r, j] = inputs[samples[r], j]
+            if classes.size:
+                batch_classes[r] = classes[samples[r]]
+            else:
+                for j in range(values.shape[1]):
+                    batch_targets[r, j] = values[samples[r], j]
         keep = keeps[(first_step + steps) & 1]
-        keep[0][:] = parameters
-        keep[1][:] = m
-        keep[2][:] = v
-        lr = learning_rate / (1.0 + decay * (iterations + steps))
-        loss = _softmax_cross_entropy_step(batch_inputs[:rows], batch_classes[:rows], parameters, gradients, m, v,
-                                           layout, work, delta, delta_before, lr, beta1, beta2, eps,
-                                           iterations + steps + 1, threads)
-        if not (math.isfinite(loss) and _all_finite(parameters)):
+        keep[0][:] = trainable.parameters
+        keep[1][:] = trainable.state
+        keep[2][:] = trainable.second_state
+        iterations = optimizer.iterations + steps
+        lr = optimizer.learning_rate / (1.0 + optimizer.decay * iterations)
+        step_masks = masks[(begin - start) * mask_width:]
+        loss, outputs = _train_step(batch_inputs[:rows], batch_classes[:rows], batch_targets[:rows], step_masks,
+                                    network, trainable, buffers, optimizer, lr, iterations + 1, threads)
+        if not (math.isfinite(loss) and _all_finite(trainable.parameters)):
             return loss_sum, correct_sum, steps, loss, last_loss, True
         steps += 1
         last_loss = loss
-        # accuracy as the categorical loss counts it: the first largest probability is the prediction
-        probs_at = rows * (layout[:, N_NEURONS].sum() - n_classes)
-        probs = work[probs_at:probs_at + rows * n_classes].reshape((rows, n_classes))
-        hits = 0
-        for s in range(rows):
-            best = 0
-            for j in range(1, n_classes):
-                if probs[s, j] > probs[s, best]:
-                    best = j
-            hits += best == batch_classes[s]
+        count, size = hits(network.loss, outputs, batch_classes[:rows], values, samples, tolerance)
         loss_sum += loss * rows
-        correct_sum += hits / rows * rows
+        correct_sum += count / size * rows
     return loss_sum, correct_sum, steps, np.nan, last_loss, False

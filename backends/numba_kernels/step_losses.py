@@ -1,0 +1,96 @@
+"""The losses of the compiled training step: each loss's value, its gradient, and its accuracy count.
+
+The step reads the loss as a code (`loss_code(model)`), so one compiled step serves every loss.
+Values and gradients come from the numba backend's own loss kernels, so every number is the one the
+layer-by-layer path computes; `hits` counts what `Loss.accuracy` counts.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .. import numba_backend as nb
+from ..nn.losses import (BinaryCrossEntropy, CategoricalCrossEntropy, MeanAbsoluteError, MeanSquaredError,
+                         uses_fused_softmax_backward)
+
+# the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
+_categorical_cross_entropy = nb.categorical_cross_entropy.kernel
+_softmax_cross_entropy_backward = nb.softmax_cross_entropy_backward.kernel
+_categorical_cross_entropy_backward = nb.categorical_cross_entropy_backward.kernel
+_binary_cross_entropy = nb.binary_cross_entropy.kernel
+_binary_cross_entropy_backward = nb.binary_cross_entropy_backward.kernel
+_mean_squared_error = nb.mean_squared_error.kernel
+_mean_squared_error_backward = nb.mean_squared_error_backward.kernel
+_mean_absolute_error = nb.mean_absolute_error.kernel
+_mean_absolute_error_backward = nb.mean_absolute_error_backward.kernel
+
+#: Loss codes. SOFTMAX_CROSS_ENTROPY is categorical cross-entropy after a final Softmax, whose two
+#: backwards collapse into one (as `Model` fuses them); CROSS_ENTROPY is the same loss after anything else.
+SOFTMAX_CROSS_ENTROPY, CROSS_ENTROPY, BINARY_CROSS_ENTROPY, SQUARED_ERROR, ABSOLUTE_ERROR = range(5)
+LOSS_CODES = {CategoricalCrossEntropy: CROSS_ENTROPY, BinaryCrossEntropy: BINARY_CROSS_ENTROPY,
+              MeanSquaredError: SQUARED_ERROR, MeanAbsoluteError: ABSOLUTE_ERROR}
+
+
+def loss_code(model) -> int | None:
+    """The code of `model`'s loss, or None for a loss the compiled step does not know."""
+    if uses_fused_softmax_backward(model.layers, model.loss):
+        return SOFTMAX_CROSS_ENTROPY
+    return LOSS_CODES.get(type(model.loss))
+
+
+@njit(cache=True)
+def takes_classes(code):
+    """Whether the loss's targets are class indices (else float rows of the outputs' shape)."""
+    return code == SOFTMAX_CROSS_ENTROPY or code == CROSS_ENTROPY
+
+
+@njit(cache=True)
+def loss_and_gradient(code, outputs, classes, targets):
+    """(the mean loss of outputs (n_samples, n_outputs), its gradient with respect to outputs), where
+    targets are `classes` (int64, one per sample) for the cross-entropies and `targets` (rows of
+    outputs' shape) for the others. For SOFTMAX_CROSS_ENTROPY the gradient is with respect to the
+    logits the final Softmax took: (probabilities - onehot) / n_samples."""
+    if code == SOFTMAX_CROSS_ENTROPY:
+        return (_categorical_cross_entropy(outputs, classes),
+                _softmax_cross_entropy_backward(outputs, classes))
+    if code == CROSS_ENTROPY:
+        return (_categorical_cross_entropy(outputs, classes),
+                _categorical_cross_entropy_backward(outputs, classes))
+    flat, flat_targets = outputs.reshape(-1), targets.reshape(-1)  # the element-wise kernels take flat arrays
+    if code == BINARY_CROSS_ENTROPY:
+        loss = _binary_cross_entropy(flat, flat_targets)
+        gradient = _binary_cross_entropy_backward(flat, flat_targets)
+    elif code == SQUARED_ERROR:
+        loss = _mean_squared_error(flat, flat_targets)
+        gradient = _mean_squared_error_backward(flat, flat_targets)
+    else:
+        loss = _mean_absolute_error(flat, flat_targets)
+        gradient = _mean_absolute_error_backward(flat, flat_targets)
+    return loss, gradient.reshape(outputs.shape)
+
+
+@njit(cache=True)
+def hits(code, outputs, classes, values, samples, tolerance):
+    """(how many of outputs count as accurate, out of how many) as `Loss.accuracy` counts them: the
+    first largest output is the class; a binary output is right on the target's side of 0.5; a
+    regression output within `tolerance` of its target. classes: the batch's class indices;
+    values: the whole data set's float64 targets, of which the batch's are rows `samples`."""
+    n_samples, n_outputs = outputs.shape
+    count = 0
+    if takes_classes(code):
+        for s in range(n_samples):
+            best = 0
+            for j in range(1, n_outputs):
+                if outputs[s, j] > outputs[s, best]:
+                    best = j
+            count += best == classes[s]
+        return count, n_samples
+    for s in range(n_samples):
+        for j in range(n_outputs):
+            target = values[samples[s], j]
+            if code == BINARY_CROSS_ENTROPY:
+                count += (outputs[s, j] > 0.5) == (target > 0.5)
+            else:
+                count += abs(outputs[s, j] - target) < tolerance
+    return count, n_samples * n_outputs
+
