@@ -218,16 +218,18 @@ def _dot_products(a, b, out, bias, has_bias, relu):
         i += 1
 
 
-def _fast_thread_count():
+def _fast_thread_calls():
     numba.get_num_threads()  # starts the thread pool once
     from numba.np.ufunc import parallel
-    return getattr(parallel, "_get_num_threads", numba.get_num_threads)
+    return (getattr(parallel, "_get_num_threads", numba.get_num_threads),
+            getattr(parallel, "_set_num_threads", numba.set_num_threads))
 
 
-#: numba.get_num_threads() without the process-wide lock it takes on every call (microseconds, more
-#: than a small product): once the pool runs, the count is one call into it. Read it in Python and
-#: pass it in: read inside a kernel, it keeps Numba from caching that kernel on disk.
-thread_count = _fast_thread_count()
+#: numba.get_num_threads() and numba.set_num_threads(n) without the process-wide lock they take on
+#: every call (microseconds, more than a small product): once the pool runs, each is one call into
+#: it. Call them in Python and pass the count in: called inside a kernel, they keep Numba from
+#: caching that kernel on disk. set_thread_count takes a count from 1 to thread_count()'s at start.
+thread_count, set_thread_count = _fast_thread_calls()
 
 _PREPARED: set = set()
 

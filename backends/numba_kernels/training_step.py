@@ -20,7 +20,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, set_num_threads
+from numba import njit
 
 from .. import numba_backend as nb
 from ..nn.layers import Dense, Dropout
@@ -194,13 +194,13 @@ class _threads_for:
 
     def __enter__(self):
         if self.single:
-            set_num_threads(1)
+            gemm.set_thread_count(1)
             return 1
         return self.threads
 
     def __exit__(self, *exc_info):
         if self.single:
-            set_num_threads(self.threads)
+            gemm.set_thread_count(self.threads)
 
 
 def compiled_training_step(model) -> CompiledStep | None:
