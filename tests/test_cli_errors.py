@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from backends import backend_names
 from backends.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,7 @@ BAD_INVOCATIONS = {
     "an unknown data set": ("train --dataset cifar", "nn-backends train: error: argument --dataset: invalid choice: "
                             "'cifar' (choose from 'spiral', 'vertical', 'sine', 'xor', 'digits', 'mnist')"),
     "an unknown backend": ("train --backend jax", "nn-backends train: error: argument --backend: invalid choice: "
-                           "'jax' (choose from 'python', 'numpy', 'numba')"),
+                           "'jax' (choose from {backends})"),
     "a save path in no folder": ("train --save /no/such/dir/m.npz",
                                  "nn-backends train: error: train: --save cannot be written: its folder does not "
                                  "exist; got --save='/no/such/dir/m.npz'"),
@@ -47,7 +48,7 @@ BAD_INVOCATIONS = {
     "an unknown operation": ("bench --operations nosuch", "nn-backends bench: error: argument --operations: invalid "
                              "choice: 'nosuch' (choose from 'matmul', 'dense_forward', 'dense_backward', "
                              "'softmax_cross_entropy', 'training_step', 'fit_full_batch', 'fit_epoch', "
-                             "'minibatch_epoch')"),
+                             "'fit_models', 'minibatch_epoch')"),
     "a negative budget": ("bench --budget -1", "nn-backends bench: error: argument --budget: must be a positive "
                                                "number; got '-1'"),
     "no threads": ("bench --threads 0", "nn-backends bench: error: argument --threads: must be an integer from 1 to "
@@ -71,7 +72,10 @@ BAD_INVOCATIONS = {
 
 @pytest.mark.parametrize("case", BAD_INVOCATIONS)
 def test_a_bad_invocation_is_one_line_and_status_2(case, tmp_path, capsys):
-    arguments, message = (text.replace("{tmp}", str(tmp_path)) for text in BAD_INVOCATIONS[case])
+    # the backends on offer include any plug-in installed beside the package (tests/test_plugins.py)
+    backends = ", ".join(repr(name) for name in backend_names())
+    arguments, message = (text.replace("{tmp}", str(tmp_path)).replace("{backends}", backends)
+                          for text in BAD_INVOCATIONS[case])
     assert main(arguments.split()) == 2
     captured = capsys.readouterr()
     assert captured.err == message + "\n"

@@ -94,6 +94,16 @@ def test_a_broken_plugin_fails_in_one_line_at_get_backend(entry_points, value, m
     assert backends.get_backend("numpy").name == "numpy"
 
 
+def test_the_demo_leaves_a_broken_plugin_out_in_one_line_and_runs_the_others(entry_points, capsys):
+    from backends.cli.main import main
+    entry_points({"bad": "test_plugins:make_broken", "good": "test_plugins:make_good"})
+    assert main(["demo", "--size", "4"]) == 0
+    printed = capsys.readouterr().out
+    assert ("  bad: left out: get_backend: plug-in 'bad' (test_plugins:make_broken) raised while building the "
+            "backend; got RuntimeError: no GPU here\n") in printed
+    assert re.search(r"^ +good: \[", printed, re.MULTILINE) and "all backends agree to 1e-12: yes" in printed
+
+
 @pytest.mark.parametrize("name, problem", [("numpy", "is named like a built-in backend and is refused"),
                                            ("my backend", "plug-in name must be a Python identifier")])
 def test_a_clashing_or_badly_named_plugin_is_refused(entry_points, name, problem):

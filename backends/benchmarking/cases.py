@@ -17,9 +17,10 @@ import numpy as np
 
 from .. import available_backends, get_backend
 from ..registry import BUILTINS
-from ..nn.layers import Dense, ReLU, Softmax
+from .. import data
+from ..nn.layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax
 from ..nn.model import Model
-from ..nn.optim import Adam
+from ..nn.optim import SGD, Adam
 
 PEERS = ("blas", "torch")
 
@@ -50,11 +51,13 @@ class Case:
     multiply_adds: float  # what pure Python loops over, for its time estimate
     prepare: Callable = field(repr=False, compare=False)
     steps: int = 1  # training steps one call runs: tables report the time per step
+    variant: str = ""  # which model, where one operation times several of the same sizes
 
 
     @property
     def label(self) -> str:
-        return "x".join(str(size) for size in self.sizes)
+        sizes = "x".join(str(size) for size in self.sizes)
+        return f"{sizes}-{self.variant}" if self.variant else sizes
 
     @property
     def group(self) -> str:
@@ -272,6 +275,50 @@ def _fit_epoch(contender, sizes, dtype):
     return lambda: model.fit(X, classes, epochs=1, batch_size=batch_size, verbose=False)
 
 
+def _sine_regression(contender, dtype):
+    X, y = data.sine(1000)
+    layers = [Dense(1, 64, init="glorot"), ReLU(), Dense(64, 64, init="glorot"), ReLU(), Dense(64, 1, init="glorot"),
+              Linear()]
+    return Model(layers, loss="mean_squared_error", optimizer=Adam(0.005, decay=1e-3), backend=contender, seed=0,
+                 dtype=dtype), X, y
+
+
+def _spiral_momentum(contender, dtype):
+    X, y = data.spiral(100, 3, seed=0)
+    return Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], optimizer=SGD(1.0, decay=1e-3, momentum=0.9),
+                 backend=contender, seed=0, dtype=dtype), X, y
+
+
+def _spiral_dropout_l2(contender, dtype):
+    X, y = data.spiral(100, 3, seed=0)
+    layers = [Dense(2, 64, weight_l2=5e-4, bias_l2=5e-4), ReLU(), Dropout(0.1), Dense(64, 3), Softmax()]
+    return Model(layers, optimizer=Adam(0.05, decay=5e-5), backend=contender, seed=0, dtype=dtype), X, y
+
+
+def _binary_spiral(contender, dtype):
+    X, y = data.spiral(100, 2, seed=0)
+    layers = [Dense(2, 64, weight_l2=5e-4, bias_l2=5e-4), ReLU(), Dense(64, 1), Sigmoid()]
+    return Model(layers, loss="binary_cross_entropy", optimizer=Adam(decay=5e-7), backend=contender, seed=0,
+                 dtype=dtype), X, y
+
+
+#: The models outside the spiral/Adam/softmax family, as tests/test_training.py trains them, by
+#: variant name: (sizes: samples and layer widths, builder). The `fit_models` cases time full-batch
+#: `Model.fit` epochs of each.
+FIT_MODELS = {"sine": ((1000, 1, 64, 64, 1), _sine_regression), "momentum": ((300, 2, 64, 3), _spiral_momentum),
+              "dropout-l2": ((300, 2, 64, 3), _spiral_dropout_l2), "binary": ((200, 2, 64, 1), _binary_spiral)}
+
+
+def _fit_model(variant):
+    def prepare(contender, sizes, dtype):
+        """FIT_EPOCHS_PER_CALL full-batch epochs of `Model.fit` for one model of FIT_MODELS."""
+        if contender in PEERS:
+            raise Unsupported("Model.fit exists only on the project's backends")
+        model, X, y = FIT_MODELS[variant][1](contender, dtype)
+        return lambda: model.fit(X, y, epochs=FIT_EPOCHS_PER_CALL, verbose=False)
+    return prepare
+
+
 def _minibatch_epoch(contender, sizes, dtype):
     """A mini-batch epoch of realistic size: Dense n_inputs→h→h→classes with ReLU, softmax + cross-entropy,
     Adam 1e-2, shuffled batches. The backends run Model.fit for one epoch; PyTorch the loop its tutorials
@@ -349,6 +396,10 @@ def all_cases(dtypes=("float64", "float32")) -> list[Case]:
                           steps=FIT_EPOCHS_PER_CALL))
         flops = _step_flops(FIT_EPOCH[:4])
         cases.append(Case("fit_epoch", FIT_EPOCH, dtype, flops, flops / 2 * 1.5, _fit_epoch))
+        for variant, (sizes, _) in FIT_MODELS.items():
+            flops = 6.0 * sizes[0] * sum(a * b for a, b in zip(sizes[1:], sizes[2:]))  # forward, backward
+            cases.append(Case("fit_models", sizes, dtype, flops, flops / 2 * 1.5, _fit_model(variant),
+                              steps=FIT_EPOCHS_PER_CALL, variant=variant))
         n, i, h, o, batch = MINIBATCH_EPOCH
         flops = _step_flops((batch, i, h, h)) + 2.0 * batch * h * o * 3  # per step: three dense layers
         cases.append(Case("minibatch_epoch", MINIBATCH_EPOCH, dtype, flops, flops / 2 * 1.5, _minibatch_epoch,
