@@ -74,4 +74,4 @@ def update(optimizer, trainable, lr, step):
         _rmsprop_update(parameters, gradients, lr, state, constants[0], constants[1])
     else:
         _adam_update(parameters, gradients, lr, state, trainable.second_state, constants[0], constants[1],
-                              constants[2], step)
+                     constants[2], step)
