@@ -15,7 +15,8 @@ from .interface import Backend
 from .nn.layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from .nn.model import Model
 from .numerics import PROBABILITY_CLIP
-from .registry import BackendNotAvailableError, BackendPluginError, available_backends, backend_names, get_backend
+from .registry import (BackendNotAvailableError, BackendPluginError, available_backends, backend_names, get_backend,
+                       loadable_backends)
 from .nn.saving import ModelFileError
 from .validation import InvalidInputError, InvalidTypeError, ListArrays, NdArrays, TrainingDivergedError, TypedArrays
 
@@ -41,6 +42,7 @@ __all__ = [
     "TrainingDivergedError",
     "TypedArrays",
     "available_backends",
+    "loadable_backends",
     "backend_names",
     "get_backend",
 ]

@@ -3,9 +3,9 @@
 Each operation is an `@njit(cache=True)` kernel of plain loops, in the order and under the name it has
 in `python_backend.py`, behind an adapter that hands it C-ordered arrays. Element-wise and row-wise
 loops use `prange`: both cores, and a loop LLVM vectorizes, its iterations being independent. The
-matrix products alone are not textbook loops: they call `numba_kernels.gemm.product`, a packed,
-register-blocked GEMM in Numba loops (no BLAS), because the textbook loop reaches a tenth of BLAS's
-speed (`nn-backends ladder` measures each step between). Kernels are cached on disk, keyed on every
+matrix products alone are not textbook loops: they call `numba_kernels.products`, compiled calls of
+`numba_kernels.gemm.product`, a packed, register-blocked GEMM in Numba loops (no BLAS), because the
+textbook loop reaches a tenth of BLAS's speed (`nn-backends ladder` measures each step between). Kernels are cached on disk, keyed on every
 kernel file: a fresh checkout compiles each on first use.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from .numba_kernels import disk_cache, first_use  # noqa: F401  (before any kernel: cache keys, compile notice)
-from .numba_kernels import gemm
+from .numba_kernels import gemm, products
 from .numba_kernels.adapters import elementwise, rowwise
 from .numerics import PROBABILITY_CLIP
 
@@ -36,16 +36,9 @@ from .numpy_backend import asarray, tolist  # noqa: E402  (the same native array
 
 
 # ---------------------------------------------------------------- the seeds' first lessons
-@njit(cache=True)
-def _matmul(a, c, threads):
-    output = np.empty((a.shape[0], c.shape[1]), dtype=a.dtype)
-    gemm.product(a, c, output, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=threads)
-    return output
-
-
 def matmul(a, c):
     gemm.prepare(a.dtype)
-    return _matmul(_C(a), _C(c), gemm.thread_count())
+    return products.matmul(_C(a), _C(c), gemm.thread_count())
 
 
 @rowwise
@@ -60,45 +53,15 @@ def transpose(a):
 
 
 # ---------------------------------------------------------------- dense layer
-@njit(cache=True)
-def _dense_forward(inputs, weights, biases, threads):
-    output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
-    gemm.product(inputs, weights, output, transpose_a=False, transpose_b=True, bias=biases, relu=False,
-                 threads=threads)
-    return output
-
-
 def dense_forward(inputs, weights, biases):
     gemm.prepare(inputs.dtype)
-    return _dense_forward(_C(inputs), _C(weights), _C(biases), gemm.thread_count())
-
-
-@njit(cache=True)
-def _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads):
-    if need_dinputs:
-        gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=None, relu=False,
-                     threads=threads)  # dinputs = dvalues · weights
-    gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=None, relu=False,
-                 threads=threads)  # dweights = dvaluesᵀ · inputs
-    dbiases[:] = 0.0
-    for s in range(dvalues.shape[0]):
-        for neuron in range(dvalues.shape[1]):
-            dbiases[neuron] += dvalues[s, neuron]
-
-
-@njit(cache=True)
-def _dense_backward(dvalues, inputs, weights, need_dinputs, threads):
-    dinputs = np.empty((dvalues.shape[0] if need_dinputs else 0, weights.shape[1]), dtype=inputs.dtype)
-    dweights = np.empty(weights.shape, dtype=inputs.dtype)
-    dbiases = np.empty(weights.shape[0], dtype=inputs.dtype)
-    _dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads)
-    return dinputs, dweights, dbiases
+    return products.dense_forward(_C(inputs), _C(weights), _C(biases), gemm.thread_count())
 
 
 def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     gemm.prepare(inputs.dtype)
-    dinputs, dweights, dbiases = _dense_backward(_C(dvalues), _C(inputs), _C(weights), need_dinputs,
-                                                 gemm.thread_count())
+    dinputs, dweights, dbiases = products.dense_backward(_C(dvalues), _C(inputs), _C(weights), need_dinputs,
+                                                         gemm.thread_count())
     return (dinputs if need_dinputs else None), dweights, dbiases
 
 

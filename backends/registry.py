@@ -96,6 +96,22 @@ def available_backends() -> list[str]:
     return builtin_backends() + list(plugins())
 
 
+def loadable_backends(left_out=None) -> list[str]:
+    """`available_backends()` without the plug-ins that fail to build here: each of those is loaded
+    (the built-ins are not), and `left_out(name, error)`, when given, hears why one is left out. For
+    code that runs every backend (the demo, the walkthrough): one broken plug-in leaves the rest running."""
+    names = builtin_backends()
+    for name in plugins():
+        try:
+            get_backend(name)
+        except BackendPluginError as error:
+            if left_out is not None:
+                left_out(name, error)
+            continue
+        names.append(name)
+    return names
+
+
 def get_backend(name: str | None = None) -> Backend:
     """The backend called `name`; without a name, `$NN_BACKEND`, else "numpy".
 

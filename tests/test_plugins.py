@@ -94,6 +94,15 @@ def test_a_broken_plugin_fails_in_one_line_at_get_backend(entry_points, value, m
     assert backends.get_backend("numpy").name == "numpy"
 
 
+def test_loadable_backends_leave_a_broken_plugin_out_and_say_why(entry_points):
+    entry_points({"bad": "test_plugins:make_broken", "good": "test_plugins:make_good"})
+    heard = []
+    names = backends.loadable_backends(lambda name, error: heard.append((name, str(error))))
+    assert names == backends.available_backends()[:-2] + ["good"]
+    assert heard == [("bad", "get_backend: plug-in 'bad' (test_plugins:make_broken) raised while building the "
+                             "backend; got RuntimeError: no GPU here")]
+
+
 def test_the_demo_leaves_a_broken_plugin_out_in_one_line_and_runs_the_others(entry_points, capsys):
     from backends.cli.main import main
     entry_points({"bad": "test_plugins:make_broken", "good": "test_plugins:make_good"})

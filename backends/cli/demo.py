@@ -7,8 +7,7 @@ import time
 
 import numpy as np
 
-from .. import available_backends, get_backend
-from ..registry import BackendPluginError
+from .. import get_backend, loadable_backends
 from ..benchmarking.report import format_seconds
 from ..benchmarking.timing import machine_load, measure, thread_settings
 
@@ -30,17 +29,13 @@ def _with_spread(timed):
 
 
 def demo(size: int) -> int:
-    names = available_backends()
     print("The seeds' layer: 3 samples x 4 inputs through 3 neurons, inputs . weights^T + biases\n")
+    names = loadable_backends(lambda name, error: print(f"  {name}: left out: {error}"))
     rng = np.random.default_rng(0)
     big = (rng.normal(size=(size, size)), rng.normal(size=(size, size)), rng.normal(size=size))
     rows = []
     for name in names:
-        try:
-            b = get_backend(name)
-        except BackendPluginError as error:  # a broken plug-in does not take the built-in backends down
-            print(f"  {name}: left out: {error}")
-            continue
+        b = get_backend(name)
         inputs, weights, biases = (b.asarray(v) for v in (SEEDS_INPUTS, SEEDS_WEIGHTS, SEEDS_BIASES))
         start = time.perf_counter()
         output = b.dense_forward(inputs, weights, biases)

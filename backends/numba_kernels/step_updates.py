@@ -64,14 +64,15 @@ def update(optimizer, trainable, lr, step):
     """One update of every parameter at once at learning rate lr; step counts updates from 1 (Adam's)."""
     parameters, gradients, state = trainable.parameters, trainable.gradients, trainable.state
     # Python floats, as Optimizer.step passes them: run as Python (NUMBA_DISABLE_JIT=1), a NumPy float64
-    # would widen float32 arithmetic; compiled, float() changes nothing
-    constants = [float(constant) for constant in optimizer.constants]
+    # would widen float32 arithmetic; compiled, float() changes nothing (and allocates nothing)
+    constants = optimizer.constants
+    first = float(constants[0])
     if optimizer.code == SGD_UPDATE:
-        _sgd_update(parameters, gradients, lr, constants[0], state)
+        _sgd_update(parameters, gradients, lr, first, state)
     elif optimizer.code == ADAGRAD_UPDATE:
-        _adagrad_update(parameters, gradients, lr, state, constants[0])
+        _adagrad_update(parameters, gradients, lr, state, first)
     elif optimizer.code == RMSPROP_UPDATE:
-        _rmsprop_update(parameters, gradients, lr, state, constants[0], constants[1])
+        _rmsprop_update(parameters, gradients, lr, state, first, float(constants[1]))
     else:
-        _adam_update(parameters, gradients, lr, state, trainable.second_state, constants[0], constants[1],
-                     constants[2], step)
+        _adam_update(parameters, gradients, lr, state, trainable.second_state, first, float(constants[1]),
+                     float(constants[2]), step)

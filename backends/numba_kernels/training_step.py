@@ -24,7 +24,7 @@ from numba import njit
 
 from .. import numba_backend as nb
 from ..nn.layers import Dense, Dropout
-from . import gemm
+from . import gemm, products
 from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
                           N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
                           activation_backward, drop, layout_of, penalize, penalties_loss)
@@ -288,7 +288,7 @@ def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffe
         layer_inputs = _passed_on(layout, buffers, layer - 1, n_samples) if layer > 0 else inputs
         rows = n_samples if layer > 0 else 0  # the first layer's dinputs are not needed
         dinputs = delta_before[:rows * n_inputs].reshape((rows, n_inputs))
-        nb._dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, threads)
+        products.dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, threads)
         if biases_at < 0:
             no_biases[:] = 0.0
         penalties = network.penalties[layer]

@@ -19,7 +19,7 @@
 # %%
 import numpy as np
 
-from backends import available_backends, get_backend, teaching
+from backends import loadable_backends, get_backend, teaching
 
 # %% [markdown]
 # The first example: three inputs, three weights and a bias. The seeds give 2.3 as the answer.
@@ -55,7 +55,7 @@ teaching.agrees("four inputs, np.dot", np.dot(weights, inputs) + bias, 4.8)
 # bias per neuron. Every backend gives the same answer:
 
 # %%
-for name in available_backends():
+for name in loadable_backends():
     b = get_backend(name)
     output = b.dense_forward(b.asarray([inputs]), b.asarray([weights]), b.asarray([bias]))
     teaching.agrees(f"four inputs, {name} backend", b.tolist(output), [[4.8]])
@@ -74,7 +74,7 @@ teaching.side_by_side("dense_forward")
 
 # %%
 teaching.machine_summary()
-for name in available_backends():
+for name in loadable_backends():
     b = get_backend(name)
     x, w, c = b.asarray([inputs]), b.asarray([weights]), b.asarray([bias])
     print(f"{name:>6}: {teaching.timing(lambda: b.dense_forward(x, w, c))['text']} per call")

@@ -20,7 +20,7 @@
 # %%
 import numpy as np
 
-from backends import available_backends, get_backend, teaching
+from backends import loadable_backends, get_backend, teaching
 
 b = get_backend("numpy")
 
@@ -67,7 +67,7 @@ except ValueError as error:
     print(f"np.dot says:  {error}")
 
 messages = set()
-for name in available_backends():
+for name in loadable_backends():
     backend = get_backend(name)
     try:
         backend.matmul(backend.asarray(batch), backend.asarray(weights))
@@ -87,7 +87,7 @@ try:
 except ValueError as error:
     print(error)
 
-for name in available_backends():
+for name in loadable_backends():
     backend = get_backend(name)
     layer = backend.dense_forward(backend.asarray(batch), backend.asarray(weights), backend.asarray(biases))
     teaching.agrees(f"the seeds' batch through the layer, {name}", backend.tolist(layer),

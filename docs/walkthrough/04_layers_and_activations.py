@@ -20,7 +20,7 @@
 # %%
 import numpy as np
 
-from backends import available_backends, get_backend, teaching
+from backends import loadable_backends, get_backend, teaching
 
 batch = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
 weights1 = [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
@@ -34,7 +34,7 @@ biases2 = [-1.0, 2.0, -0.5]
 # them, the mistake of chapter 3.)
 
 # %%
-for name in available_backends():
+for name in loadable_backends():
     b = get_backend(name)
     layer1 = b.dense_forward(b.asarray(batch), b.asarray(weights1), b.asarray(biases1))
     layer2 = b.dense_forward(layer1, b.asarray(weights2), b.asarray(biases2))
@@ -86,7 +86,7 @@ for formula, naive in (("softmax exp(z)/sum", lambda z: np.exp(z) / np.exp(z).su
 # (underflow to 0 is harmless and allowed):
 
 # %%
-for name in available_backends():
+for name in loadable_backends():
     b = get_backend(name)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         probabilities = b.tolist(b.softmax(b.asarray(logits)))

@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from backends import Dense, Model, Sigmoid, available_backends, data, get_backend, teaching
+from backends import Dense, Model, Sigmoid, loadable_backends, data, get_backend, teaching
 from backends.optim import SGD
 
 X = np.array([[1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
@@ -120,7 +120,7 @@ def gradients_through(b, p):
 
 p = {name: tensor.copy() for name, tensor in initial.items()}
 by_hand, numerical = gradients_by_hand(p), central_differences(p)
-through = {name: gradients_through(get_backend(name), p) for name in available_backends()}
+through = {name: gradients_through(get_backend(name), p) for name in loadable_backends()}
 print(f"{'tensor':<6} {'shape':<7} {'max |gradient|':>14} {'max |hand - central diff.|':>27} "
       f"{'max |backend - hand|, every backend':>36}")
 for name in p:
@@ -170,7 +170,7 @@ assert outputs[0] > 0.9 and outputs[1] > 0.9 and outputs[2] < 0.1
 
 # %%
 runs = {"numpy": (outputs, reference_losses)}
-for name in available_backends():
+for name in loadable_backends():
     if name != "numpy":
         runs[name] = train(get_backend(name), teaching.pick(epochs, 200))
         gap = np.abs(np.subtract(runs[name][1], reference_losses[:len(runs[name][1])])).max()

@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from backends import Dense, Model, ReLU, Softmax, available_backends, data, teaching
+from backends import Dense, Model, ReLU, Softmax, loadable_backends, data, teaching
 from backends.optim import Adam
 
 samples = teaching.pick(100, 30)       # points per arm
@@ -41,7 +41,7 @@ def spiral_model(backend):
 
 # %%
 models, histories = {}, {}
-for name in available_backends():
+for name in loadable_backends():
     models[name] = spiral_model(name)
     histories[name] = models[name].fit(X, y, epochs=epochs, verbose=False)
     print(f"{name:>6}: loss {histories[name]['loss'][0]:.4f} -> {histories[name]['loss'][-1]:.4f}, "

@@ -25,13 +25,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from backends import Dense, Model, ReLU, Softmax, available_backends, data, get_backend, teaching
+from backends import Dense, Model, ReLU, Softmax, loadable_backends, data, get_backend, teaching
 from backends.optim import Adam
 
 teaching.machine_summary()
 sizes = teaching.pick([1, 2, 4, 8, 16, 32, 64, 128, 256], [1, 4, 16, 64])
 python_limit = teaching.pick(128, 32)  # pure Python beyond this takes too long to time well
-times = {name: {} for name in available_backends()}
+times = {name: {} for name in loadable_backends()}
 rng = np.random.default_rng(0)
 for n in sizes:
     inputs, weights, biases = rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=n)

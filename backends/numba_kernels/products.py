@@ -1,0 +1,46 @@
+"""The numba backend's matrix products as compiled calls: each allocates its outputs and runs
+`gemm.product` in the form the operation needs (the numba backend's `matmul`, `dense_forward`,
+`dense_backward` call these after `gemm.prepare`; the compiled training step calls
+`dense_backward_into` with its own buffers). `threads` is how many threads a big product may use."""
+
+import numpy as np
+from numba import njit
+
+from . import gemm
+
+
+@njit(cache=True)
+def matmul(a, c, threads):
+    output = np.empty((a.shape[0], c.shape[1]), dtype=a.dtype)
+    gemm.product(a, c, output, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=threads)
+    return output
+
+
+@njit(cache=True)
+def dense_forward(inputs, weights, biases, threads):
+    output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
+    gemm.product(inputs, weights, output, transpose_a=False, transpose_b=True, bias=biases, relu=False,
+                 threads=threads)
+    return output
+
+
+@njit(cache=True)
+def dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads):
+    if need_dinputs:
+        gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=None, relu=False,
+                     threads=threads)  # dinputs = dvalues · weights
+    gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=None, relu=False,
+                 threads=threads)  # dweights = dvaluesᵀ · inputs
+    dbiases[:] = 0.0
+    for s in range(dvalues.shape[0]):
+        for neuron in range(dvalues.shape[1]):
+            dbiases[neuron] += dvalues[s, neuron]
+
+
+@njit(cache=True)
+def dense_backward(dvalues, inputs, weights, need_dinputs, threads):
+    dinputs = np.empty((dvalues.shape[0] if need_dinputs else 0, weights.shape[1]), dtype=inputs.dtype)
+    dweights = np.empty(weights.shape, dtype=inputs.dtype)
+    dbiases = np.empty(weights.shape[0], dtype=inputs.dtype)
+    dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads)
+    return dinputs, dweights, dbiases
