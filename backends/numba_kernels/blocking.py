@@ -1,30 +1,28 @@
 """Cache blocking and packing around the micro-kernel: the loops of BLIS, written as Numba loops.
 
-`block` walks the output in MC-row blocks and NR-column panels along k blocks of depth KC, so that a
-panel of B stays in L1 and a block of A in L2 while the micro-kernel (`microkernel.py`, generated)
-runs MR x NR tiles of it. `pack_a` and `pack_b` copy blocks into the contiguous order the
-micro-kernel reads; `prepack_b` packs all of B once for a whole product. The drivers in `gemm.py`
-call these; nothing else does.
+`block` walks the output in NC-column panels, k blocks of depth KC, MC-row blocks and NR-column
+micro-panels, so that a micro-panel of B stays in L1, a block of A in L2 and a panel of B in L3
+while the micro-kernel (generated, `microkernels/`) runs MR x NR tiles of it. The tile and the block
+sizes are those `tiling` chose for this CPU and dtype (`tile_shape`, `block_sizes`: constants of the
+compiled code). `pack_a` and `pack_b` copy blocks into the contiguous order the micro-kernel reads;
+`prepack_b` packs all of B once for a whole product. The drivers in `gemm.py` call these; nothing
+else does.
 """
 
 import numpy as np
 from numba import njit
 
-from .microkernel import MR, NR, U0, U1, microkernel
+from .tiling import block_sizes, microkernel, tile_shape
 
-
-@njit(cache=True)
-def block_sizes(itemsize):
-    """(KC, MC): a KC x NR panel of B is 32 KiB, in a 48 KiB L1; MC rows of A fill part of L2."""
-    KC = 256 if itemsize == 4 else 128
-    MC = 96
-    return KC, MC
+U0 = np.uint64(0)
+U1 = np.uint64(1)
 
 
 @njit(cache=True)
 def pack_a(a, ta, i0, mc, k0, kc, Ap):
     """Rows i0..i0+mc of op(a), columns k0..k0+kc, into MR-row slivers:
     Ap[s*kc*MR + p*MR + ii] = op(a)[i0 + s*MR + ii, k0 + p], zero padded to a multiple of MR rows."""
+    MR, _ = tile_shape(Ap)
     nsl = (mc + MR - 1) // MR
     for s in range(nsl):
         base = s * kc * MR
@@ -52,6 +50,7 @@ def pack_a(a, ta, i0, mc, k0, kc, Ap):
 def pack_b(b, tb, j0, k0, kc, Bp, off):
     """Columns j0..j0+NR of op(b), rows k0..k0+kc, as one panel:
     Bp[off + p*NR + jj] = op(b)[k0 + p, j0 + jj], zero padded to NR columns."""
+    _, NR = tile_shape(Bp)
     m = b.shape[0] if tb else b.shape[1]
     cols = min(NR, m - j0)
     if tb:   # b is (m, k): transpose
@@ -90,16 +89,17 @@ def edge_store(T, out, i0, j0, mr, nr, accumulate, bias, has_bias, relu, z):
 
 
 @njit(cache=True)
-def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu, KC, MC):
+def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu):
     """Rows [i_lo, i_hi) of out = op(a)·op(b) (+ bias) (ReLU), all columns, tile by tile.
 
     a, b, out: C-ordered 2-D arrays of one dtype. ta: a is stored (k, n) and read transposed. tb: b is
     stored (m, k) and read transposed. Bpk: b packed into NR-column panels by `prepack_b` (read only
     where bpacked). bias: one value per column of out, added where has_bias. relu: clamp at zero.
-    KC, MC: the k-block depth and the row-block height (`block_sizes`).
     A is read in place, or packed into MR-row slivers when it is reused across many panels; B is
     read from the prepacked panels, in place (row-major, full panel) or packed per panel; edge tiles
     are computed into a scratch tile and only their valid part is stored."""
+    MR, NR = tile_shape(out)
+    KC, MC, NC = block_sizes(out)
     n, m = out.shape
     K = a.shape[0] if ta else a.shape[1]
     af = a.reshape(a.size)
@@ -127,75 +127,78 @@ def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu, KC,
     um = np.uint64(m)
     of = out.reshape(out.size)
     Tf = T.reshape(T.size)
-    for k0 in range(0, K, KC):
-        kc = min(KC, K - k0)
-        first = k0 == 0
-        last = k0 + kc == K
-        init = bias if (has_bias and first) else zeros
-        for i0 in range(i_lo, i_hi, MC):
-            mc = min(MC, i_hi - i0)
-            if a_is_packed:   # MC x kc block of A into MR-row slivers (contiguous, no cache-set conflicts)
-                pack_a(a, ta, i0, mc, k0, kc, Ap)
-            for j0 in range(0, m, NR):
-                nr = min(NR, m - j0)
-                if bpacked:
-                    B = Bpk
-                    bo = (j0 // NR) * K * NR + k0 * NR
-                    ldb = NR
-                elif nr == NR and not tb:
-                    B = bf
-                    bo = k0 * m + j0
-                    ldb = m
-                else:
-                    pack_b(b, tb, j0, k0, kc, Bedge, 0)
-                    B = Bedge
-                    bo = 0
-                    ldb = NR
-                for s in range(0, mc, MR):
-                    r0 = i0 + s
-                    mr = min(MR, mc - s)
-                    full = mr == MR and nr == NR
-                    # one call site of the micro-kernel, inlined (a call with ~50 scalar args costs ~50 ns)
-                    if full and a_is_packed:
-                        Aa = Ap
-                        ao = np.uint64(s * kc)
-                        sa_p = uMR
-                        sa_i = U1
-                    elif full:
-                        Aa = af
-                        ao = np.uint64(r0 * sai + k0 * sap)
-                        sa_p = usap
-                        sa_i = usai
-                    else:   # edge tile: rows packed (zero padded), result into T, valid part stored below
-                        pack_a(a, ta, r0, mr, k0, kc, Aedge)
-                        Aa = Aedge
-                        ao = U0
-                        sa_p = uMR
-                        sa_i = U1
-                    if full:
-                        Oo = of
-                        oo = np.uint64(r0 * m + j0)
-                        ldo = um
-                        ini = init
-                        jo = np.uint64(j0)
-                        acc = not first
-                        rl = relu and last
+    for jc in range(0, m, NC):
+        for k0 in range(0, K, KC):
+            kc = min(KC, K - k0)
+            first = k0 == 0
+            last = k0 + kc == K
+            init = bias if (has_bias and first) else zeros
+            for i0 in range(i_lo, i_hi, MC):
+                mc = min(MC, i_hi - i0)
+                if a_is_packed:   # MC x kc block of A into MR-row slivers (contiguous, no cache-set conflicts)
+                    pack_a(a, ta, i0, mc, k0, kc, Ap)
+                for j0 in range(jc, min(m, jc + NC), NR):
+                    nr = min(NR, m - j0)
+                    if bpacked:
+                        B = Bpk
+                        bo = (j0 // NR) * K * NR + k0 * NR
+                        ldb = NR
+                    elif nr == NR and not tb:
+                        B = bf
+                        bo = k0 * m + j0
+                        ldb = m
                     else:
-                        Oo = Tf
-                        oo = U0
-                        ldo = uNR
-                        ini = zeros
-                        jo = U0
-                        acc = False
-                        rl = False
-                    microkernel(kc, Aa, ao, sa_p, sa_i, B, np.uint64(bo), np.uint64(ldb), Oo, oo, ldo, ini, jo, acc, rl, z)
-                    if not full:
-                        edge_store(T, out, r0, j0, mr, nr, not first, bias, has_bias and first, relu and last, z)
+                        pack_b(b, tb, j0, k0, kc, Bedge, 0)
+                        B = Bedge
+                        bo = 0
+                        ldb = NR
+                    for s in range(0, mc, MR):
+                        r0 = i0 + s
+                        mr = min(MR, mc - s)
+                        full = mr == MR and nr == NR
+                        # one call site of the micro-kernel, inlined (a call with ~50 scalar args costs ~50 ns)
+                        if full and a_is_packed:
+                            Aa = Ap
+                            ao = np.uint64(s * kc)
+                            sa_p = uMR
+                            sa_i = U1
+                        elif full:
+                            Aa = af
+                            ao = np.uint64(r0 * sai + k0 * sap)
+                            sa_p = usap
+                            sa_i = usai
+                        else:   # edge tile: rows packed (zero padded), result into T, valid part stored below
+                            pack_a(a, ta, r0, mr, k0, kc, Aedge)
+                            Aa = Aedge
+                            ao = U0
+                            sa_p = uMR
+                            sa_i = U1
+                        if full:
+                            Oo = of
+                            oo = np.uint64(r0 * m + j0)
+                            ldo = um
+                            ini = init
+                            jo = np.uint64(j0)
+                            acc = not first
+                            rl = relu and last
+                        else:
+                            Oo = Tf
+                            oo = U0
+                            ldo = uNR
+                            ini = zeros
+                            jo = U0
+                            acc = False
+                            rl = False
+                        microkernel(kc, Aa, ao, sa_p, sa_i, B, np.uint64(bo), np.uint64(ldb), Oo, oo, ldo, ini, jo, acc,
+                                    rl, z)
+                        if not full:
+                            edge_store(T, out, r0, j0, mr, nr, not first, bias, has_bias and first, relu and last, z)
 
 
 @njit(cache=True)
 def prepack_b(b, tb, K, m):
     """All of op(b) as NR-column panels, one after another, each K deep."""
+    _, NR = tile_shape(b)
     npan = (m + NR - 1) // NR
     Bpk = np.empty(npan * K * NR, dtype=b.dtype)
     for jp in range(npan):

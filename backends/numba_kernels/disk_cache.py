@@ -24,8 +24,9 @@ SUBPACKAGE = Path(__file__).resolve().parent
 
 
 def kernel_files(subpackage: Path = SUBPACKAGE) -> tuple[str, ...]:
-    """The numba backend module and every Python file of this subpackage, found afresh on each call."""
-    files = sorted(subpackage.glob("*.py")) + [subpackage.parent / "numba_backend.py"]
+    """The numba backend module and every Python file of this subpackage (its generated micro-kernels
+    included), found afresh on each call."""
+    files = sorted(subpackage.rglob("*.py")) + [subpackage.parent / "numba_backend.py"]
     return tuple(os.path.abspath(path) for path in files)
 
 
@@ -51,7 +52,10 @@ def _keyed_on_every_kernel_file(base):
             return super().from_function(py_func, py_file)
 
         def get_source_stamp(self):
-            return source_stamp()
+            # the tile and block sizes are constants of the compiled code: a different plan recompiles
+            from .tiling import fingerprint
+
+            return source_stamp() + fingerprint()
 
     Locator.__name__ = Locator.__qualname__ = f"KernelFiles{base.__name__}"
     return Locator

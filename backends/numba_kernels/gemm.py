@@ -8,21 +8,21 @@ where op transposes a stored (k, n) `a` when `transpose_a` and a stored (m, k) `
 (weight gradient), dvalues·weights (input gradient). There is no BLAS here: every multiply-add is a
 Numba loop.
 
-The textbook triple loop reaches 1-13 GFLOP/s on this kind of machine (the ladder's rungs 2-6);
-BLAS 75-95 with both cores. What closes the gap is the recipe of BLIS (GotoBLAS), in loops:
-  * a register-blocked micro-kernel (`microkernel.py`, generated): an MR x NR tile of scalar
-    accumulators that LLVM's SLP vectorizer keeps in vector registers;
-  * fused multiply-adds and 512-bit vectors in that micro-kernel (`vector_width.py`): without
-    them, 21 instead of 50 GFLOP/s on one core;
-  * cache blocking and packing around it (`blocking.py`);
+The textbook triple loop runs an order of magnitude below BLAS (the ladder's rungs 2-6 measure it).
+What closes the gap is the recipe of BLIS (GotoBLAS), in loops:
+  * a register-blocked micro-kernel (generated, `microkernels/`): an MR x NR tile of scalar
+    accumulators that LLVM's SLP vectorizer keeps in vector registers, its shape chosen for the
+    CPU's vector width and register count and the dtype (`tiling.py`: 6 x 8 float64 with AVX2,
+    6 x 32 with AVX-512), so that the accumulators never spill to the stack;
+  * fused multiply-adds, and 512-bit vectors where the CPU has them (`vector_width.py`);
+  * cache blocking and packing around it (`blocking.py`), the blocks sized from the host's caches;
   * SLP vectorization, which Numba leaves off by default, switched on only while these kernels
     compile (`prepare`, on first use of each dtype; the previous setting restored).
     Numba's cache key ignores the setting, but cached code can only come from inside that window.
 `product` picks, inside compiled code: plain loops for products a tile would mostly waste
-(`_small_product`), dot products for a layer of at most 8 neurons (`_dot_products`), one thread, or
-both (`_parallel_product`) once the work pays for waking the other thread. Accumulation stays in the
-arrays' dtype (float32 stays float32, with FMA). The 6 x 32 tile suits CPUs with AVX-512 (32 vector
-registers); on AVX2 regenerate a 6 x 16 one (see tools/generate_numba_microkernel.py).
+(`_small_product`), dot products for a layer narrower than a tile (`_dot_products`), one thread, or
+both (`_parallel_product`) once the work pays for waking the other thread (`tiling.parallel_flops`).
+Accumulation stays in the arrays' dtype (float32 stays float32, with FMA).
 """
 
 import numba
@@ -30,14 +30,15 @@ import numpy as np
 from numba import njit, prange
 
 from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
-from .blocking import block, block_sizes, finish_empty, pack_b, prepack_b
-from .microkernel import MR, NR
+from .blocking import block, finish_empty, pack_b, prepack_b
+from .tiling import parallel_flops, tile_shape
 
 #: Up to this many multiply-adds (n·m·k) the plain loops of `_small_product` beat the blocked product,
 #: whose packing and edge tiles cost more than they save (measured crossover: about 22³ with AVX-512).
 SMALL_PRODUCT_MULTIPLY_ADDS = 8192
-#: Below this many flops (2·n·m·k) one thread beats waking the other for a parallel product.
-PARALLEL_FLOPS = 3.0e6
+#: Below this depth (k) the plain loops win at any size: a micro-kernel call of a few steps is all
+#: prologue and epilogue (300×2·2×64, a spiral network's first layer: 5-7 µs against 12-38 µs).
+SHALLOW_DEPTH = 16
 #: Row chunks per thread in the parallel product, so a descheduled thread does not hold up the rest.
 CHUNKS_PER_THREAD = 4
 #: With NUMBA_DISABLE_JIT=1 (kernels run as Python, for debugging) every product takes the plain
@@ -67,14 +68,15 @@ def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
 
 @njit(cache=True)
 def _choose(a, b, out, transpose_a, transpose_b, bias, has_bias, relu, threads):
+    MR, NR = tile_shape(out)
     n_rows, n_columns = out.shape
     depth = a.shape[0] if transpose_a else a.shape[1]
-    small = n_rows * n_columns * depth <= SMALL_PRODUCT_MULTIPLY_ADDS
+    small = n_rows * n_columns * depth <= SMALL_PRODUCT_MULTIPLY_ADDS or depth < SHALLOW_DEPTH
     if not BLOCKED_PRODUCTS or small or (transpose_a and n_columns <= 8):
         _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu)
-    elif transpose_b and not transpose_a and n_columns <= 8 and depth >= 8:
+    elif transpose_b and not transpose_a and n_columns < NR:
         _dot_products(a, b, out, bias, has_bias, relu)
-    elif 2.0 * n_rows * n_columns * depth >= PARALLEL_FLOPS and n_rows >= 2 * MR and threads > 1:
+    elif 2.0 * n_rows * n_columns * depth >= parallel_flops(out) and n_rows >= 2 * MR and threads > 1:
         chunks = min(threads * CHUNKS_PER_THREAD, max(1, n_rows // (2 * MR)))
         _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks)
     else:
@@ -83,7 +85,7 @@ def _choose(a, b, out, transpose_a, transpose_b, bias, has_bias, relu, threads):
 
 @njit(cache=True)
 def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
-    """The products a 6x32 tile would mostly waste: small ones (the seeds' 3x4x3 up to about 20³), and
+    """The products a tile would mostly waste: small ones (the book's 3x4x3 up to about 20³), and
     aᵀ·b with few columns (the weight gradient of a layer with few inputs). Plain loops whose innermost
     loop runs along a contiguous row; bias is read only where has_bias."""
     n_rows, n_columns = out.shape
@@ -119,36 +121,30 @@ def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
                     out[i, j] = 0.0
 
 
-@njit(cache=True, inline='always')
-def _blocked_dimensions(a, out, transpose_a):
-    """(n, m, K, KC, MC): out's shape, the depth of the product and the block sizes for its dtype."""
-    n, m = out.shape
-    K = a.shape[0] if transpose_a else a.shape[1]
-    KC, MC = block_sizes(out.itemsize)
-    return n, m, K, KC, MC
-
-
 @njit(cache=True)
 def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
     """The blocked product on this thread (arguments as `_small_product`'s). B is packed up front when
     it must be transposed; otherwise full panels are read in place."""
-    n, m, K, KC, MC = _blocked_dimensions(a, out, transpose_a)
+    n, m = out.shape
+    K = a.shape[0] if transpose_a else a.shape[1]
     if K == 0:
         finish_empty(out, bias, has_bias, relu)
         return
     if transpose_b:
         packed = prepack_b(b, transpose_b, K, m)
-        block(a, b, out, transpose_a, transpose_b, packed, True, 0, n, bias, has_bias, relu, KC, MC)
+        block(a, b, out, transpose_a, transpose_b, packed, True, 0, n, bias, has_bias, relu)
     else:
         unpacked = np.empty(0, dtype=out.dtype)  # read only where b is packed
-        block(a, b, out, transpose_a, transpose_b, unpacked, False, 0, n, bias, has_bias, relu, KC, MC)
+        block(a, b, out, transpose_a, transpose_b, unpacked, False, 0, n, bias, has_bias, relu)
 
 
 @njit(cache=True, parallel=True)
 def _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks):
     """The blocked product on every thread: B packed once (prange over NR-column panels), then prange
     over `chunks` row chunks (several per thread, so one descheduled thread does not hold up the rest)."""
-    n, m, K, KC, MC = _blocked_dimensions(a, out, transpose_a)
+    MR, NR = tile_shape(out)
+    n, m = out.shape
+    K = a.shape[0] if transpose_a else a.shape[1]
     if K == 0:
         finish_empty(out, bias, has_bias, relu)
         return
@@ -162,13 +158,13 @@ def _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu,
     for chunk in prange(chunks):
         low = chunk * rows
         high = min(n, low + rows)
-        block(a, b, out, transpose_a, transpose_b, packed, True, low, high, bias, has_bias, relu, KC, MC)
+        block(a, b, out, transpose_a, transpose_b, packed, True, low, high, bias, has_bias, relu)
 
 
 @njit(cache=True, fastmath={'contract', 'reassoc'})
 def _dot_products(a, b, out, bias, has_bias, relu):
-    """out[i, j] = a[i]·b[j] (+ bias[j]) (ReLU): a·bᵀ with at most 8 output columns, where a 32-wide
-    tile would be mostly padding. Four rows at a time share each row of b; fastmath 'reassoc' lets
+    """out[i, j] = a[i]·b[j] (+ bias[j]) (ReLU): a·bᵀ with fewer output columns than a tile row, where
+    the tile would be mostly padding (a 10-class output layer: 6 µs against 17-29 µs blocked). Four rows at a time share each row of b; fastmath 'reassoc' lets
     LLVM split each sum into vector lanes (so the last bits may differ from a left-to-right sum)."""
     n, K = a.shape
     m = b.shape[0]
@@ -253,8 +249,7 @@ def prepare(dtype) -> None:
         matrix, vector, flag, index = element[:, ::1], element[::1], numba.boolean, numba.int64
         # block first, for one signature only: the drivers pass it literals (True, 0), and Numba
         # would otherwise compile a version per combination of them, 10-15 s each
-        block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag,
-                       index, index))
+        block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag))
         block.disable_compile()
         _serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
         _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))

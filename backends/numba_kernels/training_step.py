@@ -24,7 +24,7 @@ from numba import njit
 
 from .. import numba_backend as nb
 from ..nn.layers import Dense, Dropout
-from . import gemm, products
+from . import gemm, products, tiling
 from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
                           N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
                           activation_backward, drop, layout_of, penalize, penalties_loss)
@@ -115,7 +115,7 @@ class CompiledStep:
         classes, targets = self._targets(targets, self.model.dtype)
         masks = self._draw_masks([n_samples])
         optimizer = self.model.optimizer
-        with _threads_for(self.layout, n_samples) as threads:
+        with _threads_for(self.layout, n_samples, self.model.dtype) as threads:
             loss, outputs = _train_step(np.ascontiguousarray(inputs), classes, targets, masks, self.network,
                                         self._trainable(), self._buffers_for(n_samples), optimizing(optimizer),
                                         optimizer.current_learning_rate, optimizer.iterations + 1, threads)
@@ -145,7 +145,7 @@ class CompiledStep:
         if self._dropouts:
             per_call = batch_size * max(1, MASK_BUDGET // (batch_size * self._mask_width))
         result = EpochResult(0.0, 0.0, 0, math.nan, math.nan, False)
-        with _threads_for(self.layout, batch_size) as threads:
+        with _threads_for(self.layout, batch_size, dtype) as threads:
             for start in range(0, n_samples, per_call):
                 stop = min(start + per_call, n_samples)
                 batch_rows = [min(batch_size, stop - at) for at in range(start, stop, batch_size)]
@@ -187,10 +187,10 @@ class _threads_for:
     """A small step runs on one thread: waking the other for each parallel loop costs more than the
     loop itself. A context manager giving the thread count to use, restoring Numba's setting after."""
 
-    def __init__(self, layout, n_samples):
+    def __init__(self, layout, n_samples, model_dtype):
         self.threads = gemm.thread_count()
         multiply_adds = 3 * n_samples * int((layout[:, N_INPUTS] * layout[:, N_NEURONS]).sum())
-        self.single = self.threads > 1 and 2 * multiply_adds < gemm.PARALLEL_FLOPS
+        self.single = self.threads > 1 and 2 * multiply_adds < tiling.gemm_plan(model_dtype).parallel_flops
 
     def __enter__(self):
         if self.single:

@@ -2,9 +2,10 @@
 
 On Intel server CPUs with AVX-512 (Skylake-X to Emerald Rapids) LLVM's tuning prefers 256-bit
 vectors: wide instructions can lower the clock, which costs more than it gains in most code. Not in
-the GEMM's micro-kernel: its 6 x 32 accumulators fill 24 of the 32 zmm registers, but as 256-bit
-vectors they need 48 registers, and the spills to the stack halve its speed (measured on an Emerald
-Rapids machine with Numba 0.68: 21 against 49 GFLOP/s on one thread at 512³, float64).
+the GEMM's micro-kernel: its AVX-512 tile's accumulators (5 x 32 float64) fill 20 of the 32 zmm
+registers, but as 256-bit vectors they would need 40 of the 32 ymm registers there are, and the
+spills to the stack halve its speed (measured with a 6 x 32 tile on an Emerald Rapids machine with
+Numba 0.68: 21 against 49 GFLOP/s on one thread at 512³, float64).
 
 Numba has no option for this, and its CPU settings (NUMBA_CPU_NAME, NUMBA_CPU_FEATURES) would change
 every function in the process. LLVM reads the preference per function, from the function attribute

@@ -1,0 +1,96 @@
+"""The numba backend's GEMM (`numba_kernels.gemm.product`) against a float64 oracle, through every
+path it chooses: the plain loops (small or shallow products), the dot products (layers narrower than
+a tile), the blocked product on one thread and on two, each of the three forms the dense layers use
+plus aᵀ·bᵀ, with and without bias and ReLU, over shapes on either side of the tile and the k block.
+Once more in a process whose caches are declared tiny (NN_BACKENDS_CACHES), so that KC, MC and NC
+are small enough for every blocking loop to take several turns and end on a partial block."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import backends
+
+if "numba" not in backends.available_backends():
+    pytest.skip("backend not installed", allow_module_level=True)
+
+from backends.numba_kernels import gemm, tiling  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMS = [(False, False), (False, True), (True, False), (True, True)]
+
+
+def shapes_around_the_tile(dtype):
+    """(n, k, m) on either side of MR, NR and KC for dtype's plan, plus the training sizes."""
+    plan = tiling.gemm_plan(dtype)
+    mr, nr = plan.tile
+    return [(1, 1, 1), (3, 4, 3), (mr - 1 or 1, 17, nr + 1), (2 * mr + 1, plan.kc + 3, 3 * nr - 1),
+            (mr, plan.kc, nr), (300, 2, 64), (100, 40, 100), (100, 100, 10), (128, 784, 17),
+            (2 * mr * 4 + 5, 33, 4 * nr + 7), (7, 1000, 9), (150, 150, 150)]
+
+
+def oracle(a, b, transpose_a, transpose_b, bias, relu):
+    left = a.astype(np.float64).T if transpose_a else a.astype(np.float64)
+    right = b.astype(np.float64).T if transpose_b else b.astype(np.float64)
+    result = left @ right + (0.0 if bias is None else bias.astype(np.float64))
+    return np.maximum(result, 0.0) if relu else result
+
+
+def check_every_path(dtype, threads, seed=0):
+    """Every shape and form against the oracle; raises AssertionError naming the first that differs."""
+    dtype = np.dtype(dtype)
+    gemm.prepare(dtype)
+    rng = np.random.default_rng(seed)
+    eps = np.finfo(dtype).eps
+    for n, k, m in shapes_around_the_tile(dtype):
+        for transpose_a, transpose_b in FORMS:
+            a = rng.uniform(-1, 1, (k, n) if transpose_a else (n, k)).astype(dtype)
+            b = rng.uniform(-1, 1, (m, k) if transpose_b else (k, m)).astype(dtype)
+            for bias in (None, rng.uniform(-1, 1, m).astype(dtype)):
+                for relu in (False, True):
+                    out = np.full((n, m), np.nan, dtype=dtype)
+                    gemm.product(a, b, out, transpose_a=transpose_a, transpose_b=transpose_b, bias=bias,
+                                 relu=relu, threads=threads)
+                    expected = oracle(a, b, transpose_a, transpose_b, bias, relu)
+                    tolerance = 4 * eps * (k + 1)  # |a|, |b| <= 1: each sum of k products has |.| <= k
+                    error = np.abs(out - expected).max()
+                    assert out.dtype == dtype and error <= tolerance, (
+                        f"product {n}x{k}x{m} transpose_a={transpose_a} transpose_b={transpose_b} "
+                        f"bias={bias is not None} relu={relu} threads={threads} {dtype}: error {error:.3g} "
+                        f"> {tolerance:.3g}")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_every_path_of_the_product_matches_the_oracle(dtype, threads):
+    if threads > gemm.thread_count():
+        pytest.skip("one thread only here")
+    check_every_path(dtype, threads)
+
+
+def test_a_parallel_product_big_enough_to_use_both_threads(dtype="float64"):
+    n = 200
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
+    assert 2.0 * n ** 3 >= tiling.gemm_plan(dtype).parallel_flops
+    out = np.empty((n, n))
+    gemm.prepare(np.dtype(dtype))
+    gemm.product(a, b, out, transpose_a=False, transpose_b=True, bias=None, relu=False, threads=2)
+    np.testing.assert_allclose(out, a @ b.T, rtol=0, atol=1e-12)
+
+
+def test_with_tiny_caches_every_blocking_loop_turns_and_ends_on_a_partial_block(tmp_path):
+    env = {**os.environ, "NN_BACKENDS_CACHES": "4K,16K,64K", "NUMBA_CACHE_DIR": str(tmp_path)}
+    script = ("import sys; sys.path.insert(0, %r)\n"
+              "from backends.numba_kernels import tiling\n"
+              "import test_gemm\n"
+              "plan = tiling.gemm_plan('float64')\n"
+              "assert (plan.kc, plan.mc, plan.nc) == (64, 12, 64), plan\n"
+              "test_gemm.check_every_path('float64', threads=2)\n"
+              "print('ok', plan.kc, plan.mc, plan.nc)\n") % str(ROOT / "tests")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0 and "ok 64 12 64" in done.stdout, done.stderr[-3000:]
