@@ -29,7 +29,9 @@ Rungs 2-6 live in `backends/numba_kernels/ladder_kernels.py`; rung 7 is the numb
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -51,7 +53,9 @@ class Rung:
     parallel: bool              # runs on every thread given (Numba or BLAS threads); else on one
     dtypes: tuple[str, ...]     # the dtypes it computes in
     arrays: str = "ndarray"     # "lists" (python) or "torch"
-    caveat: str = ""            # where its idea does not pay: printed when it loses to the rung below
+    #: why_slower(a, c, call_seconds, threads) -> one sentence of measured facts, asked for only
+    #: when the rung lost to the one below it (the ladder prints it under the table)
+    why_slower: Callable | None = None
 
     def arguments(self, a: np.ndarray, c: np.ndarray) -> tuple:
         """a and c (C-contiguous ndarrays of one of `dtypes`) converted to what `function` takes."""
@@ -78,16 +82,73 @@ def _numba_rungs() -> list[Rung]:
     return [
         Rung(2, "compiled", "the same loops, compiled by @njit", kernels.compiled_loops, False, BOTH_DTYPES),
         Rung(3, "contiguous", "inner loop on contiguous rows (c transposed)", kernels.contiguous, False, BOTH_DTYPES,
-             caveat="the transposed copy of c costs more than it saves while c fits in L1"),
+             why_slower=_transposed_copy_share),
         Rung(4, "simd", "fastmath reassoc+contract: vector sums, FMA", kernels.simd, False, BOTH_DTYPES),
         Rung(5, "both cores", "prange over output rows", kernels.both_cores, True, BOTH_DTYPES,
-             caveat="starting the threads costs more than half the work on small products, or the "
-                    "other core is busy (a shared machine)"),
+             why_slower=_thread_start_share),
         Rung(6, "cache blocked", "tiles of rows reused from L2", kernels.cache_blocked, True, BOTH_DTYPES,
-             caveat="blocking pays only once cᵀ outgrows L2 (about 512² in float64); below, it only adds loop overhead"),
+             why_slower=_transposed_size_against_l2),
         Rung(7, "packed gemm", "packing + register-blocked micro-kernel", get_backend("numba").kernels.matmul,
-             True, BOTH_DTYPES, caveat="packing costs O(n²) per call: on small products it is not repaid"),
+             True, BOTH_DTYPES, why_slower=_packing_share_and_inner_loop),
     ]
+
+
+# ---------------------------------------------------------------- why a rung lost, measured
+def _median_seconds(function, repeats: int = 7) -> float:
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{part * 1e6:.1f} µs, {part / whole:.0%} of its {whole * 1e6:.1f} µs call"
+
+
+def _transposed_copy_share(a, c, call_seconds, threads) -> str:
+    copy = _median_seconds(lambda: np.ascontiguousarray(c.T))
+    return f"its transposed copy of c took {_share(copy, call_seconds)}"
+
+
+def _thread_start_share(a, c, call_seconds, threads) -> str:
+    from .benchmarking.timing import set_threads
+    from .numba_kernels import ladder_kernels as kernels
+
+    tiny = np.ones((2, 2), dtype=a.dtype)
+    set_threads(1)
+    alone = _median_seconds(lambda: kernels.both_cores(tiny, tiny), 51)
+    set_threads(threads)
+    started = _median_seconds(lambda: kernels.both_cores(tiny, tiny), 51)
+    return (f"handing a parallel loop to {threads} threads costs {_share(max(0.0, started - alone), call_seconds)} "
+            f"(a 2×2 product on {threads} threads against 1)")
+
+
+def _transposed_size_against_l2(a, c, call_seconds, threads) -> str:
+    from .numba_kernels.target import cache_sizes
+
+    l2 = cache_sizes().l2
+    size = c.nbytes
+    verdict = "fits in" if size <= l2 else "outgrows"
+    return (f"cᵀ is {size // 1024} KiB and {verdict} this core's {l2 // 1024} KiB L2: the tiles save traffic "
+            "beyond L2 only once it outgrows it")
+
+
+def _packing_share_and_inner_loop(a, c, call_seconds, threads) -> str:
+    from .numba_kernels import gemm
+
+    packing = _median_seconds(lambda: gemm.pack_all_of_b(c))
+    loop = _inner_loop_report(str(a.dtype))
+    return f"packing B took {_share(packing, call_seconds)}; {loop.describe()}"
+
+
+@functools.cache
+def _inner_loop_report(dtype: str):
+    from .numba_kernels import tile_assembly
+
+    return tile_assembly.inner_loop(dtype)
 
 
 def rungs() -> list[Rung]:

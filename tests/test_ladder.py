@@ -112,3 +112,21 @@ def test_ladder_refuses_bad_options_before_timing(option, value, message, capsys
     assert main(["ladder", option, value]) == 2
     error = capsys.readouterr().err
     assert message in error and "Traceback" not in error
+
+
+def test_a_rung_that_loses_says_why_from_a_measurement():
+    from backends.cli.ladder import explain_losses
+
+    def row(name, median, n=64):
+        return {"contender": name, "dtype": "float64", "sizes": [n, n, n], "median": median}
+
+    # the packed rung slower than the cache-blocked one, the contiguous one faster than the compiled
+    results = [row("compiled", 2e-3), row("contiguous", 1e-3), row("cache blocked", 1e-4), row("packed gemm", 2e-4)]
+    explain_losses(results, RUNGS, threads=1)
+    packed = results[-1]["why_slower"]
+    assert "packing B took" in packed and "µs" in packed and "% of its 200.0 µs call" in packed
+    assert "stack accesses" in packed and "vector multiply-adds" in packed  # read from the machine code
+    assert "why_slower" not in results[1]  # it did not lose: nothing to explain
+    results = [row("compiled", 1e-3), row("contiguous", 2e-3)]
+    explain_losses(results, RUNGS, threads=1)
+    assert results[1]["why_slower"].startswith("its transposed copy of c took")

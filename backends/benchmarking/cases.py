@@ -326,6 +326,9 @@ def _step_flops(sizes):
 SEEDS = (3, 4, 3)
 SQUARE = tuple((n, n, n) for n in (16, 64, 256, 1024))
 SMALL_LAYER = (32, 64, 64)  # a batch of 32 through a 64-wide layer: where per-call costs still matter
+#: The dense layers training really runs (samples, inputs, neurons): the spiral's first layer, the
+#: mini-batch workload's two, an MNIST-sized one. Their products matter as much as 1024³.
+TRAINING_LAYERS = ((300, 2, 64), (100, 40, 100), (100, 100, 100), (128, 784, 128))
 SPIRAL_STEP = (300, 2, 64, 3)
 MNIST_STEP = (128, 784, 128, 10)
 FIT_EPOCH = (300, 2, 64, 3, 32)
@@ -339,10 +342,10 @@ def all_cases(dtypes=("float64", "float32")) -> list[Case]:
         for sizes in (SEEDS,) + SQUARE:
             flops = 2.0 * sizes[0] * sizes[1] * sizes[2]
             cases.append(Case("matmul", sizes, dtype, flops, flops / 2, _matmul))
-        for sizes in (SEEDS, SQUARE[0], SMALL_LAYER) + SQUARE[1:]:
+        for sizes in (SEEDS, SQUARE[0], SMALL_LAYER) + TRAINING_LAYERS + SQUARE[1:]:
             cases.append(Case("dense_forward", sizes, dtype, _dense_flops(sizes), _dense_flops(sizes) / 2,
                               _dense_forward))
-        for sizes in (SEEDS,) + SQUARE:
+        for sizes in (SEEDS,) + TRAINING_LAYERS + SQUARE:
             flops = 4.0 * sizes[0] * sizes[1] * sizes[2] + sizes[0] * sizes[2]
             cases.append(Case("dense_backward", sizes, dtype, flops, flops / 2, _dense_backward))
         for sizes in ((3, 3), (300, 3), (128, 10), (1024, 1024)):

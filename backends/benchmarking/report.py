@@ -90,6 +90,23 @@ def crossovers(results: list[dict], operation: str, dtype: str = "float64") -> s
     return f"   in words ({dtype}): {'; '.join(phrases)}; fastest at {order[-1]}: {fastest}."
 
 
+#: The settings `machine_lines` prints; the rest are thread and library settings.
+MACHINE_KEYS = ("cpu_model", "numba_isa", "caches", "numba_gemm_float64", "numba_gemm_float32", "numba_target_warning")
+
+
+def machine_lines(settings: dict) -> list[str]:
+    """The CPU, the ISA Numba compiles for and the GEMM's tile and blocks per dtype, as header lines."""
+    lines = [f"cpu: {settings.get('cpu_model')}; numba compiles for {settings.get('numba_isa', '-')}; "
+             f"caches {settings.get('caches', '-')}"]
+    gemm = [f"{dtype} {settings[key]}" for dtype in ("float64", "float32")
+            if (key := f"numba_gemm_{dtype}") in settings]
+    if gemm:
+        lines.append("numba GEMM: " + "; ".join(gemm))
+    if settings.get("numba_target_warning"):
+        lines.append("warning: " + settings["numba_target_warning"])
+    return lines
+
+
 def write_json(path, results: list[dict], settings: dict) -> None:
     document = {"settings": settings, "results": results}
     temporary = Path(str(path) + ".tmp")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import statistics
 import time
 
@@ -78,8 +79,38 @@ def thread_settings() -> dict:
     except ImportError:
         settings["torch_threads"] = None
     for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                     "NUMBA_NUM_THREADS"):
+                     "NUMBA_NUM_THREADS", "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES"):
         settings[variable] = os.environ.get(variable)
+    return settings | gemm_settings()
+
+
+def cpu_model() -> str:
+    """The CPU's model name as the operating system reports it (Linux's /proc/cpuinfo, else platform)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.lower().startswith(("model name", "cpu model", "hardware")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gemm_settings() -> dict:
+    """The CPU and what the numba GEMM was shaped for on it: the vector ISA Numba compiles for, the
+    caches, and per dtype the micro-tile and the block sizes (numba_kernels.tiling)."""
+    settings = {"cpu_model": cpu_model()}
+    try:
+        from ..numba_kernels import target, tiling
+    except ImportError:
+        return settings
+    described = tiling.describe()
+    settings |= {"numba_isa": described["isa_description"], "caches": described["caches"]}
+    for dtype, plan in described["plans"].items():
+        settings[f"numba_gemm_{dtype}"] = f"tile {plan['tile']}, kc {plan['kc']}, mc {plan['mc']}, nc {plan['nc']}"
+    if target.features_only_from_host():
+        settings["numba_target_warning"] = ("NUMBA_CPU_NAME without NUMBA_CPU_FEATURES: Numba compiles with "
+                                            "this host's instructions; set NUMBA_CPU_FEATURES= for the named CPU's")
     return settings
 
 

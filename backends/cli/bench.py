@@ -19,7 +19,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..benchmarking import cases as bench_cases
-from ..benchmarking.report import comparison, crossovers, plot_scaling, read_json, tables, write_json
+from ..benchmarking.report import (MACHINE_KEYS, comparison, crossovers, machine_lines, plot_scaling, read_json,
+                                  tables, write_json)
 from ..benchmarking.timing import (COMPILED_KERNELS, SETTLE_SECONDS, measure, numba_compile_seconds, set_threads,
                                   startup_seconds, thread_settings)
 from ..validation import InvalidInputError
@@ -27,7 +28,9 @@ from .options import bounded_int, check_output, non_negative_float, positive_flo
 
 #: The float32 cases of the quick sweep: the MNIST-sized step, and dense layers big enough to show it.
 QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256, 256, 256)),
-                 ("dense_forward", (1024, 1024, 1024)), ("matmul", (256, 256, 256))}
+                 ("dense_forward", (1024, 1024, 1024)), ("matmul", (256, 256, 256)),
+                 ("matmul", (1024, 1024, 1024)), ("dense_forward", (128, 784, 128)),
+                 ("dense_backward", (128, 784, 128))}
 
 
 
@@ -99,7 +102,9 @@ def bench(args) -> int:
         print(f"nn-backends {error}", file=sys.stderr)
         return 2
     settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine()}
-    print("thread settings: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None))
+    print("\n".join(machine_lines(settings)))
+    print("thread settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()
+                                          if v is not None and k not in MACHINE_KEYS))
     contenders = bench_cases.contenders(args.backends)
     print(f"contenders: {', '.join(contenders)}" + ("" if "torch" in contenders else
                                                     "  (pip install -e '.[torch]' adds the PyTorch peer)"))

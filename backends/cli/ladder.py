@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import ladder as ladder_rungs
-from ..benchmarking.report import format_seconds, write_json
+from ..benchmarking.report import format_seconds, machine_lines, write_json
 from ..benchmarking.timing import SETTLE_SECONDS, measure, set_threads, thread_settings
 
 #: The problem each serial rung is timed on first, to estimate its time at the sizes asked for.
@@ -74,6 +74,26 @@ def measure_rung(rung, n: int, dtype: str, threads: int, budget: float) -> dict:
     return measure(lambda: rung.function(*arguments), budget=budget)  # its first call warms (compiles)
 
 
+def explain_losses(results: list[dict], rungs, threads: int) -> None:
+    """Into each result of a rung that lost to the rung below it (both measured, not extrapolated),
+    the rung's own measured reason, `why_slower`."""
+    by_key = {(r["contender"], r["dtype"], r["sizes"][0]): r for r in results}
+    climbing = [rung for rung in rungs if rung.name != "torch"]
+    for below, rung in zip(climbing, climbing[1:]):
+        if rung.why_slower is None:
+            continue
+        for (name, dtype, n), row in by_key.items():
+            under = by_key.get((below.name, dtype, n))
+            if (name != rung.name or under is None or "extrapolated_from" in row or "extrapolated_from" in under
+                    or row["median"] <= under["median"]):
+                continue
+            rng = np.random.default_rng(n)
+            a, c = (rng.uniform(-1.0, 1.0, (n, n)).astype(dtype) for _ in range(2))
+            set_threads(threads if rung.parallel else 1)
+            row["why_slower"] = rung.why_slower(a, c, row["median"], threads)
+    set_threads(threads)
+
+
 def run_ladder(rungs, sizes, dtypes, threads, budget, call_limit) -> list[dict]:
     results = []
     for dtype in dtypes:
@@ -96,7 +116,7 @@ def run_ladder(rungs, sizes, dtypes, threads, budget, call_limit) -> list[dict]:
 
 
 def table(rows: list[dict], rungs) -> list[str]:
-    """One size and dtype: every rung side by side, with the ratios and the caveats that explain a loss."""
+    """One size and dtype: every rung side by side, with the ratios, and the measured reason for each loss."""
     by_name = {row["contender"]: row for row in rows}
     python, blas = by_name.get("python"), by_name.get("blas")
     n, dtype = rows[0]["sizes"][0], rows[0]["dtype"]
@@ -119,8 +139,8 @@ def table(rows: list[dict], rungs) -> list[str]:
                      f"{versus_below:>8} {versus_python:>9} {of_blas:>7}")
         if mark == "~":
             notes.append(f"~ {rung.name}: one call would exceed the limit; n³ from its time at {row['extrapolated_from']}³")
-        if below and below["median"] < median and rung.caveat and rung.name != "torch":
-            notes.append(f"{rung.name} loses to the rung below here: {rung.caveat}")
+        if row.get("why_slower"):
+            notes.append(f"{rung.name} loses to the rung below here: {row['why_slower']}")
         if rung.name != "torch":
             below = row
     return lines + [f"   {note}" for note in notes]
@@ -189,6 +209,7 @@ def ladder(args) -> int:
     set_threads(threads)
     settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine(),
                                     "parallel_threads": threads, "serial_threads": 1}
+    print("\n".join(machine_lines(settings)))
     print(f"threads: parallel rungs and BLAS {threads}, the others 1; "
           f"BLAS {settings.get('blas')}, {settings['cpus']} CPUs")
     for dtype in dtypes:
@@ -200,7 +221,7 @@ def ladder(args) -> int:
         print(f"first calls, {dtype} (Numba compiles or loads its cache; never timed): "
               f"{time.perf_counter() - start:.2f} s")
     results = run_ladder(rungs, sizes, dtypes, threads, args.budget, args.call_limit)
-    set_threads(threads)  # the last rung may have been a serial one
+    explain_losses(results, rungs, threads)
     for dtype in dtypes:
         for n in sizes:
             print("\n".join(table([r for r in results if r["dtype"] == dtype and r["sizes"][0] == n], rungs)))

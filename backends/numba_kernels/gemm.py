@@ -214,6 +214,12 @@ def _dot_products(a, b, out, bias, has_bias, relu):
         i += 1
 
 
+def pack_all_of_b(b):
+    """All of a (k, m) `b` packed into the tile's column panels, as one product packs it (for timing
+    the packing alone: the ladder says how much of a call it is)."""
+    return prepack_b(np.ascontiguousarray(b), False, b.shape[0], b.shape[1])
+
+
 def _fast_thread_calls():
     numba.get_num_threads()  # starts the thread pool once
     from numba.np.ufunc import parallel
