@@ -67,17 +67,22 @@ for n in sizes:
     print("\n".join(table([r for r in results if r["sizes"][0] == n], rungs)))
 
 # %% [markdown]
-# The biggest steps, read from this run at the largest size:
+# The biggest steps, each measured again as a pair, interleaved, so each conclusion has an interval
+# of its own (pure Python against the compiled loops at a size where it takes milliseconds, the
+# others at the largest size). A step this run cannot show is marked "not shown on this run".
 
 # %%
 largest = max(sizes)
-median = {r["contender"]: r["median"] for r in results if r["sizes"][0] == largest}
-for top, bottom, idea in (("compiled", "python", "compiling the loops"),
-                          ("simd", "compiled", "contiguous memory and vector instructions"),
-                          ("packed gemm", "simd", "threads, blocking, packing and a register tile"),
-                          ("blas", "packed gemm", "BLAS against the numba backend's own product")):
-    if top in median and bottom in median:
-        print(f"{idea:<48} {median[bottom] / median[top]:8.3g}x  ({bottom} -> {top}, {largest}³)")
+by_name = {rung.name: rung for rung in rungs}
+for top, bottom, idea, n in (("compiled", "python", "compiling the loops", min(sizes)),
+                             ("simd", "compiled", "contiguous memory and vector instructions", largest),
+                             ("packed gemm", "simd", "threads, blocking, packing and a register tile", largest),
+                             ("blas", "packed gemm", "BLAS against the numba backend's own product", largest)):
+    if top in by_name and bottom in by_name:
+        a, c = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
+        pair = teaching.compare({name: (lambda rung=by_name[name], args=by_name[name].arguments(a, c): rung.function(*args))
+                                 for name in (bottom, top)})
+        print(f"{idea} ({bottom} -> {top}, {n}³): {teaching.speedup(pair, top, bottom)['text']}")
 
 # %%
 teaching.side_by_side("matmul")

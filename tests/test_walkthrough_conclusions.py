@@ -1,0 +1,70 @@
+"""The walkthrough's conclusions about speed (`backends.walkthrough.measurements`) say only what
+their measurement shows: fed a measurement that contradicts the lesson, taken on a busy machine,
+or too close to call, they print "not shown on this run" instead of the lesson. No clock is read
+here: the measurements are made up."""
+
+import pytest
+
+from backends.walkthrough import measurements
+from backends.walkthrough.measurements import cpu_use, speedup, summarize
+
+QUIET = {"wall": 1.0, "own_cores": 1.0, "others": 0.02, "uncertainty": 0.02, "busy": False}
+BUSY = {"wall": 1.0, "own_cores": 0.6, "others": 1.3, "uncertainty": 0.02, "busy": True}
+
+
+def _measured(fast_samples, slow_samples, cpu=QUIET):
+    return {"compiled": summarize(fast_samples, cpu), "layer by layer": summarize(slow_samples, cpu)}
+
+
+def test_a_clear_measurement_gives_the_lesson_with_its_interval():
+    result = speedup(_measured([1.0, 1.01, 0.99, 1.02, 1.0], [3.0, 3.1, 2.9, 3.05, 3.0]), "compiled", "layer by layer")
+    assert result["shown"] and result["text"].startswith("compiled ran 3x faster than layer by layer (95% interval")
+    assert 2.8 < result["low"] <= 3 <= result["high"] < 3.2
+
+
+def test_a_contradicting_measurement_withholds_the_lesson_and_says_slower():
+    # chapter 8's quiet-machine run that printed "compiled, it is 0.8x faster"
+    result = speedup(_measured([1.25, 1.24, 1.26, 1.25, 1.27], [1.0, 1.01, 0.99, 1.0, 1.02]), "compiled", "layer by layer")
+    assert not result["shown"]
+    assert result["text"].startswith("not shown on this run (compiled is faster than layer by layer)")
+    assert "slower" in result["text"] and "faster than" not in result["text"].split(":", 1)[1]
+    assert "contradicts the lesson" in result["text"]
+
+
+def test_an_interval_holding_one_cannot_tell_them_apart():
+    result = speedup(_measured([1.0, 1.3, 0.8, 1.1, 0.9], [1.0, 1.2, 0.9, 1.05, 0.95]), "compiled", "layer by layer")
+    assert not result["shown"] and result["low"] <= 1 <= result["high"]
+    assert "cannot tell them apart" in result["text"]
+
+
+def test_a_busy_measurement_withholds_even_a_clear_lesson():
+    # chapter 8 on a busy machine printed "compiled, it is 97.9x faster"
+    result = speedup(_measured([1.0, 1.0, 1.0, 1.0, 1.0], [97.9] * 5, BUSY), "compiled", "layer by layer")
+    assert not result["shown"] and result["text"].startswith("not shown on this run")
+    assert "other programs kept 1.30 cores busy" in result["text"]
+
+
+def _clock(wall, own, machine):
+    return {"wall": wall, "own": own, "machine": machine}
+
+
+def test_busy_is_judged_from_other_programs_cpu_time_during_the_measurement():
+    # two seconds of wall time: this process used 2 s of CPU, the machine 2.1 s, then 4 s
+    assert not cpu_use(_clock(0, 0, 0), _clock(2, 2.0, 2.1))["busy"]
+    busy = cpu_use(_clock(0, 0, 0), _clock(2, 2.0, 4.0))
+    assert busy["busy"] and busy["others"] == pytest.approx(1.0)
+
+
+def test_a_short_measurement_is_not_called_busy_within_the_counters_resolution():
+    # 30 ms with two 10 ms ticks of others' work: within what the counters can resolve
+    assert not cpu_use(_clock(0, 0, 0), _clock(0.03, 0.03, 0.05))["busy"]
+
+
+def test_without_the_machines_counters_a_process_made_to_wait_is_busy():
+    assert cpu_use(_clock(0, 0, None), _clock(1, 0.5, None))["busy"]
+    assert not cpu_use(_clock(0, 0, None), _clock(1, 0.99, None))["busy"]
+
+
+def test_the_clock_reads_this_machine():
+    reading = measurements.cpu_clock()
+    assert reading["wall"] > 0 and reading["own"] > 0
