@@ -2,7 +2,7 @@
 
 Each chapter runs as a script in a fresh process, in fast mode (`NN_WALKTHROUGH_FAST=1`: small
 sizes, short timing budgets), with its plots sent to a temporary folder. A chapter asserts the
-seeds' numbers as it prints them, so a run that exits 0 has checked them. With the `docs` extra
+worked examples' numbers (the book's, the course notebooks') as it prints them, so a run that exits 0 has checked them. With the `docs` extra
 installed (jupytext and nbclient) every chapter also runs as a notebook.
 """
 

@@ -13,8 +13,9 @@
 # # 2. One neuron
 #
 # A neuron multiplies each of its inputs by a weight, adds the products up and adds a bias. This
-# chapter computes the seeds' two single-neuron examples three ways: as a loop, as one `np.dot`,
-# and through the library's interface on each backend, and checks each against the seeds' answer.
+# chapter computes the book's first two worked examples (Neural Networks from Scratch, chapter 2:
+# one neuron with three inputs, then four) three ways: as a loop, as one `np.dot`, and through the
+# library's interface on each backend, and checks each against the book's answer.
 
 # %%
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from backends import loadable_backends, get_backend, teaching
 
 # %% [markdown]
-# The first example: three inputs, three weights and a bias. The seeds give 2.3 as the answer.
+# The first example: three inputs, three weights and a bias. The book gives 2.3 as the answer.
 
 # %%
 inputs = [1.0, 2.0, 3.0]

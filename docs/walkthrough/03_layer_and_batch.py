@@ -25,7 +25,7 @@ from backends import loadable_backends, get_backend, teaching
 b = get_backend("numpy")
 
 # %% [markdown]
-# The seeds' layer: three neurons, four inputs each. The weights are stored the way the seeds, the
+# The book's layer: three neurons, four inputs each. The weights are stored the way the book, the
 # library and `torch.nn.Linear` store them: one row per neuron.
 
 # %%
@@ -90,7 +90,7 @@ except ValueError as error:
 for name in loadable_backends():
     backend = get_backend(name)
     layer = backend.dense_forward(backend.asarray(batch), backend.asarray(weights), backend.asarray(biases))
-    teaching.agrees(f"the seeds' batch through the layer, {name}", backend.tolist(layer),
+    teaching.agrees(f"the book's batch through the layer, {name}", backend.tolist(layer),
                     [[4.8, 1.21, 2.385], [8.9, -1.81, 0.2], [1.41, 1.051, 0.026]])
 
 # %% [markdown]

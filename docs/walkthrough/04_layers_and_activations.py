@@ -14,8 +14,9 @@
 #
 # One layer's outputs are the next layer's inputs. But two dense layers in a row are still one
 # linear function of the inputs; what lets a network bend is an *activation* between them, a
-# function applied to every output. This chapter stacks the seeds' two layers, then tries the four
-# activations of the seeds, and breaks the naive formulas of two of them with large inputs.
+# function applied to every output. This chapter stacks a second layer on the book's first (the
+# course notebook's two-layer example), then tries the four activations the book and the course
+# notebooks introduce, and breaks the naive formulas of two of them with large inputs.
 
 # %%
 import numpy as np
@@ -29,7 +30,7 @@ weights2 = [[0.1, -0.14, 0.5], [-0.5, 0.12, -0.33], [-0.44, 0.73, -0.13]]
 biases2 = [-1.0, 2.0, -0.5]
 
 # %% [markdown]
-# The second layer has three neurons reading the first layer's three outputs. (One of the seeds
+# The second layer has three neurons reading the first layer's three outputs. (The course notebook
 # prints a different matrix here: it multiplies by the second layer's weights without transposing
 # them, the mistake of chapter 3.)
 
