@@ -45,7 +45,7 @@ def output_folder() -> Path:
     return folder
 
 
-def save_figure(figure, name: str) -> Path:
+def save_figure(figure, name: str) -> None:
     """Save a matplotlib figure as `name` in the output folder (written whole, then renamed), show it
     when the chapter runs as a notebook, and close it."""
     import matplotlib.pyplot as plt
@@ -57,7 +57,6 @@ def save_figure(figure, name: str) -> Path:
     plt.close(figure)
     print(f"plot saved: {path}")
     show_image(path)
-    return path
 
 
 def show_image(path) -> None:
@@ -70,11 +69,11 @@ def show_image(path) -> None:
     display(Image(filename=str(path)))
 
 
-def diagram(kind: str, name: str, *arguments, **options) -> Path:
+def diagram(kind: str, name: str, *arguments, **options) -> None:
     """Draw the diagram `kind` of `backends.walkthrough.diagrams` from the arguments and save it as `name`."""
     from .walkthrough import diagrams
 
-    return save_figure(getattr(diagrams, kind)(*arguments, **options), name)
+    save_figure(getattr(diagrams, kind)(*arguments, **options), name)
 
 
 def source(backend: str, operation: str) -> str:

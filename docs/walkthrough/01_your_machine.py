@@ -62,3 +62,4 @@ result = teaching.timing(lambda: numpy_backend.matmul(a, a))
 print(f"{n}×{n} · {n}×{n} through the numpy backend: {result['text']} per product, "
       f"{2 * n ** 3 / result['median'] / 1e9:.1f} GFLOP/s on {machine['blas_threads']} BLAS threads")
 teaching.agrees("the product agrees with a @ a", numpy_backend.matmul(a, a), a @ a, tolerance=1e-9)
+

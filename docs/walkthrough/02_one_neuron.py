@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 2. One neuron
 #
@@ -18,6 +17,9 @@
 # library's interface on each backend, and checks each against the book's answer.
 
 # %%
+import matplotlib
+
+matplotlib.use("Agg")
 import numpy as np
 
 from backends import loadable_backends, get_backend, teaching
@@ -51,6 +53,13 @@ teaching.agrees("four inputs, as a loop", total, 4.8)
 teaching.agrees("four inputs, np.dot", np.dot(weights, inputs) + bias, 4.8)
 
 # %% [markdown]
+# Drawn, with this example's numbers: every input travels along its own connection, is multiplied
+# by that connection's weight, and the neuron adds the products and its bias.
+
+# %%
+teaching.diagram("dot_product", "02_dot_product.png", inputs, weights, bias)
+
+# %% [markdown]
 # Through the interface, a neuron is a dense layer with one neuron: `dense_forward(inputs,
 # weights, biases)` takes a batch of samples (one row each), weights with one row per neuron and one
 # bias per neuron. Every backend gives the same answer:
@@ -79,3 +88,4 @@ for name in loadable_backends():
     b = get_backend(name)
     x, w, c = b.asarray([inputs]), b.asarray([weights]), b.asarray([bias])
     print(f"{name:>6}: {teaching.timing(lambda: b.dense_forward(x, w, c))['text']} per call")
+

@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 5. Loss and backpropagation, by hand
 #
@@ -63,6 +62,10 @@ def loss(p):
 # is 2·(output − target)/N; a sigmoid's derivative is s·(1 − s), written with its own output s; a
 # dense layer passes the gradient back through its weights and collects its weights' gradient as
 # (gradient)ᵀ · (its inputs), its biases' as the column sums.
+
+# %%
+teaching.diagram("chain_rule", "05_chain_rule.png")
+
 
 # %%
 def gradients_by_hand(p):
@@ -235,3 +238,4 @@ right.plot(learns_history["loss"], label="biases, Glorot start")
 right.set(xlabel="step", ylabel="mean squared error", title="XOR, 2→4→1 sigmoid", xscale="log")
 right.legend()
 teaching.save_figure(figure, "05_backpropagation.png")
+

@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 6. Training a real network: the spiral, on all three backends
 #
@@ -140,9 +139,8 @@ else:
 # parameters, the gradients were tiny. A step of 0.05 there overshoots the valley's floor; the
 # loss rises, its gradients grow, and Adam's long memory of small gradients turns them into
 # steps larger than the learning rate, for many parameters at once: the network is thrown out
-# of the valley and has to find its way down again. It is the learning rate, not the backend: the
-# same run on any backend spikes at the same epoch. A smaller learning rate goes down more slowly
-# and never spikes; exercise 6.2 measures it.
+# of the valley and has to find its way down again. A smaller learning rate avoids the spike;
+# exercise 6.2 asks which one, and what it costs.
 #
 # The picture shows what the network learned: the class it predicts at every point of the plane,
 # with the training points on top.
@@ -161,3 +159,4 @@ picture.contourf(xx, yy, regions, alpha=0.3, cmap="brg")
 picture.scatter(X[:, 0], X[:, 1], c=y, cmap="brg", s=10)
 picture.set(title=f"decision regions (numpy, accuracy {scores['accuracy']:.2f})", aspect="equal")
 teaching.save_figure(figure, "06_spiral.png")
+

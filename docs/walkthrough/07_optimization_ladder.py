@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 7. The optimization ladder
 #
@@ -88,3 +87,5 @@ for top, bottom, idea, n in (("compiled", "python", "compiling the loops", min(s
 teaching.side_by_side("matmul")
 plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs)
 print(f"plot saved: {teaching.output_folder() / '07_ladder.png'}")
+teaching.show_image(teaching.output_folder() / "07_ladder.png")
+

@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 8. Overhead against work
 #
@@ -121,3 +120,4 @@ axes.set(xscale="log", yscale="log", xlabel="n (dense layer n×n inputs, n neuro
          title="dotted: the fixed price; dashed: the work (n³); they cross where the curve bends")
 axes.legend()
 teaching.save_figure(figure, "08_overhead_against_work.png")
+
