@@ -89,3 +89,13 @@ for name in loadable_backends():
     x, w, c = b.asarray([inputs]), b.asarray([weights]), b.asarray([bias])
     print(f"{name:>6}: {teaching.timing(lambda: b.dense_forward(x, w, c))['text']} per call")
 
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter02.py`; check them with
+# `python docs/walkthrough/exercises/check.py 2` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **2.1** Write `neuron(inputs, weights, bias)` as a plain loop, and get the book's 2.3 and 4.8
+#   from it.
+# - **2.2** Write `neuron_on(backend_name, ...)`, the same neuron through `dense_forward` on any
+#   backend, as one float.

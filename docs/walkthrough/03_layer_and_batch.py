@@ -117,3 +117,12 @@ teaching.diagram("batch", "03_batch.png", batch, weights, biases)
 # %%
 teaching.side_by_side("transpose")
 
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter03.py`; check them with
+# `python docs/walkthrough/exercises/check.py 3` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **3.1** Write `transpose(rows)` for a matrix stored as a list of rows, without NumPy.
+# - **3.2** Write `layer(batch, weights, biases)` in plain lists, and get the book's batch outputs
+#   from it.

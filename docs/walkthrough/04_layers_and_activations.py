@@ -102,3 +102,12 @@ teaching.side_by_side("softmax")
 # %%
 teaching.side_by_side("sigmoid")
 
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter04.py`; check them with
+# `python docs/walkthrough/exercises/check.py 4` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **4.1** The starting `softmax` is the textbook formula: make it survive rows of ±1000 with no
+#   warning.
+# - **4.2** The same for `sigmoid`, without ever exponentiating a positive number.

@@ -239,3 +239,14 @@ right.set(xlabel="step", ylabel="mean squared error", title="XOR, 2→4→1 sigm
 right.legend()
 teaching.save_figure(figure, "05_backpropagation.png")
 
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter05.py`; check them with
+# `python docs/walkthrough/exercises/check.py 5` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **5.1** Make the XOR network learn: the starting point is the course notebook's recipe, which
+#   stays at 0.25.
+# - **5.2** Write the backward step of a tanh activation from its output alone, as this chapter
+#   writes sigmoid's; the check compares it with a central difference.
+# - **5.3** Write ReLU's backward step by hand (the chain rule, one step).

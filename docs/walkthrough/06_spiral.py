@@ -160,3 +160,12 @@ picture.scatter(X[:, 0], X[:, 1], c=y, cmap="brg", s=10)
 picture.set(title=f"decision regions (numpy, accuracy {scores['accuracy']:.2f})", aspect="equal")
 teaching.save_figure(figure, "06_spiral.png")
 
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter06.py`; check them with
+# `python docs/walkthrough/exercises/check.py 6` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **6.1** Write `accuracy(probabilities, labels)`.
+# - **6.2** Find a learning rate with which the spiral network trains 1,500 epochs without the
+#   spike and still ends below 0.05's loss (the check trains both).

@@ -89,3 +89,14 @@ plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs)
 print(f"plot saved: {teaching.output_folder() / '07_ladder.png'}")
 teaching.show_image(teaching.output_folder() / "07_ladder.png")
 
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter07.py`; check them with
+# `python docs/walkthrough/exercises/check.py 7` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **7.1** Remove fastmath from rung 4 and predict the time: write your prediction first, then
+#   compile rung 4's code without the flags; the check verifies the product and measures your
+#   prediction against this machine.
+# - **7.2** Write `tiled_product(a, c, tile)`, rung 6's idea of tiles, right for sizes that are no
+#   multiple of the tile.

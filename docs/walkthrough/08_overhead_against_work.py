@@ -121,3 +121,12 @@ axes.set(xscale="log", yscale="log", xlabel="n (dense layer n×n inputs, n neuro
 axes.legend()
 teaching.save_figure(figure, "08_overhead_against_work.png")
 
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter08.py`; check them with
+# `python docs/walkthrough/exercises/check.py 8` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **8.1** Write `crossing(fixed_price, per_madd)`, the size where the two costs meet.
+# - **8.2** Fit the fixed price and the work per multiply-add to all the sizes at once, by least
+#   squares, instead of reading them off two sizes.
