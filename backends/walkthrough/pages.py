@@ -15,6 +15,7 @@ import argparse
 import html
 import os
 import sys
+import time
 from pathlib import Path
 
 CHAPTERS = Path(__file__).resolve().parents[2] / "docs" / "walkthrough"
@@ -60,11 +61,12 @@ def build(out: Path, folder: Path = CHAPTERS) -> list[Path]:
     plots.mkdir(exist_ok=True)
     os.environ["NN_WALKTHROUGH_OUTPUT"] = str(plots)  # the kernels inherit it
     # tqdm.auto warns in a kernel without ipywidgets; the library's progress bars are off in every chapter
-    os.environ["PYTHONWARNINGS"] = "ignore::tqdm.TqdmWarning"
+    os.environ["PYTHONWARNINGS"] = "ignore:IProgress not found"
     pages = []
     for chapter in chapters(folder):
-        print(f"building {chapter.name} ...", flush=True)
+        start = time.perf_counter()
         pages.append(build_page(chapter, out, plots))
+        print(f"built {chapter.name} in {time.perf_counter() - start:.1f} s", flush=True)
     links = "\n".join(f'<li><a href="{path.name}">{html.escape(name)}</a></li>' for path, name in pages)
     (out / "index.html").write_text(
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>nn-backends: the walkthrough</title></head>\n"

@@ -54,16 +54,38 @@ for rung in rungs[1:4]:
 # Now the timings, float64, on the threads this machine gives (the serial rungs on one). Each row
 # gives the median with its spread, GFLOP/s, the time per multiply-add, and the speedup over the
 # rung below, over pure Python, and as a fraction of BLAS. A rung whose one call would take too
-# long is extrapolated from a smaller size (marked ~). Where an idea does not pay at this size,
-# the table says why under it.
+# long is extrapolated from a smaller size (marked ~). The table times each rung once, so where a
+# rung seems to lose to the one below, that pair is measured again, interleaved, and the reason
+# under the table is given only when that measurement shows the loss.
 
 # %%
 settings = teaching.machine_summary()
 sizes = teaching.pick([64, 256], [48])
 results = run_ladder(rungs, sizes, ["float64"], settings["numba_threads"], budget=teaching.pick(0.2, 0.03),
                      call_limit=teaching.pick(1.0, 0.1))
+by_name = {rung.name: rung for rung in rungs}
+
+
+def timed_pair(names, n):
+    """The rungs `names` on one n×n product, timed interleaved (`teaching.compare`)."""
+    a, c = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
+    return teaching.compare({name: (lambda rung=by_name[name], args=by_name[name].arguments(a, c): rung.function(*args))
+                             for name in names})
+
+
 for n in sizes:
-    print("\n".join(table([r for r in results if r["sizes"][0] == n], rungs)))
+    rows = [r for r in results if r["sizes"][0] == n]
+    order = [rung.name for rung in rungs if rung.name != "torch" and any(r["contender"] == rung.name for r in rows)]
+    for line in table(rows, rungs):
+        if "loses to the rung below here" not in line:
+            print(line)
+            continue
+        # the table's one timing per rung has no interval: a loss is told only when a pair measurement shows it
+        loser = line.strip().split(" loses to")[0]
+        winner = order[order.index(loser) - 1]
+        lesson = f"{loser} loses to {winner} at {n}³"
+        verdict = teaching.speedup(timed_pair((loser, winner), n), winner, loser, lesson)
+        print(f"{line}\n      measured again: {verdict['text']}" if verdict["shown"] else f"   {verdict['text']}")
 
 # %% [markdown]
 # The biggest steps, each measured again as a pair, interleaved, so each conclusion has an interval
@@ -72,16 +94,12 @@ for n in sizes:
 
 # %%
 largest = max(sizes)
-by_name = {rung.name: rung for rung in rungs}
 for top, bottom, idea, n in (("compiled", "python", "compiling the loops", min(sizes)),
                              ("simd", "compiled", "contiguous memory and vector instructions", largest),
                              ("packed gemm", "simd", "threads, blocking, packing and a register tile", largest),
                              ("blas", "packed gemm", "BLAS against the numba backend's own product", largest)):
     if top in by_name and bottom in by_name:
-        a, c = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
-        pair = teaching.compare({name: (lambda rung=by_name[name], args=by_name[name].arguments(a, c): rung.function(*args))
-                                 for name in (bottom, top)})
-        print(f"{idea} ({bottom} -> {top}, {n}³): {teaching.speedup(pair, top, bottom)['text']}")
+        print(f"{idea} ({bottom} -> {top}, {n}³): {teaching.speedup(timed_pair((bottom, top), n), top, bottom)['text']}")
 
 # %%
 teaching.side_by_side("matmul")
