@@ -1,12 +1,20 @@
 """The walkthrough's conclusions about speed (`backends.walkthrough.measurements`) say only what
 their measurement shows: fed a measurement that contradicts the lesson, taken on a busy machine,
-or too close to call, they print "not shown on this run" instead of the lesson. No clock is read
-here: the measurements are made up."""
+or too close to call, they print "not shown on this run" instead of the lesson. The measurements
+these tests judge are made up; no assertion depends on how fast anything ran."""
+
+import contextlib
+import io
+from pathlib import Path
 
 import pytest
 
 from backends.walkthrough import measurements
 from backends.walkthrough.measurements import cpu_use, speedup, summarize
+
+def teaching_chapter(number: int) -> Path:
+    return next((Path(__file__).resolve().parent.parent / "docs" / "walkthrough").glob(f"{number:02d}_*.py"))
+
 
 QUIET = {"wall": 1.0, "own_cores": 1.0, "others": 0.02, "uncertainty": 0.02, "busy": False}
 BUSY = {"wall": 1.0, "own_cores": 0.6, "others": 1.3, "uncertainty": 0.02, "busy": True}
@@ -68,3 +76,44 @@ def test_without_the_machines_counters_a_process_made_to_wait_is_busy():
 def test_the_clock_reads_this_machine():
     reading = measurements.cpu_clock()
     assert reading["wall"] > 0 and reading["own"] > 0
+
+
+def test_a_busy_clock_flags_every_timing_and_withholds_the_conclusion(monkeypatch):
+    """Through teaching.compare, with the machine's counters saying other programs used a core."""
+    from backends import teaching
+
+    readings = iter([{"wall": 0.0, "own": 0.0, "machine": 0.0}, {"wall": 1.0, "own": 1.0, "machine": 2.0}])
+    monkeypatch.setattr(measurements, "cpu_clock", lambda: next(readings))
+    results = teaching.compare({"fast": lambda: None, "slow": lambda: sum(range(1000))}, budget_seconds=0.01)
+    assert all("[busy: other programs kept 1.00 cores busy" in result["text"] for result in results.values())
+    assert speedup(results, "fast", "slow")["text"].startswith("not shown on this run")
+
+
+def test_chapter_8_withholds_its_conclusion_when_its_measurement_contradicts_it(monkeypatch, tmp_path):
+    """Chapter 8 run with its training-step measurement replaced by one where the compiled step is
+    slower (a quiet machine): the chapter prints "not shown on this run" and "slower"."""
+    from backends import teaching
+    from test_walkthrough_timing import code_cells
+
+    real_compare = teaching.compare
+
+    def contradicting(calls, budget_seconds=None):
+        results = real_compare(calls, 0.002)
+        if "numba, one compiled step" in calls:
+            layer_by_layer = [1.0e-4, 1.01e-4, 0.99e-4, 1.0e-4, 1.02e-4]
+            results = {label: summarize(layer_by_layer, QUIET) for label in calls}
+            results["numba, one compiled step"] = summarize([1.25 * t for t in layer_by_layer], QUIET)
+        return results
+
+    monkeypatch.setattr(teaching, "compare", contradicting)
+    monkeypatch.setattr(teaching, "FAST", True)
+    monkeypatch.setenv("NN_WALKTHROUGH_OUTPUT", str(tmp_path))
+    path = teaching_chapter(8)
+    printed = io.StringIO()
+    namespace = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(printed):
+        for cell in code_cells(path):
+            exec(compile(cell, str(path), "exec"), namespace)
+    verdict = [line for line in printed.getvalue().splitlines() if "one compiled step is faster" in line]
+    assert len(verdict) == 1, printed.getvalue()[-2000:]
+    assert verdict[0].startswith("not shown on this run") and "1.25x slower" in verdict[0]

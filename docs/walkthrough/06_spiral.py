@@ -106,8 +106,8 @@ print(f"numpy, {more_epochs} more epochs: loss {scores['loss']:.4f}, accuracy {s
 # %% [markdown]
 # ## The spike
 #
-# With the book's recipe (Adam, learning rate 0.05) the long run's loss falls, then a little after epoch
-# 1000 suddenly climbs and falls again. Adam moves each parameter by the learning rate times
+# With the book's recipe (Adam, learning rate 0.05) the long run's loss falls, then a little after
+# epoch 1000 suddenly climbs and falls again. Adam moves each parameter by the learning rate times
 # m̂/√v̂: m̂ is a running mean of its gradient over about the last 10 steps (β1 = 0.9), v̂ a running
 # mean of its square over about the last 1000 (β2 = 0.999). While the gradients stay steady the
 # ratio is about 1, so a parameter moves about one learning rate a step, however small its
