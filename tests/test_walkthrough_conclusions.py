@@ -117,3 +117,9 @@ def test_chapter_8_withholds_its_conclusion_when_its_measurement_contradicts_it(
     verdict = [line for line in printed.getvalue().splitlines() if "one compiled step is faster" in line]
     assert len(verdict) == 1, printed.getvalue()[-2000:]
     assert verdict[0].startswith("not shown on this run") and "1.25x slower" in verdict[0]
+
+
+def test_too_close_to_call_is_said_in_times_without_a_direction():
+    result = speedup(_measured([1.01, 1.3, 0.8, 1.1, 0.9], [1.0, 1.2, 0.9, 1.05, 0.95]), "compiled", "layer by layer")
+    assert "compiled took" in result["text"] and "the time of layer by layer" in result["text"]
+    assert "faster than" not in result["text"].split(":", 1)[1] and "slower" not in result["text"]

@@ -116,7 +116,10 @@ def speedup(results: dict, fast: str, slow: str, lesson: str | None = None) -> d
     tail = (1 - CONFIDENCE) / 2
     low, high = float(np.quantile(ratios, tail)), float(np.quantile(ratios, 1 - tail))
     lesson = lesson or f"{fast} is faster than {slow}"
-    if ratio >= 1:
+    if low <= 1 <= high:  # neither faster nor slower: say it in times, which need no direction
+        measured = (f"{fast} took {1 / ratio:.3g}x the time of {slow} "
+                    f"(95% interval {1 / high:.3g}x–{1 / low:.3g}x)")
+    elif ratio >= 1:
         measured = f"{fast} ran {ratio:.3g}x faster than {slow} (95% interval {low:.3g}x–{high:.3g}x)"
     else:
         measured = (f"{fast} ran {1 / ratio:.3g}x slower than {slow} "
