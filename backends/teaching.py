@@ -12,7 +12,9 @@ measurement contradicts it or other programs used the CPU while it was measured
 (`backends.walkthrough.measurements`).
 
 `$NN_WALKTHROUGH_FAST=1` runs every chapter small and short (CI does); `$NN_WALKTHROUGH_OUTPUT`
-names the folder the plots go to (default `walkthrough-output/` in the current directory).
+names the folder the plots go to (default `walkthrough-output/` in the current directory);
+`$NN_WALKTHROUGH_TIMING_SCALE` multiplies every timing budget (the tests use it to show that a
+chapter's lesson does not depend on how long it times).
 """
 
 from __future__ import annotations
