@@ -3,10 +3,18 @@
     from backends import teaching
     teaching.side_by_side("dense_forward")        # the three backends' code, read from the source now
     teaching.agrees("4.8 example", got, 4.8)       # prints it, and stops the chapter if it is wrong
-    print(teaching.timing(lambda: b.relu(z)))      # "1.2 µs ± 0.03 µs (median ± half IQR)"
+    print(teaching.timing(lambda: b.relu(z))["text"])   # "1.2 µs (95% interval 1.1 µs–1.3 µs)"
+    times = teaching.compare({"numpy": f, "numba": g})  # interleaved, each with its interval
+    print(teaching.speedup(times, "numba", "numpy")["text"])  # or "not shown on this run (...)"
+
+A chapter prints a conclusion about speed only through `speedup`, which withholds it when the
+measurement contradicts it or other programs used the CPU while it was measured
+(`backends.walkthrough.measurements`).
 
 `$NN_WALKTHROUGH_FAST=1` runs every chapter small and short (CI does); `$NN_WALKTHROUGH_OUTPUT`
-names the folder the plots go to (default `walkthrough-output/` in the current directory).
+names the folder the plots go to (default `walkthrough-output/` in the current directory);
+`$NN_WALKTHROUGH_TIMING_SCALE` multiplies every timing budget (the tests use it to show that a
+chapter's lesson does not depend on how long it times).
 """
 
 from __future__ import annotations
@@ -14,10 +22,14 @@ from __future__ import annotations
 import inspect
 import os
 import shutil
+import sys
+import time
 from pathlib import Path
 
 from .benchmarking.report import format_seconds
-from .benchmarking.timing import machine_load, measure, thread_settings
+from .benchmarking.timing import thread_settings
+from .walkthrough import measurements
+from .walkthrough.measurements import busy_note, cpu_clock, cpu_use, speedup
 
 FAST = os.environ.get("NN_WALKTHROUGH_FAST", "") not in ("", "0")
 BACKENDS = ("python", "numpy", "numba")
@@ -35,8 +47,9 @@ def output_folder() -> Path:
     return folder
 
 
-def save_figure(figure, name: str) -> Path:
-    """Save a matplotlib figure as `name` in the output folder (written whole, then renamed) and close it."""
+def save_figure(figure, name: str) -> None:
+    """Save a matplotlib figure as `name` in the output folder (written whole, then renamed), show it
+    when the chapter runs as a notebook, and close it."""
     import matplotlib.pyplot as plt
 
     path = output_folder() / name
@@ -45,7 +58,24 @@ def save_figure(figure, name: str) -> Path:
     temporary.replace(path)
     plt.close(figure)
     print(f"plot saved: {path}")
-    return path
+    show_image(path)
+
+
+def show_image(path) -> None:
+    """Show a saved picture inline when the chapter runs as a notebook (as a script, do nothing)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or ipython.get_ipython() is None:
+        return
+    from IPython.display import Image, display
+
+    display(Image(filename=str(path)))
+
+
+def diagram(kind: str, name: str, *arguments, **options) -> None:
+    """Draw the diagram `kind` of `backends.walkthrough.diagrams` from the arguments and save it as `name`."""
+    from .walkthrough import diagrams
+
+    save_figure(getattr(diagrams, kind)(*arguments, **options), name)
 
 
 def source(backend: str, operation: str) -> str:
@@ -71,8 +101,9 @@ def side_by_side(operation: str, backends=BACKENDS) -> None:
 
 
 def agrees(label: str, got, expected, tolerance: float = 1e-12) -> None:
-    """Print a computed value next to the value expected (a seed's number, or an independent
-    formula) and raise AssertionError, stopping the chapter, when they differ by more than `tolerance`."""
+    """Print a computed value next to the value expected (a worked example's number from the book
+    or a course notebook, or an independent formula) and raise AssertionError, stopping the
+    chapter, when they differ by more than `tolerance`."""
     import numpy as np
 
     got_array, expected_array = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
@@ -86,19 +117,39 @@ def agrees(label: str, got, expected, tolerance: float = 1e-12) -> None:
         raise AssertionError(f"{label}: got {got!r}, expected {expected!r} within {tolerance}")
 
 
-def timing(call, budget: float | None = None) -> dict:
-    """Median time per call with its spread (half the interquartile range), and `text` saying both."""
-    result = measure(call, budget=pick(0.25, 0.03) if budget is None else budget)
-    result["spread"] = (result["q3"] - result["q1"]) / 2
-    result["text"] = f"{format_seconds(result['median'])} ± {format_seconds(result['spread'])}"
-    return result
+def budget() -> float:
+    """Seconds of timing per contender: 0.25 (0.03 in fast mode), times $NN_WALKTHROUGH_TIMING_SCALE."""
+    return pick(0.25, 0.03) * float(os.environ.get("NN_WALKTHROUGH_TIMING_SCALE", "1"))
 
 
-def machine_summary() -> dict:
-    """Print the thread counts that decide the timings and whether the machine is too busy to trust them."""
+def compare(calls: dict, budget_seconds: float | None = None) -> dict:
+    """Time the calls ({label: callable}) interleaved, each with its median, 95% interval and the
+    machine's CPU use while they ran; `text` says the first two, and flags a busy machine."""
+    results = measurements.compare(calls, budget() if budget_seconds is None else budget_seconds)
+    for result in results.values():
+        note = busy_note(result["cpu"])
+        if note:
+            result["text"] += f" [busy: {note}]"
+    return results
+
+
+def timing(call, budget_seconds: float | None = None) -> dict:
+    """One call's time, as `compare` measures it: {"median", "low", "high", "cpu", "text"}."""
+    return compare({"call": call}, budget_seconds)["call"]
+
+
+def machine_summary(seconds: float = 0.5) -> dict:
+    """Print the thread counts that decide the timings, and how many cores other programs keep busy
+    now (measured over `seconds`). Each timing then reports the machine's state during itself."""
     settings = thread_settings()
-    load = machine_load()
     print(f"threads: BLAS {settings.get('blas_threads')} ({settings.get('blas')}), "
           f"Numba {settings.get('numba_threads')}, on {settings['cpus']} CPUs")
-    print(load["verdict"])
-    return settings | {"load": load}
+    before = cpu_clock()
+    time.sleep(seconds)
+    cpu = cpu_use(before, cpu_clock())
+    if cpu["others"] is None:
+        print("how busy the machine is cannot be read here (no /proc/stat); each timing judges itself")
+    else:
+        print(f"right now other programs keep {cpu['others']:.2f} of {settings['cpus']} cores busy"
+              f"{' (too busy to time well)' if cpu['busy'] else ''}; each timing below reports its own")
+    return settings | {"cpu": cpu}

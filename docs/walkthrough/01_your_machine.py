@@ -62,3 +62,14 @@ result = teaching.timing(lambda: numpy_backend.matmul(a, a))
 print(f"{n}×{n} · {n}×{n} through the numpy backend: {result['text']} per product, "
       f"{2 * n ** 3 / result['median'] / 1e9:.1f} GFLOP/s on {machine['blas_threads']} BLAS threads")
 teaching.agrees("the product agrees with a @ a", numpy_backend.matmul(a, a), a @ a, tolerance=1e-9)
+
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter01.py`; check them with
+# `python docs/walkthrough/exercises/check.py 1` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **1.1** Write `flops(rows, inner, columns)`, the floating-point operations of one matrix
+#   product of those shapes, the count this chapter turned into GFLOP/s.
+# - **1.2** Write `blas_threads()`, reading the number of BLAS threads from threadpoolctl, and
+#   compare it with what the chapter printed.

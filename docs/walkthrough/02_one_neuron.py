@@ -8,21 +8,24 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 2. One neuron
 #
 # A neuron multiplies each of its inputs by a weight, adds the products up and adds a bias. This
-# chapter computes the seeds' two single-neuron examples three ways: as a loop, as one `np.dot`,
-# and through the library's interface on each backend, and checks each against the seeds' answer.
+# chapter computes the book's first two worked examples (Neural Networks from Scratch, chapter 2:
+# one neuron with three inputs, then four) three ways: as a loop, as one `np.dot`, and through the
+# library's interface on each backend, and checks each against the book's answer.
 
 # %%
+import matplotlib
+
+matplotlib.use("Agg")
 import numpy as np
 
 from backends import loadable_backends, get_backend, teaching
 
 # %% [markdown]
-# The first example: three inputs, three weights and a bias. The seeds give 2.3 as the answer.
+# The first example: three inputs, three weights and a bias. The book gives 2.3 as the answer.
 
 # %%
 inputs = [1.0, 2.0, 3.0]
@@ -48,6 +51,13 @@ for value, weight in zip(inputs, weights):
     total += value * weight
 teaching.agrees("four inputs, as a loop", total, 4.8)
 teaching.agrees("four inputs, np.dot", np.dot(weights, inputs) + bias, 4.8)
+
+# %% [markdown]
+# Drawn, with this example's numbers: every input travels along its own connection, is multiplied
+# by that connection's weight, and the neuron adds the products and its bias.
+
+# %%
+teaching.diagram("dot_product", "02_dot_product.png", inputs, weights, bias)
 
 # %% [markdown]
 # Through the interface, a neuron is a dense layer with one neuron: `dense_forward(inputs,
@@ -78,3 +88,14 @@ for name in loadable_backends():
     b = get_backend(name)
     x, w, c = b.asarray([inputs]), b.asarray([weights]), b.asarray([bias])
     print(f"{name:>6}: {teaching.timing(lambda: b.dense_forward(x, w, c))['text']} per call")
+
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter02.py`; check them with
+# `python docs/walkthrough/exercises/check.py 2` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **2.1** Write `neuron(inputs, weights, bias)` as a plain loop, and get the book's 2.3 and 4.8
+#   from it.
+# - **2.2** Write `neuron_on(backend_name, ...)`, the same neuron through `dense_forward` on any
+#   backend, as one float.

@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 3. A layer of neurons, and a batch
 #
@@ -18,6 +17,9 @@
 # library says when they are not.
 
 # %%
+import matplotlib
+
+matplotlib.use("Agg")
 import numpy as np
 
 from backends import loadable_backends, get_backend, teaching
@@ -25,7 +27,7 @@ from backends import loadable_backends, get_backend, teaching
 b = get_backend("numpy")
 
 # %% [markdown]
-# The seeds' layer: three neurons, four inputs each. The weights are stored the way the seeds, the
+# The book's layer: three neurons, four inputs each. The weights are stored the way the book, the
 # library and `torch.nn.Linear` store them: one row per neuron.
 
 # %%
@@ -38,6 +40,13 @@ biases = [2.0, 3.0, 0.5]
 by_neuron = [np.dot(neuron, sample) + bias for neuron, bias in zip(weights, biases)]
 teaching.agrees("one sample, neuron by neuron", by_neuron, [4.8, 1.21, 2.385])
 teaching.agrees("one sample, np.dot(weights, sample)", np.dot(weights, sample) + biases, [4.8, 1.21, 2.385])
+
+# %% [markdown]
+# As a picture: the weights are a matrix with one row per neuron, and each output is one row
+# dotted with the sample, plus that neuron's bias (the first neuron shaded).
+
+# %%
+teaching.diagram("layer_as_matrix", "03_layer.png", sample, weights, biases)
 
 # %% [markdown]
 # A batch holds one sample per row. Each output is one sample's row dotted with one neuron's row:
@@ -90,8 +99,15 @@ except ValueError as error:
 for name in loadable_backends():
     backend = get_backend(name)
     layer = backend.dense_forward(backend.asarray(batch), backend.asarray(weights), backend.asarray(biases))
-    teaching.agrees(f"the seeds' batch through the layer, {name}", backend.tolist(layer),
+    teaching.agrees(f"the book's batch through the layer, {name}", backend.tolist(layer),
                     [[4.8, 1.21, 2.385], [8.9, -1.81, 0.2], [1.41, 1.051, 0.026]])
+
+# %% [markdown]
+# The whole batch in one picture: the samples' rows times the transposed weights' columns. The
+# shaded row and column make the shaded output, sample 1 through neuron 2.
+
+# %%
+teaching.diagram("batch", "03_batch.png", batch, weights, biases)
 
 # %% [markdown]
 # The transpose in each backend: the python backend builds the new rows by hand; NumPy only
@@ -100,3 +116,13 @@ for name in loadable_backends():
 
 # %%
 teaching.side_by_side("transpose")
+
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter03.py`; check them with
+# `python docs/walkthrough/exercises/check.py 3` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **3.1** Write `transpose(rows)` for a matrix stored as a list of rows, without NumPy.
+# - **3.2** Write `layer(batch, weights, biases)` in plain lists, and get the book's batch outputs
+#   from it.

@@ -8,14 +8,14 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 4. Stacked layers, and activations
 #
 # One layer's outputs are the next layer's inputs. But two dense layers in a row are still one
 # linear function of the inputs; what lets a network bend is an *activation* between them, a
-# function applied to every output. This chapter stacks the seeds' two layers, then tries the four
-# activations of the seeds, and breaks the naive formulas of two of them with large inputs.
+# function applied to every output. This chapter stacks a second layer on the book's first (the
+# course notebook's two-layer example), then tries the four activations the book and the course
+# notebooks introduce, and breaks the naive formulas of two of them with large inputs.
 
 # %%
 import numpy as np
@@ -29,7 +29,7 @@ weights2 = [[0.1, -0.14, 0.5], [-0.5, 0.12, -0.33], [-0.44, 0.73, -0.13]]
 biases2 = [-1.0, 2.0, -0.5]
 
 # %% [markdown]
-# The second layer has three neurons reading the first layer's three outputs. (One of the seeds
+# The second layer has three neurons reading the first layer's three outputs. (The course notebook
 # prints a different matrix here: it multiplies by the second layer's weights without transposing
 # them, the mistake of chapter 3.)
 
@@ -54,6 +54,8 @@ z = [-2.0, -1.0, 0.0, 1.0, 2.0]
 teaching.agrees("step", b.tolist(b.step(b.asarray(z))), [0, 0, 0, 1, 1])
 teaching.agrees("relu", b.tolist(b.relu(b.asarray(z))), [0, 0, 0, 1, 2])
 teaching.agrees("sigmoid", b.tolist(b.sigmoid(b.asarray(z))), [1 / (1 + np.exp(-v)) for v in z])
+# one course notebook's softmax exponentiates a global variable instead of its argument, so its
+# answer does not depend on what it is given; a check against the formula on known scores catches that
 exponentials = np.exp([1.0, 0.0, -1.0])
 teaching.agrees("softmax of [1, 0, -1]", b.tolist(b.softmax(b.asarray([[1.0, 0.0, -1.0]]))),
                 [exponentials / exponentials.sum()])
@@ -99,3 +101,13 @@ teaching.side_by_side("softmax")
 
 # %%
 teaching.side_by_side("sigmoid")
+
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter04.py`; check them with
+# `python docs/walkthrough/exercises/check.py 4` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **4.1** The starting `softmax` is the textbook formula: make it survive rows of ±1000 with no
+#   warning.
+# - **4.2** The same for `sigmoid`, without ever exponentiating a positive number.

@@ -8,16 +8,15 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 5. Loss and backpropagation, by hand
 #
 # Training means nudging every weight in the direction that lowers the loss. Which direction that
 # is comes from the chain rule, applied backwards through the network: backpropagation. This
-# chapter trains the seeds' small network (4 inputs, 3 sigmoid neurons, 1 sigmoid output) on its
-# three samples, writes the chain rule out by hand, and checks every gradient against a numerical
-# estimate that needs no calculus at all. Then it looks at the seeds' XOR network, which never
-# learns, and finds out why.
+# chapter trains the course notebook's small network (4 inputs, 3 sigmoid neurons, 1 sigmoid
+# output; the notebook takes it from an Analytics Vidhya tutorial) on its three samples, writes the chain rule out by hand, and checks every gradient against a numerical
+# estimate that needs no calculus at all. Then it looks at another course notebook's XOR network,
+# which never learns, and finds out why.
 
 # %%
 import matplotlib
@@ -31,10 +30,10 @@ from backends.optim import SGD
 
 X = np.array([[1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
 y = np.array([[1.0], [1.0], [0.0]])
-epochs = 5000  # the seeds' number of steps
+epochs = 5000  # the notebook's number of steps
 
 # %% [markdown]
-# The starting weights are uniform in [0, 1), as in the seeds, drawn once from a fixed seed so
+# The starting weights are uniform in [0, 1), as in the notebook, drawn once from a fixed seed so
 # every run (and every backend) starts from the same point. Weights are one row per neuron.
 
 # %%
@@ -63,6 +62,10 @@ def loss(p):
 # is 2·(output − target)/N; a sigmoid's derivative is s·(1 − s), written with its own output s; a
 # dense layer passes the gradient back through its weights and collects its weights' gradient as
 # (gradient)ᵀ · (its inputs), its biases' as the column sums.
+
+# %%
+teaching.diagram("chain_rule", "05_chain_rule.png")
+
 
 # %%
 def gradients_by_hand(p):
@@ -131,7 +134,7 @@ for name in p:
     assert versus_numerical < 1e-8 and versus_backends < 1e-12
 
 # %% [markdown]
-# Now train: each step moves every weight against its gradient. The seeds step by 0.1 times the
+# Now train: each step moves every weight against its gradient. The notebook steps by 0.1 times the
 # gradient of ½·Σ(error²); our loss is the mean, Σ(error²)/3, whose gradient is 2/3 of that,
 # so the same steps take a learning rate of 0.1 · 3/2. The updates run through the interface
 # (`sgd_update`), on every backend, from the same starting weights.
@@ -180,7 +183,7 @@ for name in loadable_backends():
 # %% [markdown]
 # ## The XOR network that never learns
 #
-# Another seed trains a 2 → 4 → 1 sigmoid network on XOR (output 1 when exactly one input is 1)
+# Another course notebook trains a 2 → 4 → 1 sigmoid network on XOR (output 1 when exactly one input is 1)
 # and prints a loss of 0.2500 at every report. Its weights start tiny (0.01 · random normal) and
 # it has no biases. Rebuilt with the library, same recipe, same step size (0.1 on the summed
 # gradient, so 0.2 on the mean over four samples):
@@ -228,10 +231,22 @@ assert learns_history["loss"][-1] < 0.01
 figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 for name, (_, losses) in runs.items():
     left.plot(losses, label=name, ls="--" if name == "numba" else "-")
-left.set(xlabel="step", ylabel="mean squared error", title="the seeds' 4→3→1 network, every backend", yscale="log")
+left.set(xlabel="step", ylabel="mean squared error", title="the notebook's 4→3→1 network, every backend", yscale="log")
 left.legend()
-right.plot(stuck_history["loss"], label="no biases, tiny weights (the seed)")
+right.plot(stuck_history["loss"], label="no biases, tiny weights (the notebook's)")
 right.plot(learns_history["loss"], label="biases, Glorot start")
 right.set(xlabel="step", ylabel="mean squared error", title="XOR, 2→4→1 sigmoid", xscale="log")
 right.legend()
 teaching.save_figure(figure, "05_backpropagation.png")
+
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter05.py`; check them with
+# `python docs/walkthrough/exercises/check.py 5` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **5.1** Make the XOR network learn: the starting point is the course notebook's recipe, which
+#   stays at 0.25.
+# - **5.2** Write the backward step of a tanh activation from its output alone, as this chapter
+#   writes sigmoid's; the check compares it with a central difference.
+# - **5.3** Write ReLU's backward step by hand (the chain rule, one step).

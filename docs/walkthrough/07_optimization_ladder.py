@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 7. The optimization ladder
 #
@@ -55,31 +54,67 @@ for rung in rungs[1:4]:
 # Now the timings, float64, on the threads this machine gives (the serial rungs on one). Each row
 # gives the median with its spread, GFLOP/s, the time per multiply-add, and the speedup over the
 # rung below, over pure Python, and as a fraction of BLAS. A rung whose one call would take too
-# long is extrapolated from a smaller size (marked ~). Where an idea does not pay at this size,
-# the table says why under it.
+# long is extrapolated from a smaller size (marked ~). The table times each rung once, so where a
+# rung seems to lose to the one below, that pair is measured again, interleaved, and the reason
+# under the table is given only when that measurement shows the loss.
 
 # %%
 settings = teaching.machine_summary()
 sizes = teaching.pick([64, 256], [48])
 results = run_ladder(rungs, sizes, ["float64"], settings["numba_threads"], budget=teaching.pick(0.2, 0.03),
                      call_limit=teaching.pick(1.0, 0.1))
+by_name = {rung.name: rung for rung in rungs}
+
+
+def timed_pair(names, n):
+    """The rungs `names` on one n×n product, timed interleaved (`teaching.compare`)."""
+    a, c = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
+    return teaching.compare({name: (lambda rung=by_name[name], args=by_name[name].arguments(a, c): rung.function(*args))
+                             for name in names})
+
+
 for n in sizes:
-    print("\n".join(table([r for r in results if r["sizes"][0] == n], rungs)))
+    rows = [r for r in results if r["sizes"][0] == n]
+    order = [rung.name for rung in rungs if rung.name != "torch" and any(r["contender"] == rung.name for r in rows)]
+    for line in table(rows, rungs):
+        if "loses to the rung below here" not in line:
+            print(line)
+            continue
+        # the table's one timing per rung has no interval: a loss is told only when a pair measurement shows it
+        loser = line.strip().split(" loses to")[0]
+        winner = order[order.index(loser) - 1]
+        lesson = f"{loser} loses to {winner} at {n}³"
+        verdict = teaching.speedup(timed_pair((loser, winner), n), winner, loser, lesson)
+        print(f"{line}\n      measured again: {verdict['text']}" if verdict["shown"] else f"   {verdict['text']}")
 
 # %% [markdown]
-# The biggest steps, read from this run at the largest size:
+# The biggest steps, each measured again as a pair, interleaved, so each conclusion has an interval
+# of its own (pure Python against the compiled loops at a size where it takes milliseconds, the
+# others at the largest size). A step this run cannot show is marked "not shown on this run".
 
 # %%
 largest = max(sizes)
-median = {r["contender"]: r["median"] for r in results if r["sizes"][0] == largest}
-for top, bottom, idea in (("compiled", "python", "compiling the loops"),
-                          ("simd", "compiled", "contiguous memory and vector instructions"),
-                          ("packed gemm", "simd", "threads, blocking, packing and a register tile"),
-                          ("blas", "packed gemm", "BLAS against the numba backend's own product")):
-    if top in median and bottom in median:
-        print(f"{idea:<48} {median[bottom] / median[top]:8.3g}x  ({bottom} -> {top}, {largest}³)")
+for top, bottom, idea, n in (("compiled", "python", "compiling the loops", min(sizes)),
+                             ("simd", "compiled", "contiguous memory and vector instructions", largest),
+                             ("packed gemm", "simd", "threads, blocking, packing and a register tile", largest),
+                             ("blas", "packed gemm", "BLAS against the numba backend's own product", largest)):
+    if top in by_name and bottom in by_name:
+        print(f"{idea} ({bottom} -> {top}, {n}³): {teaching.speedup(timed_pair((bottom, top), n), top, bottom)['text']}")
 
 # %%
 teaching.side_by_side("matmul")
 plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs)
 print(f"plot saved: {teaching.output_folder() / '07_ladder.png'}")
+teaching.show_image(teaching.output_folder() / "07_ladder.png")
+
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter07.py`; check them with
+# `python docs/walkthrough/exercises/check.py 7` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **7.1** Remove fastmath from rung 4 and predict the time: write your prediction first, then
+#   compile rung 4's code without the flags; the check verifies the product and measures your
+#   prediction against this machine.
+# - **7.2** Write `tiled_product(a, c, tile)`, rung 6's idea of tiles, right for sizes that are no
+#   multiple of the tile.

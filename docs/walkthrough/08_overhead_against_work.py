@@ -8,7 +8,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # 8. Overhead against work
 #
@@ -32,6 +31,7 @@ teaching.machine_summary()
 sizes = teaching.pick([1, 2, 4, 8, 16, 32, 64, 128, 256], [1, 4, 16, 64])
 python_limit = teaching.pick(128, 32)  # pure Python beyond this takes too long to time well
 times = {name: {} for name in loadable_backends()}
+busy = []  # the measurements other programs competed with
 rng = np.random.default_rng(0)
 for n in sizes:
     inputs, weights, biases = rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=n)
@@ -40,13 +40,18 @@ for n in sizes:
             continue
         b = get_backend(name)
         x, w, c = b.asarray(inputs), b.asarray(weights), b.asarray(biases)
-        times[name][n] = teaching.timing(lambda: b.dense_forward(x, w, c))["median"]
+        measured = teaching.timing(lambda: b.dense_forward(x, w, c))
+        times[name][n] = measured["median"]
+        if measured["cpu"]["busy"]:
+            busy.append(f"{name} at n={n}")
 
 print(f"{'n':>5} " + " ".join(f"{name + ' per call':>18} {'per madd':>9}" for name in times))
 for n in sizes:
     cells = [(f"{teaching.format_seconds(times[name][n]):>18} {times[name][n] / n ** 3 * 1e9:>7.3g}ns")
              if n in times[name] else f"{'-':>18} {'-':>9}" for name in times]
     print(f"{n:>5} " + " ".join(cells))
+if busy:
+    print(f"the machine was busy while these were measured, so their times may be high: {', '.join(busy)}")
 
 # %% [markdown]
 # Read the table as two regimes. At the smallest size the time per call is the fixed price; at the
@@ -77,19 +82,21 @@ for name, measured in times.items():
 X, y = data.spiral(samples=teaching.pick(100, 30), classes=3, seed=0)
 contenders = {"numpy, layer by layer": ("numpy", False), "numba, layer by layer": ("numba", False),
               "numba, one compiled step": ("numba", True)}
-step_times = {}
-for label, (backend, compile_step) in contenders.items():
-    model = Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], optimizer=Adam(learning_rate=0.05), backend=backend, seed=0, compile_step=compile_step)
-    step_times[label] = teaching.timing(lambda: model.fit(X, y, epochs=1, verbose=False))
-    print(f"{label:<26} {step_times[label]['text']} per training step ({len(X)} samples)")
+models = {label: Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], optimizer=Adam(learning_rate=0.05),
+                        backend=backend, seed=0, compile_step=compile_step)
+          for label, (backend, compile_step) in contenders.items()}
+step_times = teaching.compare({label: (lambda model=model: model.fit(X, y, epochs=1, verbose=False))
+                               for label, model in models.items()})
+for label, result in step_times.items():
+    print(f"{label:<26} {result['text']} per training step ({len(X)} samples)")
 
 tiny = get_backend("numba")
 z = tiny.asarray(np.ones((1, 4)))
-one_call = teaching.timing(lambda: tiny.relu(z))["median"]
-layer_by_layer = step_times["numba, layer by layer"]["median"]
-compiled = step_times["numba, one compiled step"]["median"]
-print(f"one call of the smallest numba operation: {teaching.format_seconds(one_call)}; the layer-by-layer step "
-      f"costs as much as {layer_by_layer / one_call:.0f} such calls; compiled, it is {layer_by_layer / compiled:.1f}x faster")
+one_call = teaching.timing(lambda: tiny.relu(z))
+print(f"one call of the smallest numba operation: {one_call['text']}; the layer-by-layer step costs as much as "
+      f"{step_times['numba, layer by layer']['median'] / one_call['median']:.0f} such calls")
+print(teaching.speedup(step_times, "numba, one compiled step", "numba, layer by layer",
+                       "one compiled step is faster than the same step layer by layer")["text"])
 
 # %% [markdown]
 # (On a busy machine that one small call can take far longer than its usual microseconds: numba's
@@ -113,3 +120,13 @@ axes.set(xscale="log", yscale="log", xlabel="n (dense layer n×n inputs, n neuro
          title="dotted: the fixed price; dashed: the work (n³); they cross where the curve bends")
 axes.legend()
 teaching.save_figure(figure, "08_overhead_against_work.png")
+
+# %% [markdown]
+# ## Exercises
+#
+# The starting points are in `docs/walkthrough/exercises/chapter08.py`; check them with
+# `python docs/walkthrough/exercises/check.py 8` (worked solutions: `docs/walkthrough/solutions/`).
+#
+# - **8.1** Write `crossing(fixed_price, per_madd)`, the size where the two costs meet.
+# - **8.2** Fit the fixed price and the work per multiply-add to all the sizes at once, by least
+#   squares, instead of reading them off two sizes.
