@@ -53,7 +53,8 @@ def check_every_path(dtype, threads, seed=0):
             for bias in (None, rng.uniform(-1, 1, m).astype(dtype)):
                 for relu in (False, True):
                     out = np.full((n, m), np.nan, dtype=dtype)
-                    gemm.product(a, b, out, transpose_a=transpose_a, transpose_b=transpose_b, bias=bias,
+                    given = np.empty(0, dtype=dtype) if bias is None else bias
+                    gemm.product(a, b, out, transpose_a=transpose_a, transpose_b=transpose_b, bias=given,
                                  relu=relu, threads=threads)
                     expected = oracle(a, b, transpose_a, transpose_b, bias, relu)
                     tolerance = 4 * eps * (k + 1)  # |a|, |b| <= 1: each sum of k products has |.| <= k
@@ -79,7 +80,7 @@ def test_a_parallel_product_big_enough_to_use_both_threads(dtype="float64"):
     assert 2.0 * n ** 3 >= tiling.gemm_plan(dtype).parallel_flops
     out = np.empty((n, n))
     gemm.prepare(np.dtype(dtype))
-    gemm.product(a, b, out, transpose_a=False, transpose_b=True, bias=None, relu=False, threads=2)
+    gemm.product(a, b, out, transpose_a=False, transpose_b=True, bias=np.empty(0), relu=False, threads=2)
     np.testing.assert_allclose(out, a @ b.T, rtol=0, atol=1e-12)
 
 
@@ -89,8 +90,9 @@ def test_with_tiny_caches_every_blocking_loop_turns_and_ends_on_a_partial_block(
               "from backends.numba_kernels import tiling\n"
               "import test_gemm\n"
               "plan = tiling.gemm_plan('float64')\n"
-              "assert (plan.kc, plan.mc, plan.nc) == (64, 12, 64), plan\n"
+              "rows, columns = plan.tile\n"
+              "assert plan.kc == 64 and plan.mc <= 3 * rows and plan.nc <= 2 * columns, plan\n"
               "test_gemm.check_every_path('float64', threads=2)\n"
-              "print('ok', plan.kc, plan.mc, plan.nc)\n") % str(ROOT / "tests")
+              "print('ok')\n") % str(ROOT / "tests")
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0 and "ok 64 12 64" in done.stdout, done.stderr[-3000:]
+    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-3000:]

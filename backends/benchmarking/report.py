@@ -114,13 +114,13 @@ def write_json(path, results: list[dict], settings: dict) -> None:
     temporary.replace(path)
 
 
-def read_json(path) -> dict:
+def read_json(path, command: str = "bench --compare") -> dict:
     try:
         document = json.loads(Path(path).read_text())
         document["results"]  # noqa: B018 - a run file has results
         return document
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"bench --compare: not a results file of nn-backends bench ({error}); "
+        raise ValueError(f"{command}: not a results file of nn-backends bench ({error}); "
                          f"got path={str(path)!r}") from None
 
 

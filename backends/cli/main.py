@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
                                 description="Time every operation on every backend and peer, side by side.")
     add_bench_arguments(bench)
 
+    targets = commands.add_parser("targets", help="the numba backend's speed targets, from bench result files",
+                                  description="Print the speed targets as a Markdown table, one column per "
+                                              "result file of nn-backends bench.")
+    targets.add_argument("files", nargs="+", metavar="RESULTS.json", help="result files of nn-backends bench")
+
     from .ladder import add_ladder_arguments
     add_ladder_arguments(commands.add_parser("ladder", help="the optimization ladder of the matrix product",
                                              description="Time every rung of backends.ladder, side by side."))
@@ -64,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ladder":
             from .ladder import ladder as run_ladder
             return run_ladder(args)
+        if args.command == "targets":
+            from ..benchmarking.report import read_json
+            from ..benchmarking.speed_targets import markdown
+            print(markdown([read_json(path, 'targets') for path in args.files]))
+            return 0
         if args.command == "demo":
             from .demo import demo as run_demo
             return run_demo(args.size)

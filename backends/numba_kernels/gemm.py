@@ -1,6 +1,6 @@
 """The numba backend's matrix product: one named entry, `product`, and the kernels it chooses from.
 
-    product(a, b, out, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=1)
+    product(a, b, out, transpose_a=False, transpose_b=False, bias=no_bias(out), relu=False, threads=1)
 
 (every argument named, none left out) writes op(a)·op(b) (+ bias per column) (then ReLU) into `out`,
 where op transposes a stored (k, n) `a` when `transpose_a` and a stored (m, k) `b` when
@@ -51,23 +51,15 @@ def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
     """out = op(a)·op(b) (+ bias) (ReLU), with the kernel that suits the shape; see the module docstring.
 
     a, b, out: C-ordered 2-D arrays of one dtype, out of shape (n, m). transpose_a, transpose_b, relu:
-    booleans. bias: None, or one value per column of out. threads: how many threads a big product may
+    booleans. bias: one value per column of out, or an empty array of out's dtype for none (`no_bias`;
+    not None, which would be a second build of everything below). threads: how many threads a big product may
     use (1 keeps it on this one). Call `prepare(dtype)` first, once per process (the numba backend's
     adapters do). Callers name every argument; none has a default, because Numba
     types an omitted argument as its own type, and the kernels below would then compile again,
     outside `prepare`'s window, without vectorization."""
-    # one call, not one per branch: with a literal True or False for has_bias, Numba would compile
-    # _choose (and what it links in) twice
-    has_bias = bias is not None
-    if bias is None:
-        values = np.empty(0, dtype=out.dtype)
-    else:
-        values = bias
-    _choose(a, b, out, transpose_a, transpose_b, values, has_bias, relu, threads)
-
-
-@njit(cache=True)
-def _choose(a, b, out, transpose_a, transpose_b, bias, has_bias, relu, threads):
+    # a flag, not a literal (bias is None would be one): with a literal True or False for has_bias,
+    # Numba would compile this function (and relink what it calls) once per value
+    has_bias = bias.size > 0  # with bias, it has one value per column of out
     MR, NR = tile_shape(out)
     n_rows, n_columns = out.shape
     depth = a.shape[0] if transpose_a else a.shape[1]
@@ -81,6 +73,12 @@ def _choose(a, b, out, transpose_a, transpose_b, bias, has_bias, relu, threads):
         _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks)
     else:
         _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu)
+
+
+@njit(cache=True, inline='always')
+def no_bias(out):
+    """The `bias` argument of a product without one: an empty array of out's dtype."""
+    return np.empty(0, dtype=out.dtype)
 
 
 @njit(cache=True)
@@ -261,9 +259,8 @@ def prepare(dtype) -> None:
         _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
         _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
         # product likewise: its callers name literal flags (transpose_a=False), and each combination
-        # would otherwise be a build of product and _choose of its own, relinking every kernel above
-        for bias in (vector, numba.none):
-            product.compile((matrix, matrix, matrix, flag, flag, bias, flag, index))
+        # would otherwise be a build of product of its own, relinking every kernel above
+        product.compile((matrix, matrix, matrix, flag, flag, vector, flag, index))
     finally:
         _allow_compiling(False)
         numba.config.SLP_VECTORIZE = saved

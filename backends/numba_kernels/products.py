@@ -12,7 +12,7 @@ from . import gemm
 @njit(cache=True)
 def matmul(a, c, threads):
     output = np.empty((a.shape[0], c.shape[1]), dtype=a.dtype)
-    gemm.product(a, c, output, transpose_a=False, transpose_b=False, bias=None, relu=False, threads=threads)
+    gemm.product(a, c, output, transpose_a=False, transpose_b=False, bias=gemm.no_bias(output), relu=False, threads=threads)
     return output
 
 
@@ -27,10 +27,10 @@ def dense_forward(inputs, weights, biases, threads):
 @njit(cache=True)
 def dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads):
     if need_dinputs:
-        gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=None, relu=False,
-                     threads=threads)  # dinputs = dvalues · weights
-    gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=None, relu=False,
-                 threads=threads)  # dweights = dvaluesᵀ · inputs
+        gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=gemm.no_bias(dinputs),
+                     relu=False, threads=threads)  # dinputs = dvalues · weights
+    gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=gemm.no_bias(dweights),
+                 relu=False, threads=threads)  # dweights = dvaluesᵀ · inputs
     dbiases[:] = 0.0
     for s in range(dvalues.shape[0]):
         for neuron in range(dvalues.shape[1]):

@@ -23,7 +23,7 @@ import inspect
 import numpy as np
 
 from backends import ladder, teaching
-from backends.cli.ladder import plot_ladder, run_ladder, table
+from backends.cli.ladder import explain_losses, plot_ladder, run_ladder, table
 
 rungs = ladder.rungs()
 for rung in rungs:
@@ -63,6 +63,7 @@ settings = teaching.machine_summary()
 sizes = teaching.pick([64, 256], [48])
 results = run_ladder(rungs, sizes, ["float64"], settings["numba_threads"], budget=teaching.pick(0.2, 0.03),
                      call_limit=teaching.pick(1.0, 0.1))
+explain_losses(results, rungs, settings["numba_threads"])  # a rung that lost says why, from measurements
 by_name = {rung.name: rung for rung in rungs}
 
 
