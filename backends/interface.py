@@ -7,6 +7,17 @@ only arithmetic and every backend rejects bad input with the same message.
 
 Arrays are 2-D with one row per sample unless a method says otherwise; dense weights hold one row
 per neuron, shape (n_neurons, n_inputs), as in `torch.nn.Linear`.
+
+The contract every operation keeps, whatever its array type (the conformance run checks it on
+every kernel call, see `backends.contract`):
+
+- it changes none of its arguments, except the optimizer updates, which change `param` and their
+  state arrays (velocity, cache, m, v) in place and nothing else (not `grad`);
+- every array it returns is a new array: it shares no memory with any input, so writing into a
+  result leaves the inputs as they were (`linear` returns a copy, `transpose` is not a view);
+- results are native arrays of the backend, of the inputs' dtype (`asarray`: the dtype asked for);
+  NumPy results are writable and in the machine's byte order; losses return a Python float and
+  the updates return None; `tolist` returns new lists of Python floats.
 """
 
 from __future__ import annotations

@@ -238,4 +238,9 @@ def test_a_failing_operation_is_reported_with_its_case_and_error(capsys):
     assert report["failed"] == ["relu"] and not report["ok"]
     assert relu["failures"][0] == "test_elementwise_activation[wrong-float64-3x4-relu]"
     assert relu["max_rel_error"] == pytest.approx(0.001, rel=1e-6)
-    assert "relu: " in conformance.format_report(report) and "DOES NOT CONFORM" in conformance.format_report(report)
+    shown = conformance.format_report(report)
+    assert "FAILED test_elementwise_activation[wrong-float64-3x4-relu]\n    counted for: relu; operations called: " \
+           "asarray, relu\n    AssertionError: relu:" in shown and "DOES NOT CONFORM" in shown
+    # every failure with its reproduction: the call on small inputs, expected and actual
+    assert shown.count("FAILED test_elementwise_activation") == relu["failed"] == len(report["failures"])
+    assert shown.count("        result = b.relu(z)\n        # expected: ") == relu["failed"]
