@@ -143,14 +143,29 @@ class _Recorder:
             outcome, assertion = "failed", (f"the contract of {', '.join(broken)} was broken inside the test "
                                             "(which caught the error)")
         reason = str(report.longrepr[-1]) if report.skipped and isinstance(report.longrepr, tuple) else None
+        blamed = list(dict.fromkeys(broken + self.checker.blamed))
+        if outcome == "failed" and "reproduce:" not in assertion:
+            assertion += self._reproduction(blamed or [op for op in self.current if op not in CONVERSIONS])
         known = _known(self.known_failures, test_id)
         if known is not None and outcome == "failed":
             outcome = "known failure"
         self.tests.append({"id": test_id, "outcome": outcome, "operations": sorted(self.current),
-                           "blamed": list(dict.fromkeys(broken + self.checker.blamed)),
+                           "blamed": blamed,
                            "assertion": assertion, "details": report.longreprtext,
                            **({"reason": reason} if reason is not None else {}),
                            **({"known": known} if known is not None else {})})
+
+    def _reproduction(self, operations) -> str:
+        """The latest call of the one operation a failing test is about, as a reproduction."""
+        call = self.checker.last_call(operations[0]) if len(operations) == 1 else None
+        if call is None:
+            return ""
+        try:
+            actual = contract.readable(call.result)
+        except Exception:  # an unreadable result: the assertion says why
+            actual = None
+        return ("\nreproduce (the test's last call of " + call.op + "):\n"
+                + "\n".join("    " + line for line in call.reproduction(self.backend.name, actual=actual).splitlines()))
 
     def report(self, header: dict) -> dict:
         operations = {op: {"passed": 0, "failed": 0, "not implemented": 0, "known failures": 0, "failures": [],

@@ -81,6 +81,7 @@ class ContractChecker:
         self.counts: dict[str, int] = {}
         self.broken: list[str] = []
         self.blamed: list[str] = []
+        self.last: dict[str, tuple] = {}
         self._names = {}
 
     def reset(self):
@@ -88,6 +89,7 @@ class ContractChecker:
         self.counts.clear()
         self.broken.clear()
         self.blamed.clear()
+        self.last.clear()
 
     def origin(self, x) -> Call | None:
         """The checked call whose result (or one of whose results) is `x`, if any."""
@@ -97,14 +99,25 @@ class ContractChecker:
         def checked(*args, **kwargs):
             count = self.counts.get(op, 0)
             if count >= CHECKED_CALLS:
-                return kernel(*args, **kwargs)
+                result = kernel(*args, **kwargs)
+                self.last[op] = (args + tuple(kwargs.values()), result)
+                return result
             self.counts[op] = count + 1
             args = args + tuple(kwargs.values())
             before = [self._copy(value) for value in args]
             result = kernel(*args)
+            self.last[op] = (args, result)
             self._check(op, args, before, result)
             return result
         return checked
+
+    def last_call(self, op) -> Call | None:
+        """The test's latest call of `op` (its arguments as they are now), for a reproduction."""
+        if op not in self.last:
+            return None
+        args, result = self.last[op]
+        return Call(op, self._argument_names(op, len(args)), [self._copy(a) for a in args],
+                    [self._is_native(a) for a in args], result)
 
     # ------------------------------------------------------------------------------- the rules
     def _check(self, op, args, before, result):
@@ -210,6 +223,13 @@ class ContractChecker:
             self._names[op] = [n for n in inspect.signature(getattr(Backend, op)).parameters if n != "self"]
         names = self._names[op]
         return names[:count] + [f"arg{i}" for i in range(len(names), count)]
+
+
+def readable(x):
+    """A result as something a reproduction can print: a float, a float64 ndarray, or None."""
+    if x is None or isinstance(x, (tuple, float)):
+        return x if isinstance(x, float) else None
+    return np.array(plain_array(x), dtype=np.float64)
 
 
 def _memory(x):
