@@ -43,7 +43,7 @@ from .registry import get_backend, registered
 from .validation import TypedArrays
 
 #: The suite's modules that test a backend (the others test the project: CLI, registry, README, data).
-SUITE_MODULES = ("test_operations.py", "test_gradients.py", "test_properties.py", "test_stability.py",
+SUITE_MODULES = ("test_conversion.py", "test_operations.py", "test_gradients.py", "test_properties.py", "test_stability.py",
                  "test_bad_input.py", "test_optimizers.py", "test_layers.py", "test_model.py",
                  "test_training.py", "test_saving.py", "test_divergence.py")
 CONVERSIONS = ("asarray", "tolist")
