@@ -142,7 +142,8 @@ class _Recorder:
         if outcome == "passed" and broken:  # the test caught the ContractError itself
             outcome, assertion = "failed", (f"the contract of {', '.join(broken)} was broken inside the test "
                                             "(which caught the error)")
-        reason = str(report.longrepr[-1]) if report.skipped and isinstance(report.longrepr, tuple) else None
+        reason = (str(report.longrepr[-1]).removeprefix("Skipped: ")
+                  if report.skipped and isinstance(report.longrepr, tuple) else None)
         blamed = list(dict.fromkeys(broken + self.checker.blamed))
         if outcome == "failed" and "reproduce:" not in assertion:
             assertion += self._reproduction(blamed or [op for op in self.current if op not in CONVERSIONS])
