@@ -30,7 +30,7 @@ UPDATES = tuple(MUTABLE)
 LOSSES = ("categorical_cross_entropy", "binary_cross_entropy", "mean_squared_error", "mean_absolute_error",
           "regularization_loss")
 #: Calls of one operation checked per test.
-CHECKED_CALLS = 3
+CHECKED_CALLS = 5
 #: Arrays up to this many values are written out in full in a reproduction.
 SHOWN_VALUES = 64
 
@@ -52,6 +52,9 @@ class Call:
 
     def reproduction(self, backend_name: str, expected=None, actual=None) -> str:
         """Lines that redo the call on the backend from scratch, and what it should have given."""
+        if self.before is None:
+            return (f"(a call of b.{self.op} past the test's first {CHECKED_CALLS}, whose inputs were not kept; "
+                    f"the test's id reruns it)")
         lines = ["import numpy as np, backends", f"b = backends.get_backend({backend_name!r})"]
         arguments = []
         for name, value, native in zip(self.names, self.before, self.native):
@@ -101,6 +104,8 @@ class ContractChecker:
             if count >= CHECKED_CALLS:
                 result = kernel(*args, **kwargs)
                 self.last[op] = (args + tuple(kwargs.values()), result)
+                for index in MUTABLE.get(op, ()):  # what the update wrote now comes from it
+                    self.calls[id(args[index])] = Call(op, self._argument_names(op, len(args)), None, None, None)
                 return result
             self.counts[op] = count + 1
             args = args + tuple(kwargs.values())
@@ -125,6 +130,8 @@ class ContractChecker:
         call = Call(op, names, before, [self._is_native(a) for a in args], result)
         for results in (result if isinstance(result, tuple) else (result,)):
             self.calls[id(results)] = call
+        for index in MUTABLE.get(op, ()):  # param and the state arrays now hold what the update wrote
+            self.calls[id(args[index])] = call
         self.calls[id(call)] = call  # keeps the results alive, so their ids stay theirs for the test
         allowed = MUTABLE.get(op, ())
         for index, (name, value, copy) in enumerate(zip(names, args, before)):
