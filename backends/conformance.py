@@ -17,14 +17,14 @@ found wrong (the suite's assert helpers ask `contract.origin`); otherwise a test
 operation (besides asarray/tolist) counts for that operation, a test of the conversions alone for
 each of them, and tests that combine several operations (layers, Model, training, saving) for
 "combined", with the operations they called. A backend may declare known failures with reasons
-(`known_failures=`, or its kernel module's `KNOWN_FAILURES`, {test id or pattern: reason}); they
+(`known_failures=`, or its kernel module's `KNOWN_FAILURES`, {test id, name or *-pattern: reason}); they
 are reported as such and do not fail the run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
+import functools
 import importlib.metadata
 import io
 import os
@@ -220,17 +220,22 @@ def _outcome(report) -> str:
 
 
 def _known(declared: dict[str, str], test_id: str) -> str | None:
-    """The reason a test is declared a known failure: a pattern (fnmatch) of its id, or its name
-    without the parameters."""
+    """The reason a test is declared a known failure: its id, a pattern of ids (`*` for any text;
+    brackets are the id's own, not character classes), or its name without the parameters."""
     for pattern, reason in declared.items():
-        if fnmatch.fnmatchcase(test_id, pattern) or test_id.split("[", 1)[0] == pattern:
+        if test_id.split("[", 1)[0] == pattern or _glob(pattern).fullmatch(test_id):
             return reason
     return None
 
 
+@functools.cache
+def _glob(pattern: str):
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
 def read_known_failures(path) -> dict[str, str]:
-    """A known-failures file, as array-api-tests' xfails file: one test id (or fnmatch pattern, or
-    test name) a line, its reason after a '#'; blank lines and lines starting with '#' are skipped."""
+    """A known-failures file, as array-api-tests' xfails file: one test id (or *-pattern, or test
+    name) a line, its reason after a '#'; blank lines and lines starting with '#' are skipped."""
     declared = {}
     for number, line in enumerate(Path(path).read_text().splitlines(), 1):
         pattern, _, reason = line.partition("#")
