@@ -271,7 +271,8 @@ def _change(before, now) -> str:
     where = np.argwhere(~((before == now) | (np.isnan(before) & np.isnan(now)) if before.dtype.kind == "f"
                           else before == now))
     index = tuple(int(i) for i in where[0])
-    return (f" ({len(where)} of {before.size} values; at {list(index)}: {before[index]!r} became {now[index]!r})")
+    return (f" ({len(where)} of {before.size} values; at {list(index)}: {before[index].item()!r} became "
+            f"{now[index].item()!r})")
 
 
 def _kind(value) -> str:
