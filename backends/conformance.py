@@ -336,14 +336,23 @@ def _header(backend: Backend, folder: Path) -> dict:
             "not_implemented": list(backend.missing), "suite": str(folder),
             "versions": {"nn-backends": version("nn-backends"), "python": platform.python_version(),
                          **{name: version(name) for name in ("numpy", "pytest", "hypothesis")},
-                         **_plugin_distribution(backend.name), **_array_library(backend)}}
+                         **_plugin_distribution(backend), **_array_library(backend)}}
 
 
-def _plugin_distribution(name: str) -> dict:
+def _plugin_distribution(backend: Backend) -> dict:
+    """{distribution: version} of a plug-in: its entry point's, else the one that installed the
+    package its kernels come from (a Backend object handed to `run`)."""
     from .registry import plugins
-    entry = plugins().get(name)
-    dist = getattr(entry, "dist", None)
-    return {dist.name: dist.version} if dist is not None else {}
+    dist = getattr(plugins().get(backend.name), "dist", None)
+    if dist is not None:
+        return {dist.name: dist.version}
+    kernels = getattr(backend.kernels, "_module", backend.kernels)  # a partial backend's own module
+    module = getattr(kernels, "__name__", None) if isinstance(kernels, type(sys)) else type(kernels).__module__
+    top = (module or "").split(".")[0]
+    if top in ("backends", "builtins", ""):
+        return {}
+    names = importlib.metadata.packages_distributions().get(top, [])
+    return {name: _distribution_version(name) for name in names}
 
 
 def _array_library(backend: Backend) -> dict:

@@ -9,7 +9,9 @@ caller's data.
 `ContractChecker(backend).wrap(op, kernel)` gives the kernel back wrapped: each call's array inputs
 are copied first (read through DLPack or the buffer protocol, so on any array kind, or through the
 kernel module's own `tolist`), and after the call the checker compares them, reads the results'
-type and dtype and asks whether a result shares memory with an input. A broken rule raises
+type and dtype and asks whether a result shares memory with an input (through DLPack or the buffer
+protocol; for arrays NumPy cannot see, such as a GPU tensor's, only whether a result is an input
+itself; for lists, whether it is an input's list or row). A broken rule raises
 `ContractError` naming the operation, the argument and what changed, with a reproduction. The first
 `CHECKED_CALLS` calls of each operation in a test are checked and remembered (a training run calls
 the same kernels thousands of times), so a failed comparison in a test can say which call made the

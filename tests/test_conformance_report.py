@@ -86,3 +86,13 @@ def test_the_header_names_a_plugins_array_library_and_its_version():
     report = conformance.run(backend, select="test_matmul and 3x4", modules=("test_operations.py",))
     assert report["header"]["versions"]["array_api_strict"] == xp.__version__
     assert f"array_api_strict {xp.__version__}" in conformance.format_report(report).splitlines()[1]
+
+
+def test_a_failure_shows_hypothesis_notes_and_every_inner_error_of_a_group():
+    inner = AssertionError("relu: Not equal to tolerance")
+    inner.add_note("Falsifying example: test_relu(z=[[0.5]])")
+    group = ExceptionGroup("Hypothesis found 2 distinct failures.", [inner, ValueError("dtype float64")])
+    shown = conformance.failure_text(types.SimpleNamespace(value=group)).splitlines()
+    assert shown == ["ExceptionGroup: Hypothesis found 2 distinct failures.",
+                     "  Falsifying example: test_relu(z=[[0.5]])", "  AssertionError: relu: Not equal to tolerance",
+                     "  ValueError: dtype float64"]
