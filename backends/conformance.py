@@ -9,14 +9,22 @@ The suite is the project's own `tests/` folder; an installed package carries a c
 calls pytest in this process on the suite's per-backend modules with `$NN_TEST_BACKENDS` set to
 the backend, and follows every test: which operations of the backend it called (each public
 method and kernel is traced), whether it passed, failed or hit an operation the backend does not
-implement. A test that calls one operation (besides asarray/tolist) counts for that operation; a
-test of the conversions alone counts for each of them; tests that combine several operations
-(layers, Model, training, saving) count as "combined".
+implement. Every kernel call is also held to the interface's contract (`backends.contract`: no
+input changed, no result aliasing an input, the inputs' dtype and the backend's native type).
+
+A failing test counts for the operation that broke the contract or made the array an assertion
+found wrong (the suite's assert helpers ask `contract.origin`); otherwise a test that calls one
+operation (besides asarray/tolist) counts for that operation, a test of the conversions alone for
+each of them, and tests that combine several operations (layers, Model, training, saving) for
+"combined", with the operations they called. A backend may declare known failures with reasons
+(`known_failures=`, or its kernel module's `KNOWN_FAILURES`, {test id, name or *-pattern: reason}); they
+are reported as such and do not fail the run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import io
 import os
@@ -25,11 +33,17 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
+from . import contract
+from .conformance_report import format_report  # noqa: F401  (the printed report lives there)
+from .contract import ContractChecker
 from .interface import OPERATIONS, Backend
 from .registry import get_backend, registered
+from .validation import TypedArrays
 
 #: The suite's modules that test a backend (the others test the project: CLI, registry, README, data).
-SUITE_MODULES = ("test_operations.py", "test_gradients.py", "test_properties.py", "test_stability.py",
+SUITE_MODULES = ("test_conversion.py", "test_operations.py", "test_gradients.py", "test_properties.py", "test_stability.py",
                  "test_bad_input.py", "test_optimizers.py", "test_layers.py", "test_model.py",
                  "test_training.py", "test_saving.py", "test_divergence.py")
 CONVERSIONS = ("asarray", "tolist")
@@ -47,17 +61,19 @@ def suite_directory() -> Path:
 
 
 def run(backend: str | Backend, select: str | None = None, modules=SUITE_MODULES, verbose=False,
-        quick=False) -> dict:
+        quick=False, known_failures: dict[str, str] | None = None) -> dict:
     """Run the suite on `backend` (a registered name or a Backend) and return the report: the
-    header (versions, dtypes) and, per operation, passed/failed/not implemented, the first failing
-    case and the largest error against the oracle. `select` is a pytest -k expression; `quick`
-    leaves out the long training runs (marked slow)."""
-    import pytest
+    header (versions, dtypes); per operation, passed/failed/not implemented/known failures and the
+    largest error against the oracle; every failure (id, blamed operations, operations called,
+    assertion with its reproduction); the skipped tests with their reasons. `select` is a pytest -k
+    expression; `quick` leaves out the long training runs (marked slow); `known_failures` adds to
+    the kernel module's `KNOWN_FAILURES`."""
 
     folder = suite_directory()
     with (registered(backend) if isinstance(backend, Backend) else contextlib.nullcontext()):
         target = get_backend(backend if isinstance(backend, str) else backend.name)
-        recorder = _Recorder(target)
+        declared = {**(getattr(target.kernels, "KNOWN_FAILURES", None) or {}), **(known_failures or {})}
+        recorder = _Recorder(target, declared)
         arguments = [str(folder / module) for module in modules] + [
             "-p", "no:cacheprovider", "-W", "error", "--rootdir", str(folder), "-q", "--tb=short",
             *(["-k", select] if select else []), *(["-m", "not slow"] if quick else [])]
@@ -72,22 +88,28 @@ def run(backend: str | Backend, select: str | None = None, modules=SUITE_MODULES
 
 # ------------------------------------------------------------------------------- following the tests
 class _Recorder:
-    """A pytest plugin: traces the operations each test calls and collects its outcome."""
+    """A pytest plugin: traces the operations each test calls, checks the contract on the kernels'
+    calls (`backends.contract`) and collects each test's outcome, assertion and blame."""
 
-    def __init__(self, backend: Backend):
+    def __init__(self, backend: Backend, known_failures: dict[str, str]):
         self.backend = backend
+        self.known_failures = known_failures
         self.current: set[str] = set()
         self.tests: list[dict] = []
+        self.checker = ContractChecker(backend, backend.kernels)
+        self._raised = {}
 
     @contextlib.contextmanager
     def tracing(self):
         backend, kernels = self.backend, self.backend.kernels
         for op in OPERATIONS:
             setattr(backend, op, self._traced(op, getattr(backend, op)))
-        backend.kernels = _TracedKernels(kernels, self.current)
+        backend.kernels = _TracedKernels(kernels, self.current, self.checker)
+        contract._active.append(self.checker)
         try:
             yield
         finally:
+            contract._active.remove(self.checker)
             backend.kernels = kernels
             for op in OPERATIONS:
                 delattr(backend, op)
@@ -100,37 +122,95 @@ class _Recorder:
 
     def pytest_runtest_setup(self, item):
         self.current.clear()
+        self.checker.reset()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if call.excinfo is not None and report.failed:
+            self._raised[report.nodeid] = call.excinfo
+        return report
 
     def pytest_runtest_logreport(self, report):
-        if report.when == "call" or report.outcome != "passed":
-            self.tests.append({"id": report.nodeid.split("::", 1)[-1], "outcome": _outcome(report),
-                               "operations": sorted(self.current), "details": report.longreprtext})
+        if not (report.when == "call" or report.outcome != "passed"):
+            return
+        test_id = report.nodeid.split("::", 1)[-1]
+        outcome = _outcome(report)
+        excinfo = self._raised.pop(report.nodeid, None)
+        assertion = failure_text(excinfo) if excinfo is not None else _first_lines(report.longreprtext)
+        broken = list(dict.fromkeys(self.checker.broken))
+        if outcome == "passed" and broken:  # the test caught the ContractError itself
+            outcome, assertion = "failed", (f"the contract of {', '.join(broken)} was broken inside the test "
+                                            "(which caught the error)")
+        reason = (str(report.longrepr[-1]).removeprefix("Skipped: ")
+                  if report.skipped and isinstance(report.longrepr, tuple) else None)
+        blamed = list(dict.fromkeys(broken + self.checker.blamed))
+        if outcome == "failed" and "reproduce:" not in assertion:
+            assertion += self._reproduction(blamed or [op for op in self.current if op not in CONVERSIONS])
+        known = _known(self.known_failures, test_id)
+        if known is not None and outcome == "failed":
+            outcome = "known failure"
+        self.tests.append({"id": test_id, "outcome": outcome, "operations": sorted(self.current),
+                           "blamed": blamed,
+                           "assertion": assertion, "details": report.longreprtext,
+                           **({"reason": reason} if reason is not None else {}),
+                           **({"known": known} if known is not None else {})})
 
-    @staticmethod
-    def _count(entry: dict, test: dict) -> None:
-        entry[test["outcome"]] += 1
-        if test["outcome"] == "failed":
-            entry["failures"].append(test["id"])
-            for key, value in _largest_errors(test["details"]).items():
-                entry[key] = value if entry[key] is None else max(entry[key], value)
-            entry.setdefault("first_failure", _first_lines(test["details"]))
+    def _reproduction(self, operations) -> str:
+        """The latest call of the one operation a failing test is about, as a reproduction."""
+        call = self.checker.last_call(operations[0]) if len(operations) == 1 else None
+        if call is None:
+            return ""
+        try:
+            actual = contract.readable(call.result)
+        except Exception:  # an unreadable result: the assertion says why
+            actual = None
+        return ("\nreproduce (the test's last call of " + call.op + "):\n"
+                + "\n".join("    " + line for line in call.reproduction(self.backend.name, actual=actual).splitlines()))
 
     def report(self, header: dict) -> dict:
-        operations = {op: {"passed": 0, "failed": 0, "not implemented": 0, "failures": [], "max_abs_error": None,
-                           "max_rel_error": None} for op in OPERATIONS + (COMBINED,)}
+        operations = {op: {"passed": 0, "failed": 0, "not implemented": 0, "known failures": 0, "failures": [],
+                           "max_abs_error": None, "max_rel_error": None} for op in OPERATIONS + (COMBINED,)}
+        failures, skipped, known_passed = [], [], []
         for test in self.tests:
             if test["outcome"] == "skipped":
+                skipped.append({"id": test["id"], "reason": test.get("reason", "")})
                 continue
-            used = [op for op in test["operations"] if op not in CONVERSIONS]
-            # a test of conversions only (a round trip) counts for each conversion it calls
-            blamed = (used if len(used) == 1 else [COMBINED]) if used else test["operations"] or [COMBINED]
+            blamed = blame(test)
+            if test["outcome"] in ("failed", "known failure"):
+                failures.append({"id": test["id"], "blamed": blamed, "called": test["operations"],
+                                 "assertion": test["assertion"], **({"known": test["known"]} if "known" in test else {})})
+            elif "known" in test:
+                known_passed.append({"id": test["id"], "reason": test["known"]})
             for op in blamed:
-                self._count(operations[op], test)
+                _count(operations[op], test)
         for op, entry in operations.items():
-            entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] else "not implemented"
-                               if entry["not implemented"] or op in self.backend.missing else "not run")
+            entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] or entry["known failures"]
+                               else "not implemented" if entry["not implemented"] or op in self.backend.missing
+                               else "not run")
         failed = [op for op, entry in operations.items() if entry["status"] == "failed"]
-        return {"header": header, "operations": operations, "failed": failed, "ok": not failed}
+        return {"header": header, "operations": operations, "failed": failed, "ok": not failed,
+                "failures": failures, "skipped": skipped, "known_failures_passed": known_passed}
+
+
+def blame(test: dict) -> list[str]:
+    """The operations a test counts for: those the contract or an assertion blamed on the way (its
+    failure is theirs), else the one operation it called besides the conversions, else each
+    conversion of a test of conversions only (a round trip), else "combined"."""
+    if test["outcome"] in ("failed", "known failure") and test["blamed"]:
+        return test["blamed"]
+    used = [op for op in test["operations"] if op not in CONVERSIONS]
+    return (used if len(used) == 1 else [COMBINED]) if used else test["operations"] or [COMBINED]
+
+
+def _count(entry: dict, test: dict) -> None:
+    outcome = test["outcome"]
+    entry["known failures" if outcome == "known failure" else outcome] += 1
+    if outcome == "failed":
+        entry["failures"].append(test["id"])
+        for key, value in _largest_errors(test["details"]).items():
+            entry[key] = value if entry[key] is None else max(entry[key], value)
+        entry.setdefault("first_failure", test["assertion"])
 
 
 def _outcome(report) -> str:
@@ -139,20 +219,63 @@ def _outcome(report) -> str:
     return "failed" if report.failed else report.outcome
 
 
+def _known(declared: dict[str, str], test_id: str) -> str | None:
+    """The reason a test is declared a known failure: its id, a pattern of ids (`*` for any text;
+    brackets are the id's own, not character classes), or its name without the parameters."""
+    for pattern, reason in declared.items():
+        if test_id.split("[", 1)[0] == pattern or _glob(pattern).fullmatch(test_id):
+            return reason
+    return None
+
+
+@functools.cache
+def _glob(pattern: str):
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
+def read_known_failures(path) -> dict[str, str]:
+    """A known-failures file, as array-api-tests' xfails file: one test id (or *-pattern, or test
+    name) a line, its reason after a '#'; blank lines and lines starting with '#' are skipped."""
+    declared = {}
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        pattern, _, reason = line.partition("#")
+        if pattern.strip():
+            declared[pattern.strip()] = reason.strip() or f"declared known failure ({Path(path).name}:{number})"
+    return declared
+
+
 class _TracedKernels:
-    def __init__(self, kernels, seen: set):
-        self._kernels, self._seen = kernels, seen
+    def __init__(self, kernels, seen: set, checker: ContractChecker):
+        self._kernels, self._seen, self._checker = kernels, seen, checker
 
     def __getattr__(self, name):
         attribute = getattr(self._kernels, name)
         if name not in OPERATIONS:
             return attribute
-        seen = self._seen
+        seen, checked = self._seen, self._checker.wrap(name, attribute)
 
         def traced(*args, **kwargs):
             seen.add(name)
-            return attribute(*args, **kwargs)
+            return checked(*args, **kwargs)
         return traced
+
+
+def failure_text(excinfo, count=40) -> str:
+    """A failure as its exception's own lines, with hypothesis's notes (the falsifying example) and
+    every inner error of an exception group."""
+    lines = []
+
+    def add(error, depth=0):
+        pad = "  " * depth
+        lines.extend(pad + note for note in getattr(error, "__notes__", ()))
+        if isinstance(error, BaseExceptionGroup):
+            lines.append(f"{pad}{type(error).__name__}: {error.message}")
+            for inner in error.exceptions:
+                add(inner, depth + 1)
+        else:
+            lines.extend(pad + line for line in f"{type(error).__name__}: {error}".splitlines())
+    add(excinfo.value)
+    return "\n".join(line.rstrip() for line in lines[:count]) + ("\n..." if len(lines) > count else "")
 
 
 def _largest_errors(details: str) -> dict:
@@ -213,38 +336,40 @@ def _header(backend: Backend, folder: Path) -> dict:
             "not_implemented": list(backend.missing), "suite": str(folder),
             "versions": {"nn-backends": version("nn-backends"), "python": platform.python_version(),
                          **{name: version(name) for name in ("numpy", "pytest", "hypothesis")},
-                         **_plugin_distribution(backend.name)}}
+                         **_plugin_distribution(backend), **_array_library(backend)}}
 
 
-def _plugin_distribution(name: str) -> dict:
+def _plugin_distribution(backend: Backend) -> dict:
+    """{distribution: version} of a plug-in: its entry point's, else the one that installed the
+    package its kernels come from (a Backend object handed to `run`)."""
     from .registry import plugins
-    entry = plugins().get(name)
-    dist = getattr(entry, "dist", None)
-    return {dist.name: dist.version} if dist is not None else {}
+    dist = getattr(plugins().get(backend.name), "dist", None)
+    if dist is not None:
+        return {dist.name: dist.version}
+    kernels = getattr(backend.kernels, "_module", backend.kernels)  # a partial backend's own module
+    module = getattr(kernels, "__name__", None) if isinstance(kernels, type(sys)) else type(kernels).__module__
+    top = (module or "").split(".")[0]
+    if top in ("backends", "builtins", ""):
+        return {}
+    names = importlib.metadata.packages_distributions().get(top, [])
+    return {name: _distribution_version(name) for name in names}
 
 
-# ------------------------------------------------------------------------------- the printed report
-def format_report(report: dict) -> str:
-    header = report["header"]
-    versions = ", ".join(f"{k} {v}" for k, v in header["versions"].items())
-    lines = [f"conformance of backend {header['backend']!r}: dtypes {', '.join(header['dtypes'])}; "
-             f"native arrays: {header['arrays']}", f"versions: {versions}", f"suite: {header['suite']}", "",
-             f"{'operation':36} {'status':16} {'passed':>6} {'failed':>6}  largest error (abs / rel)"]
-    for op, entry in report["operations"].items():
-        if entry["status"] == "not run":
-            continue
-        relative = entry["max_rel_error"] if entry["max_rel_error"] is not None else float("nan")
-        errors = "" if entry["max_abs_error"] is None else f"{entry['max_abs_error']:.3g} / {relative:.3g}"
-        lines.append(f"{op:36} {entry['status']:16} {entry['passed']:6} {entry['failed']:6}  {errors}")
-    for op, entry in report["operations"].items():
-        if entry["failed"]:
-            lines += ["", f"{op}: {entry['failed']} failing; first: {entry['failures'][0]}",
-                      *("    " + line for line in entry.get("first_failure", "").splitlines())]
-    counts = {status: sum(e["status"] == status for e in report["operations"].values())
-              for status in ("passed", "failed", "not implemented")}
-    not_run = [op for op, entry in report["operations"].items() if entry["status"] == "not run"]
-    if not_run:
-        lines += ["", f"not run (no test selected): {', '.join(not_run)}"]
-    lines += ["", f"{counts['passed']} passed, {counts['failed']} failed, {counts['not implemented']} not implemented: "
-                  + ("CONFORMS" if report["ok"] else "DOES NOT CONFORM")]
-    return "\n".join(lines)
+def _array_library(backend: Backend) -> dict:
+    """{library: version} of a plug-in's array type (torch, array_api_strict, ...)."""
+    if not isinstance(backend.arrays, TypedArrays):
+        return {}
+    types = backend.arrays.array_type if isinstance(backend.arrays.array_type, tuple) else (backend.arrays.array_type,)
+    found = {}
+    for array_type in types:
+        top = array_type.__module__.split(".")[0]
+        module = sys.modules.get(top)
+        found[top] = str(getattr(module, "__version__", None) or _distribution_version(top))
+    return found
+
+
+def _distribution_version(name):
+    try:
+        return importlib.metadata.version(name.replace("_", "-"))
+    except importlib.metadata.PackageNotFoundError:
+        return "version unknown"

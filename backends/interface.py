@@ -7,10 +7,22 @@ only arithmetic and every backend rejects bad input with the same message.
 
 Arrays are 2-D with one row per sample unless a method says otherwise; dense weights hold one row
 per neuron, shape (n_neurons, n_inputs), as in `torch.nn.Linear`.
+
+The contract every operation keeps, whatever its array type (the conformance run checks it on
+every kernel call, see `backends.contract`):
+
+- it changes none of its arguments, except the optimizer updates, which change `param` and their
+  state arrays (velocity, cache, m, v) in place and nothing else (not `grad`);
+- every array it returns is a new array: it shares no memory with any input, so writing into a
+  result leaves the inputs as they were (`linear` returns a copy, `transpose` is not a view);
+- results are native arrays of the backend, of the inputs' dtype (`asarray`: the dtype asked for);
+  NumPy results are writable and in the machine's byte order; losses return a Python float and
+  the updates return None; `tolist` returns new lists of Python floats.
 """
 
 from __future__ import annotations
 
+import copy
 from types import ModuleType
 
 from . import validation as check
@@ -43,7 +55,8 @@ class Backend:
         backend). `arrays` describes the native arrays: `NdArrays(name)`, `ListArrays()` or
         `TypedArrays(name, array_type)` for another type; `dtypes` is a tuple of "float64" and
         "float32", float64 first. Either may instead be given as the module's `ARRAYS` and `DTYPES`.
-        Raises TypeError or ValueError naming the backend when one of these is missing or wrong."""
+        An `arrays` made under another name (`TypedArrays("other", ...)`) is taken under `name`, so
+        every error message names this backend. Raises TypeError or ValueError naming the backend when one of these is missing or wrong."""
         arrays = getattr(kernels, "ARRAYS", None) if arrays is None else arrays
         dtypes = getattr(kernels, "DTYPES", None) if dtypes is None else dtypes
         where = f"Backend.from_kernels: backend {name!r}"
@@ -61,6 +74,10 @@ class Backend:
             if not callable(getattr(kernels, required, None)):
                 raise TypeError(f"{where}: the kernel module must define {required}(); "
                                 f"got kernels={getattr(kernels, '__name__', kernels)!r}")
+        if getattr(arrays, "backend", name) != name:
+            # the messages name the backend from here: a copy of the kind under the backend's own name
+            arrays = copy.copy(arrays)
+            arrays.backend = name
         return cls(name, kernels, arrays, dtypes)
 
     @property
@@ -194,7 +211,8 @@ class Backend:
         return self.kernels.categorical_cross_entropy(probs, classes)
 
     def categorical_cross_entropy_backward(self, probs, targets):
-        """Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples."""
+        """Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples,
+        p clipped to [1e-7, 1 - 1e-7] as in the forward (so p = 0 gives a finite gradient)."""
         op = "categorical_cross_entropy_backward"
         classes = check.check_class_targets(self._arrays, op, probs, targets)
         return self.kernels.categorical_cross_entropy_backward(probs, classes)
@@ -207,12 +225,16 @@ class Backend:
         return self.kernels.softmax_cross_entropy_backward(probs, classes)
 
     def binary_cross_entropy(self, probs, targets):
-        """Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)), p clipped; targets in [0, 1]."""
+        """Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)); targets in [0, 1].
+
+        p is clipped to [1e-7, 1 - 1e-7] first, so p = 0 or 1 gives a finite loss."""
         check.check_probabilities_targets(self._arrays, "binary_cross_entropy", probs, targets)
         return self.kernels.binary_cross_entropy(probs, targets)
 
     def binary_cross_entropy_backward(self, probs, targets):
-        """Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs)."""
+        """Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs).
+
+        p is clipped to [1e-7, 1 - 1e-7] first, as in the forward: p = 0 or 1 gives a finite gradient."""
         check.check_probabilities_targets(self._arrays, "binary_cross_entropy_backward", probs, targets)
         return self.kernels.binary_cross_entropy_backward(probs, targets)
 

@@ -34,7 +34,7 @@ def matmul(a, c):
 
 
 def transpose(a):
-    return a.T
+    return a.T.copy()  # a new array, as every result is (a.T alone would be a view of a)
 
 
 # ---------------------------------------------------------------- dense layer

@@ -19,6 +19,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import sys
 
 from .interface import Backend
 from .validation import NdArrays, ListArrays
@@ -165,6 +166,21 @@ def registered(backend: Backend):
         del _registered[backend.name]
 
 
+def _imported_from(module: str) -> str:
+    """Where Python found the plug-in's module (a project folder can shadow the installed package)."""
+    found = sys.modules.get(module)
+    origin = getattr(found, "__file__", None)
+    if origin is None:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        origin = getattr(spec, "origin", None)
+        if spec is not None and origin in (None, "namespace"):
+            origin = f"a namespace package over {', '.join(spec.submodule_search_locations or [])}"
+    return f" (module {module!r} imported from {origin})" if origin else f" (no module {module!r} on sys.path)"
+
+
 def _load_plugin(ep) -> Backend:
     """The backend an entry point makes, or BackendPluginError naming the plug-in and the cause."""
     refusal = _refusal(ep)
@@ -174,7 +190,8 @@ def _load_plugin(ep) -> Backend:
     try:
         make = ep.load()
     except Exception as error:  # anything its module raises on import
-        raise BackendPluginError(f"{where} cannot be imported; got {type(error).__name__}: {error}") from error
+        raise BackendPluginError(f"{where} cannot be imported; got {type(error).__name__}: {error}"
+                                 f"{_imported_from(ep.module)}") from error
     if not callable(make):
         raise BackendPluginError(f"{where} must point to a zero-argument callable; got {type(make).__name__}")
     try:

@@ -11,7 +11,28 @@ asarray and tolist, which every test needs. Then register the backend (docs/writ
 
 and run `nn-backends conformance mybackend`. Inputs arrive validated: the kernels do arithmetic only.
 The loss kernels take `classes`, the class indices (a tuple of ints or a 1-D integer ndarray, one per
-row), whatever form of targets the user passed; the updates change param and state in place.
+row), whatever form of targets the user passed.
+
+Every convention the suite's oracle (tests/reference.py) holds you to:
+
+- in place, only the updates: sgd/adagrad/rmsprop/adam change param and their state arrays
+  (velocity, cache, m, v) in place and return None; they leave grad as it was. No other kernel
+  changes any argument (no `z -= z.max()`, no `dvalues *= ...`, no `clamp_`);
+- new arrays: every array a kernel returns shares no memory with its inputs (linear and
+  linear_backward copy; transpose copies, a view is refused), in the inputs' dtype and of your
+  native type; asarray copies the caller's data, whatever its strides, byte order or dtype
+  (reversed, Fortran, big-endian, read-only, longdouble ndarrays, nested tuples);
+- clips: the cross-entropies read probabilities through clip(p, 1e-7, 1 - 1e-7), in the forward
+  and in the backward (`backends.PROBABILITY_CLIP`); the fused softmax_cross_entropy_backward
+  does not clip; in float32 the upper bound rounds to 1 - 2**-23;
+- averaging: categorical_cross_entropy and its backwards divide by n_samples; binary
+  cross-entropy, the squared and absolute errors and their backwards by n_samples · n_outputs;
+  dense_backward's dbiases are column sums, not means; losses return a Python float;
+- signs: the SGD velocity is momentum·velocity - lr·grad and is added to param; the others
+  subtract lr·grad-like steps; relu_backward passes dvalues where z > 0 only (0 at z = 0); step
+  is 1.0 where z > 0 only; mean_absolute_error_backward is 0 where predictions equal targets;
+- stability: softmax subtracts each row's maximum before exp; sigmoid takes exp of -|z| only;
+  any RuntimeWarning (overflow, divide by zero) fails the suite.
 """
 
 from backends import NdArrays
@@ -135,7 +156,8 @@ def categorical_cross_entropy(probs, classes):
 
 
 def categorical_cross_entropy_backward(probs, classes):
-    """Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples."""
+    """Gradient of the mean categorical cross-entropy with respect to probs: -onehot / p / n_samples,
+    p clipped to [1e-7, 1 - 1e-7] as in the forward (so p = 0 gives a finite gradient)."""
     raise NotImplementedError("categorical_cross_entropy_backward: not written yet (the formula is in the docstring)")
 
 
@@ -147,12 +169,16 @@ def softmax_cross_entropy_backward(probs, classes):
 
 
 def binary_cross_entropy(probs, targets):
-    """Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)), p clipped; targets in [0, 1]."""
+    """Mean over all outputs of -(t·log p + (1 - t)·log(1 - p)); targets in [0, 1].
+
+    p is clipped to [1e-7, 1 - 1e-7] first, so p = 0 or 1 gives a finite loss."""
     raise NotImplementedError("binary_cross_entropy: not written yet (the formula is in the docstring)")
 
 
 def binary_cross_entropy_backward(probs, targets):
-    """Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs)."""
+    """Gradient of the binary cross-entropy: -(t/p - (1 - t)/(1 - p)) / (n_samples · n_outputs).
+
+    p is clipped to [1e-7, 1 - 1e-7] first, as in the forward: p = 0 or 1 gives a finite gradient."""
     raise NotImplementedError("binary_cross_entropy_backward: not written yet (the formula is in the docstring)")
 
 
@@ -187,22 +213,33 @@ def regularization_backward(grad, param, l1, l2):
 
 
 def sgd_update(param, grad, lr, momentum, velocity):
-    """velocity = momentum·velocity - lr·grad; param += velocity."""
+    """velocity = momentum·velocity - lr·grad; param += velocity.
+
+    In place on param and velocity; grad is left as it was; returns None.
+    """
     raise NotImplementedError("sgd_update: not written yet (the formula is in the docstring)")
 
 
 def adagrad_update(param, grad, lr, cache, eps):
-    """cache += grad²; param -= lr·grad / (√cache + eps)."""
+    """cache += grad²; param -= lr·grad / (√cache + eps).
+
+    In place on param and cache; grad is left as it was; returns None.
+    """
     raise NotImplementedError("adagrad_update: not written yet (the formula is in the docstring)")
 
 
 def rmsprop_update(param, grad, lr, cache, rho, eps):
-    """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps)."""
+    """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps).
+
+    In place on param and cache; grad is left as it was; returns None.
+    """
     raise NotImplementedError("rmsprop_update: not written yet (the formula is in the docstring)")
 
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     """Adam as in torch.optim.Adam: m and v are moving averages of grad and grad², corrected for
     their zero start by 1 - beta^step (step counts from 1); param -= lr·m̂ / (√v̂ + eps).
+
+    In place on param and m and v; grad is left as it was; returns None.
     """
     raise NotImplementedError("adam_update: not written yet (the formula is in the docstring)")

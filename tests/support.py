@@ -4,8 +4,11 @@ Tolerances are stated here once, per dtype. float64 results of different backend
 summation order (BLAS blocks its sums, the loops do not); float32 carries ~7 significant digits.
 """
 
+import contextlib
+
 import numpy as np
 
+from backends import contract
 from backends.validation import plain_array
 
 TOLERANCE = {
@@ -42,20 +45,43 @@ def assert_native(backend, actual, expected, dtype="float64", tolerance=None):
     checks read them) with the shape of expected, and its values."""
     __tracebackhide__ = True
     expected = np.asarray(expected, dtype=np.float64)
-    try:
-        shape = tuple(backend.shape(actual))
-    except (TypeError, ValueError) as error:
-        raise AssertionError(f"{backend.name} returned an array that is not its own native array: {error}")
-    actual_dtype = backend.arrays.dtype(actual)
-    assert actual_dtype == dtype, f"dtype {actual_dtype}, expected {dtype}"
-    assert shape == expected.shape, f"shape {shape}, expected {expected.shape}"
-    np.testing.assert_allclose(as_numpy(backend, actual), expected, **(tolerance or TOLERANCE[dtype]))
+    with _blamed_on_its_operation(backend, actual, expected):
+        try:
+            shape = tuple(backend.shape(actual))
+        except (TypeError, ValueError) as error:
+            raise AssertionError(f"{backend.name} returned an array that is not its own native array: {error}")
+        actual_dtype = backend.arrays.dtype(actual)
+        assert actual_dtype == dtype, f"dtype {actual_dtype}, expected {dtype}"
+        assert shape == expected.shape, f"shape {shape}, expected {expected.shape}"
+        np.testing.assert_allclose(as_numpy(backend, actual), expected, **(tolerance or TOLERANCE[dtype]))
 
 
-def assert_scalar(actual, expected, dtype="float64"):
+def assert_scalar(actual, expected, dtype="float64", backend=None):
     __tracebackhide__ = True
-    assert type(actual) is float, f"losses return a Python float, got {type(actual)}"
-    np.testing.assert_allclose(actual, expected, **TOLERANCE[dtype])
+    with _blamed_on_its_operation(backend, actual, expected):
+        assert type(actual) is float, f"losses return a Python float, got {type(actual)}"
+        np.testing.assert_allclose(actual, expected, **TOLERANCE[dtype])
+
+
+@contextlib.contextmanager
+def _blamed_on_its_operation(backend, actual, expected):
+    """Under `nn-backends conformance`, a failed comparison counts for the operation whose call made
+    `actual`, and its message ends with that call as a reproduction (see backends.contract)."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except AssertionError as error:
+        call = contract.origin(actual)
+        if call is None:
+            raise
+        contract.blame(call.op)
+        try:
+            shown = as_numpy(backend, actual) if backend is not None and not isinstance(actual, float) else actual
+        except Exception:  # the array is not even readable: the message above says why
+            shown = None
+        name = getattr(backend, "name", None) or contract._active[-1].backend.name
+        raise AssertionError(f"{call.op}: {error}\nreproduce:\n" + "\n".join(
+            "    " + line for line in call.reproduction(name, expected, shown).splitlines())) from None
 
 
 def sum_tolerance(dtype, n_terms, magnitude):
@@ -63,3 +89,18 @@ def sum_tolerance(dtype, n_terms, magnitude):
     n·eps·Σ|terms|): random values near a cancellation would defeat a purely relative tolerance."""
     eps = float(np.finfo(dtype).eps)
     return {"rtol": TOLERANCE[dtype]["rtol"], "atol": 4 * n_terms * eps * magnitude + TOLERANCE[dtype]["atol"]}
+
+
+def assert_retraces(curve, reference, steps_per_point=1, first=1e-12, growth=1.2):
+    """A float64 loss curve retraces the reference within a relative tolerance that grows with the
+    step count, first·growth^step: two correct backends start equal to the last bits and drift apart
+    as the training amplifies their different rounding (numpy against pure Python: 5e-13 after 50
+    Adam steps at lr 0.05), while a wrong one is off at once."""
+    __tracebackhide__ = True
+    curve, reference = np.asarray(curve, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    assert curve.shape == reference.shape, f"{len(curve)} points, expected {len(reference)}"
+    steps = steps_per_point * np.arange(1, len(curve) + 1)
+    allowed = first * growth ** steps * np.abs(reference)
+    off = np.flatnonzero(~(np.abs(curve - reference) <= allowed))
+    assert not off.size, (f"the loss curve leaves the reference at point {off[0]} (step {steps[off[0]]}): "
+                          f"{curve[off[0]]!r} against {reference[off[0]]!r}, allowed ±{allowed[off[0]]:.3g}")

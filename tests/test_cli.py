@@ -50,3 +50,14 @@ def test_errors_are_one_clear_line(capsys):
     assert main(["train", "--dataset", "mnist"]) == 2
     assert capsys.readouterr().err == ("nn-backends train: error: train: --dataset mnist needs --data-dir, the folder "
                                        "holding the IDX files; got --data-dir=None\n")
+
+
+@pytest.mark.parametrize("given", [["matmul,dense_forward"], ["matmul", "dense_forward"], ["matmul,", "dense_forward"]])
+def test_bench_operations_take_commas_as_backends_do(given):
+    from backends.cli.bench import add_bench_arguments
+    from backends.cli.options import OneLineParser
+    parser = OneLineParser(prog="nn-backends bench")
+    add_bench_arguments(parser)
+    args = parser.parse_args(["--operations", *given, "--backends", "numpy,python"])
+    assert [op for group in args.operations for op in group] == ["matmul", "dense_forward"]
+    assert args.backends == ["numpy", "python"]

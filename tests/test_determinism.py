@@ -47,8 +47,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def curves_in_a_new_process(threads: int | None) -> dict:
-    """Every backend's curves from a fresh process, with `threads` BLAS/Numba threads (None: as here)."""
-    names = ",".join(backends.available_backends())
+    """Every loadable backend's curves from a fresh process, with `threads` BLAS/Numba threads (None: as here);
+    a plug-in that cannot load here (its library missing) is left out, as the demo leaves it out."""
+    names = ",".join(backends.loadable_backends())
     environment = os.environ | {"PYTHONPATH": str(ROOT)}
     if threads is not None:
         environment |= {variable: str(threads) for variable in THREAD_VARIABLES}

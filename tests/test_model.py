@@ -11,6 +11,7 @@ import backends
 from backends import (Dense, Dropout, InvalidInputError, InvalidTypeError, Linear, Model, ReLU, Sigmoid, Softmax, Step,
                       Tanh, data)
 from backends.optim import SGD, Adagrad, Adam, RMSprop
+from support import assert_retraces
 
 X_SPIRAL, Y_SPIRAL = data.spiral(samples=20, classes=3, seed=0)
 
@@ -40,7 +41,7 @@ def test_same_seed_same_loss_curve_on_every_backend(backend, dropout, batch_size
     curve = model.fit(X_SPIRAL, Y_SPIRAL, epochs=50 if batch_size is None else 10, batch_size=batch_size,
                       verbose=False)["loss"]
     assert model.optimizer.iterations == 50
-    np.testing.assert_allclose(curve, python_curve(dropout, batch_size, "adam"), rtol=1e-9, atol=0)
+    assert_retraces(curve, python_curve(dropout, batch_size, "adam"), steps_per_point=1 if batch_size is None else 5)
     assert curve[-1] < curve[0]
 
 
@@ -48,7 +49,7 @@ def test_same_seed_same_loss_curve_on_every_backend(backend, dropout, batch_size
 def test_every_optimizer_trains_identically_on_every_backend(backend, optimizer_name):
     model = small_spiral_model(backend.name, optimizer=OPTIMIZERS[optimizer_name]())
     curve = model.fit(X_SPIRAL, Y_SPIRAL, epochs=50, verbose=False)["loss"]
-    np.testing.assert_allclose(curve, python_curve(False, None, optimizer_name), rtol=1e-9, atol=0)
+    assert_retraces(curve, python_curve(False, None, optimizer_name))
     assert curve[-1] < curve[0]
 
 
@@ -56,7 +57,10 @@ def test_training_in_each_dtype_follows_the_float64_reference(backend, dtype):
     """float32 carries ~7 digits, and Adam at lr 0.05 amplifies rounding: 2 % over 50 steps."""
     model = small_spiral_model(backend.name, dtype=dtype)
     curve = model.fit(X_SPIRAL, Y_SPIRAL, epochs=50, verbose=False)["loss"]
-    np.testing.assert_allclose(curve, python_curve(False, None, "adam"), rtol=1e-9 if dtype == "float64" else 2e-2)
+    if dtype == "float64":
+        assert_retraces(curve, python_curve(False, None, "adam"))
+    else:
+        np.testing.assert_allclose(curve, python_curve(False, None, "adam"), rtol=2e-2)
     assert model.predict(X_SPIRAL).dtype == np.dtype(dtype)
 
 

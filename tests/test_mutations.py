@@ -3,7 +3,10 @@ numpy backend's kernels, and the conformance run must report that operation as f
 
 Each fault is a mistake a student makes: a wrong sign, a missing transpose, an off-by-one in a
 reduction, a softmax without the max subtraction, a wrong Adam bias correction, a loss that forgets
-to average. To stay fast, a run covers only the tests whose names mention the operation's family
+to average; and, past the faults the suite was written to catch, those backend authors make: a
+kernel that works in place on its input, a result that is a view of an input, a result in another
+dtype or of another type, a conversion that shares or keeps the caller's array (the same kinds on a
+plug-in's own arrays are in test_mutations_arrays.py). To stay fast, a run covers only the tests whose names mention the operation's family
 (`-k`), in the modules that test single operations; "no other" is checked among those.
 """
 
@@ -16,7 +19,7 @@ from backends import Backend, NdArrays, conformance
 from backends import numpy_backend as correct
 
 CLIP = 1e-7
-MODULES = ("test_operations.py", "test_gradients.py", "test_properties.py", "test_stability.py", "test_optimizers.py")
+MODULES = ("test_conversion.py", "test_operations.py", "test_gradients.py", "test_properties.py", "test_stability.py", "test_optimizers.py")
 
 
 def _onehot(probs, classes):
@@ -55,6 +58,45 @@ def _adam(correct_bias, step_offset=0):
 def _naive_softmax(z):
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_in_place(z):
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def _sigmoid_backward_in_place(dvalues, outputs):
+    dvalues *= outputs * (1 - outputs)
+    return dvalues
+
+
+def _penalty_into_grad(grad, param, l1, l2):
+    grad += l1 * np.sign(param) + 2 * l2 * param
+    return grad
+
+
+def _adam_scaling_grad(param, grad, lr, m, v, beta1, beta2, eps, step):
+    grad *= 1 - beta1  # m = beta1·m + (1 - beta1)·grad, one multiplication saved
+    m *= beta1
+    m += grad
+    v *= beta2
+    v += (1 - beta2) / (1 - beta1) ** 2 * grad * grad
+    param -= lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
+
+
+def _asarray_keeping_byte_order(x, dtype):
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        wanted = np.dtype(dtype or ("float32" if x.dtype.itemsize == 4 else "float64")).newbyteorder(x.dtype.byteorder)
+        return np.array(x, dtype=wanted)
+    return correct.asarray(x, dtype)
+
+
+def _asarray_read_only(x, dtype):
+    result = correct.asarray(x, dtype)
+    if isinstance(x, np.ndarray):
+        result.flags.writeable = x.flags.writeable  # "keeps the input's flags"
+    return result
 
 
 # id -> (operation, -k selection, the faulty kernel)
@@ -120,6 +162,25 @@ FAULTS = {
                                      lambda p, c: float(-np.log(np.clip(p[np.arange(len(c)), c], 1e-12, 1)).mean())),
     "dense backward ignores need_dinputs": ("dense_backward", "dense", lambda d, x, w, need=True: (
         np.dot(d, w), np.dot(d.T, x), d.sum(axis=0))),
+    # what backend authors write: in place, aliasing, dtype, conversion (the contract, backends/contract.py)
+    "softmax subtracts the max in place": ("softmax", "softmax", _softmax_in_place),
+    "relu clamps in place": ("relu", "relu", lambda z: np.maximum(z, 0, out=z)),
+    "sigmoid backward scales dvalues in place": ("sigmoid_backward", "sigmoid", _sigmoid_backward_in_place),
+    "regularization backward adds into grad": ("regularization_backward", "regularization", _penalty_into_grad),
+    "adam scales grad in place": ("adam_update", "adam", _adam_scaling_grad),
+    "linear returns a view": ("linear", "linear", lambda z: z.view()),
+    "transpose returns a view": ("transpose", "transpose", lambda a: a.T),
+    "linear backward returns a reshaped view": ("linear_backward", "linear", lambda d, z: d.reshape(d.shape)),
+    "tanh computes in float64": ("tanh", "tanh", lambda z: np.tanh(z.astype(np.float64))),
+    "squared error backward promotes to float64": ("mean_squared_error_backward", "mean_squared_error",
+                                                   lambda p, t: (p - t) * np.float64(2.0) / p.size),
+    "squared error returns a numpy float": ("mean_squared_error", "mean_squared_error",
+                                            lambda p, t: np.mean((t - p) ** 2)),
+    "asarray keeps the input's dtype": ("asarray", "asarray or conversion", lambda x, dtype: np.array(x, dtype=dtype)),
+    "asarray skips the copy of a float64 array": ("asarray", "asarray or conversion", lambda x, dtype: (
+        x.astype(dtype or np.float64, copy=False) if isinstance(x, np.ndarray) else correct.asarray(x, dtype))),
+    "asarray keeps a big-endian array's byte order": ("asarray", "asarray or conversion", _asarray_keeping_byte_order),
+    "asarray keeps a read-only input read-only": ("asarray", "asarray or conversion", _asarray_read_only),
 }
 
 

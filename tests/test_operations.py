@@ -28,41 +28,6 @@ def classes_for(n_samples, n_classes, seed):
     return np.random.default_rng(seed).integers(0, n_classes, size=n_samples)
 
 
-# ---------------------------------------------------------------- conversion
-def test_asarray_and_tolist_round_trip(backend, dtype):
-    values = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0]]
-    x = backend.asarray(values, dtype=dtype)
-    assert_native(backend, x, values, dtype)
-    assert backend.tolist(x) == values
-    assert all(type(v) is float for row in backend.tolist(x) for v in row)
-
-
-def test_asarray_takes_tuples_ints_and_1d(backend):
-    assert backend.tolist(backend.asarray((1, 2, 3))) == [1.0, 2.0, 3.0]
-    assert backend.tolist(backend.asarray(((1, 2), (3, 4)))) == [[1.0, 2.0], [3.0, 4.0]]
-    assert backend.tolist(backend.asarray(np.arange(4).reshape(2, 2))) == [[0.0, 1.0], [2.0, 3.0]]
-
-
-def test_asarray_copies_its_input(backend):
-    source = np.array([[1.0, 2.0]])
-    x = backend.asarray(source)
-    source[0, 0] = 99.0
-    assert backend.tolist(x) == [[1.0, 2.0]]
-
-
-def test_asarray_keeps_float32_arrays_where_the_backend_has_float32(backend):
-    x = backend.asarray(np.ones((2, 2), dtype=np.float32))
-    expected = "float32" if "float32" in backend.dtypes else "float64"
-    assert_native(backend, x, np.ones((2, 2)), expected)
-
-
-def test_tolist_returns_a_new_list(backend):
-    x = backend.asarray([[1.0, 2.0]])
-    values = backend.tolist(x)
-    values[0][0] = 7.0
-    assert backend.tolist(x) == [[1.0, 2.0]]
-
-
 # ---------------------------------------------------------------- the seeds' first lessons
 @pytest.mark.parametrize("shape", EDGE_SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("n_columns", [1, 3])

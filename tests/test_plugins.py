@@ -71,7 +71,9 @@ def test_a_plugin_is_listed_after_the_builtins_and_loaded_lazily(entry_points):
 @pytest.mark.parametrize("value, message", [
     ("no_such_module:make", "get_backend: plug-in 'bad' (no_such_module:make) cannot be imported; "
                             "got ModuleNotFoundError: No module named 'no_such_module'"),
-    ("test_plugins:missing", "get_backend: plug-in 'bad' (test_plugins:missing) cannot be imported; got AttributeError"),
+    ("test_plugins:missing", "get_backend: plug-in 'bad' (test_plugins:missing) cannot be imported; got AttributeError: "
+                             f"module 'test_plugins' has no attribute 'missing' (module 'test_plugins' imported from "
+                             f"{Path(__file__).resolve()})"),
     ("test_plugins:GROUP", "get_backend: plug-in 'bad' (test_plugins:GROUP) must point to a zero-argument callable; got str"),
     ("test_plugins:make_broken", "get_backend: plug-in 'bad' (test_plugins:make_broken) raised while building the "
                                  "backend; got RuntimeError: no GPU here"),
@@ -148,6 +150,21 @@ def test_from_kernels_refuses_what_cannot_work(arguments, error, message):
     with pytest.raises(error) as raised:
         Backend.from_kernels(*arguments)
     assert str(raised.value).startswith(message)
+
+
+def test_from_kernels_takes_arrays_made_under_another_name_under_the_backends_name():
+    """A TypedArrays("other", ...) left over from a template gave messages naming "other" on every row."""
+    class Tensor:
+        shape, dtype = (1, 1), "float64"
+
+    given = TypedArrays("other", Tensor)
+    backend = Backend.from_kernels("mine", numpy_copy(), given, ("float64",))
+    assert backend.arrays.backend == "mine" and given.backend == "other"  # a copy: the module's ARRAYS stays
+    with pytest.raises(TypeError, match=r"relu: z is not a native array of the 'mine' backend .* "
+                                        r"convert it with get_backend\('mine'\)"):
+        backend.relu([[1.0]])
+    numpy_arrays = Backend.from_kernels("mine", numpy_copy(), NdArrays("numpy"), ("float64",)).arrays
+    assert isinstance(numpy_arrays, NdArrays) and numpy_arrays.backend == "mine"
 
 
 def test_a_missing_operation_raises_not_implemented_naming_it_and_the_backend():
@@ -238,4 +255,9 @@ def test_a_failing_operation_is_reported_with_its_case_and_error(capsys):
     assert report["failed"] == ["relu"] and not report["ok"]
     assert relu["failures"][0] == "test_elementwise_activation[wrong-float64-3x4-relu]"
     assert relu["max_rel_error"] == pytest.approx(0.001, rel=1e-6)
-    assert "relu: " in conformance.format_report(report) and "DOES NOT CONFORM" in conformance.format_report(report)
+    shown = conformance.format_report(report)
+    assert "FAILED test_elementwise_activation[wrong-float64-3x4-relu]\n    counted for: relu; operations called: " \
+           "asarray, relu\n    AssertionError: relu:" in shown and "DOES NOT CONFORM" in shown
+    # every failure with its reproduction: the call on small inputs, expected and actual
+    assert shown.count("FAILED test_elementwise_activation") == relu["failed"] == len(report["failures"])
+    assert shown.count("        result = b.relu(z)\n        # expected: ") == relu["failed"]

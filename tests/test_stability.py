@@ -48,29 +48,41 @@ def test_tanh_of_huge_inputs(backend, dtype):
     np.testing.assert_array_equal(t, [-1.0, 0.0, 1.0])
 
 
-def test_sigmoid_and_tanh_backward_at_saturation_are_zero_not_nan(backend, dtype):
+@pytest.mark.parametrize("name, saturated", [("sigmoid", [[0.0, 1.0]]), ("tanh", [[-1.0, 1.0]])])
+def test_sigmoid_and_tanh_backward_at_saturation_are_zero_not_nan(backend, dtype, name, saturated):
+    """The outputs a forward gives at ±1000 (its own test above checks that it gives them)."""
     ones = native(backend, [[1.0, 1.0]], dtype)
-    for name in ("sigmoid", "tanh"):
-        saturated = getattr(backend, name)(native(backend, [[-1000.0, 1000.0]], dtype))
-        gradient = as_numpy(backend, getattr(backend, name + "_backward")(ones, saturated))
-        np.testing.assert_array_equal(gradient, [[0.0, 0.0]])
+    gradient = getattr(backend, name + "_backward")(ones, native(backend, saturated, dtype))
+    np.testing.assert_array_equal(as_numpy(backend, gradient), [[0.0, 0.0]])
 
 
+# One operation per test, so a failure names the operation (nn-backends conformance reports by it).
 def test_categorical_cross_entropy_with_probabilities_of_exactly_0_and_1(backend, dtype):
     probs = native(backend, [[1.0, 0.0], [0.0, 1.0]], dtype)
     confident_right = backend.categorical_cross_entropy(probs, [0, 1])
     confident_wrong = backend.categorical_cross_entropy(probs, [1, 0])
     assert confident_right == pytest.approx(-math.log(one_minus_clip(dtype)), abs=1e-6)
     assert confident_wrong == pytest.approx(-math.log(CLIP), rel=1e-6)
+
+
+def test_categorical_cross_entropy_backward_with_probabilities_of_exactly_0_and_1(backend, dtype):
+    probs = native(backend, [[1.0, 0.0], [0.0, 1.0]], dtype)
     gradient = as_numpy(backend, backend.categorical_cross_entropy_backward(probs, [1, 0]))
-    assert np.isfinite(gradient).all()
+    assert np.isfinite(gradient).all(), f"categorical_cross_entropy_backward is not finite: {gradient.tolist()}"
     np.testing.assert_allclose(gradient, [[0, -1 / CLIP / 2], [-1 / CLIP / 2, 0]], rtol=1e-5)
 
 
-def test_cross_entropy_of_softmax_of_huge_logits_is_finite(backend, dtype):
-    probs = backend.softmax(native(backend, [[1000.0, -1000.0]], dtype))
-    assert backend.categorical_cross_entropy(probs, [1]) == pytest.approx(-math.log(CLIP), rel=1e-5)
-    gradient = as_numpy(backend, backend.softmax_cross_entropy_backward(probs, [1]))
+# What softmax and sigmoid give for logits of ±1000 (their own tests above check that they give it).
+CERTAIN = [[1.0, 0.0]]
+
+
+def test_cross_entropy_of_a_certain_wrong_answer_is_finite(backend, dtype):
+    assert backend.categorical_cross_entropy(native(backend, CERTAIN, dtype), [1]) == pytest.approx(-math.log(CLIP),
+                                                                                                    rel=1e-5)
+
+
+def test_fused_backward_of_a_certain_wrong_answer(backend, dtype):
+    gradient = as_numpy(backend, backend.softmax_cross_entropy_backward(native(backend, CERTAIN, dtype), [1]))
     np.testing.assert_allclose(gradient, [[1.0, -1.0]], atol=1e-7)
 
 
@@ -83,12 +95,17 @@ def test_binary_cross_entropy_with_probabilities_of_exactly_0_and_1(backend, dty
     high = one_minus_clip(dtype)
     expected = (-math.log1p(-CLIP) - math.log(high) - math.log(CLIP) - math.log(1 - high)) / 4
     assert loss == pytest.approx(expected, rel=1e-5)
+    assert backend.binary_cross_entropy(native(backend, [[1.0], [0.0]], dtype), native(backend, [[0.0], [1.0]], dtype)) \
+        == pytest.approx((-math.log(1 - high) - math.log(CLIP)) / 2, rel=1e-5)
+
+
+def test_binary_cross_entropy_backward_with_probabilities_of_exactly_0_and_1(backend, dtype):
+    probs = native(backend, [[0.0, 1.0, 0.0, 1.0]], dtype)
+    targets = native(backend, [[0.0, 1.0, 1.0, 0.0]], dtype)
     gradient = as_numpy(backend, backend.binary_cross_entropy_backward(probs, targets))
-    assert np.isfinite(gradient).all()
-
-
-def test_binary_cross_entropy_of_sigmoid_of_huge_logits_is_finite(backend, dtype):
-    probs = backend.sigmoid(native(backend, [[1000.0], [-1000.0]], dtype))
-    loss = backend.binary_cross_entropy(probs, native(backend, [[0.0], [1.0]], dtype))
+    assert np.isfinite(gradient).all(), f"binary_cross_entropy_backward is not finite: {gradient.tolist()}"
+    # p clipped to [CLIP, high]: -(t/p - (1 - t)/(1 - p)) / 4 at each clipped p
     high = one_minus_clip(dtype)
-    assert loss == pytest.approx((-math.log(1 - high) - math.log(CLIP)) / 2, rel=1e-5)
+    low_p, high_p = np.dtype(dtype).type(CLIP), high
+    expected = [[1 / (1 - low_p), -1 / high_p, -1 / low_p, 1 / (1 - high_p)]]
+    np.testing.assert_allclose(gradient, np.asarray(expected) / 4, rtol=1e-4)

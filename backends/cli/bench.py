@@ -24,7 +24,7 @@ from ..benchmarking.report import (MACHINE_KEYS, comparison, crossovers, machine
 from ..benchmarking.timing import (COMPILED_KERNELS, SETTLE_SECONDS, measure, numba_compile_seconds, set_threads,
                                   startup_seconds, thread_settings)
 from ..validation import InvalidInputError
-from .options import bounded_int, check_output, non_negative_float, positive_float, positive_int
+from .options import bounded_int, check_output, names_among, non_negative_float, positive_float, positive_int
 
 #: The float32 cases of the quick sweep: the MNIST-sized step, and dense layers big enough to show it.
 QUICK_FLOAT32 = {("training_step", (128, 784, 128, 10)), ("dense_forward", (256, 256, 256)),
@@ -46,8 +46,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--python-limit", type=non_negative_float, default=0.3,
                         help="skip pure Python where one call would take longer (default 0.3 s)")
     operations = list(dict.fromkeys(case.operation for case in bench_cases.all_cases()))
-    parser.add_argument("--operations", nargs="+", metavar="OP", choices=operations,
-                        help=f"only these operations: {', '.join(operations)}")
+    parser.add_argument("--operations", nargs="+", metavar="A,B", type=names_among(operations),
+                        help=f"only these operations (commas or spaces between them): {', '.join(operations)}")
     parser.add_argument("--max-size", type=positive_int, help="only cases whose largest dimension is at most this")
     parser.add_argument("--backends", type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
                         metavar="A,B", help="time these backends, plug-ins too (default: the built-ins installed)")
@@ -86,6 +86,8 @@ def bench(args) -> int:
     check_output("bench", "--json", args.json)  # before the run, so its results are not lost at the end
     if not args.full:
         check_output("bench", "--plot", args.plot)
+    if args.operations:
+        args.operations = [op for group in args.operations for op in group]
     chosen = quick_cases(args.operations, args.max_size)
     if not chosen:
         smallest = min(max(case.sizes) for case in quick_cases(args.operations))

@@ -1,7 +1,7 @@
 """`nn-backends conformance NAME`: the conformance suite on one backend, reported per operation.
 
 Exit status 0 only when every operation the backend implements passes; operations it does not
-implement are listed as such. The same suite runs under pytest with `NN_TEST_BACKENDS=NAME`.
+implement are listed as such, and so are the known failures the backend declares. The same suite runs under pytest with `NN_TEST_BACKENDS=NAME`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ def add_conformance_arguments(parser) -> None:
                         help="only the tests pytest -k EXPRESSION selects (e.g. -k softmax)")
     parser.add_argument("--quick", action="store_true",
                         help="leave out the long training runs (10,000 epochs; marked slow)")
+    parser.add_argument("--known-failures", metavar="F",
+                        help="a file of known failures, one test id (or pattern) a line, its reason after '#': "
+                             "reported as known, not failed (as the kernel module's KNOWN_FAILURES)")
     parser.add_argument("--verbose", action="store_true", help="show pytest's own output too")
 
 
 def conformance(args) -> int:
     from .. import get_backend
-    from ..conformance import format_report, run
+    from ..conformance import format_report, read_known_failures, run
 
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
@@ -33,8 +36,12 @@ def conformance(args) -> int:
     json_path = Path(args.json) if args.json else None
     if json_path is not None and not json_path.parent.is_dir():
         raise ValueError(f"conformance: the folder for --json does not exist; got --json={args.json!r}")
+    if args.known_failures and not Path(args.known_failures).is_file():
+        raise ValueError(f"conformance: the --known-failures file does not exist; got --known-failures="
+                         f"{args.known_failures!r}")
+    known = read_known_failures(args.known_failures) if args.known_failures else None
     get_backend(args.backend)  # an unknown or broken backend fails here, in one line, before the run
-    report = run(args.backend, select=args.select, verbose=args.verbose, quick=args.quick)
+    report = run(args.backend, select=args.select, verbose=args.verbose, quick=args.quick, known_failures=known)
     print(format_report(report))
     if json_path is not None:
         temporary = json_path.with_name(json_path.name + ".tmp")

@@ -59,6 +59,19 @@ def bounded_int(low: int, high: int):
     return integer_in_range
 
 
+def names_among(choices):
+    """An argparse type for "a,b" (commas, as --backends takes them): the list of names, each one of
+    `choices`, refused with argparse's own "invalid choice" line otherwise."""
+    def names(text: str) -> list[str]:
+        chosen = [name.strip() for name in text.split(",") if name.strip()]
+        for name in chosen or [text]:
+            if name not in choices:
+                raise argparse.ArgumentTypeError(f"invalid choice: {name!r} (choose from "
+                                                 f"{', '.join(repr(c) for c in choices)})")
+        return chosen
+    return names
+
+
 def check_output(op: str, option: str, path) -> None:
     """Refuse, before any long work, an output path whose folder is missing or read-only, or a folder."""
     if path is None:

@@ -60,7 +60,7 @@ class LastFiniteSteps:
     def __init__(self, model):
         self.model = model
         buffer = model.parameter_buffer
-        self._zeros = None if buffer is None else np.zeros_like(buffer)
+        self._zeros = np.zeros_like(buffer) if isinstance(buffer, np.ndarray) else None
         self._pairs: list = [None, None]  # two alternating slots of (copy, array) pairs
         self._state_of = [None, None]  # the optimizer state each slot's arrays were listed from
         self._iterations = [0, 0]
@@ -68,7 +68,7 @@ class LastFiniteSteps:
     def _arrays(self) -> list:
         """The parameters (the flat buffer where there is one) and the optimizer's state arrays."""
         model = self.model
-        parameters = [model.parameter_buffer] if model.parameter_buffer is not None else model.parameters()
+        parameters = [model.parameter_buffer] if self._zeros is not None else model.parameters()
         return parameters + [array for state in model.optimizer.state for array in state.values()]
 
     def keep(self, step: int) -> None:

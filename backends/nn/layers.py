@@ -98,12 +98,13 @@ class Dense(Layer):
                 raise InvalidInputError(f"Dense.set_parameters: {name} must have shape {shape}; "
                                         f"got {name}.shape={tuple(b.shape(native))}")
             current = getattr(self, name)
-            if isinstance(current, np.ndarray):
+            if isinstance(current, np.ndarray) or getattr(self, "_bound", False):
                 current[...] = native  # in place: the array may be a view of the model's flat buffer
             else:
                 setattr(self, name, native)
 
     def bind_parameters(self, arrays):
+        self._bound = True
         self.weights = arrays[0]
         if self.bias:
             self.biases = arrays[1]

@@ -20,7 +20,22 @@ from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
 from ..registry import get_backend
-from ..validation import InvalidInputError, InvalidTypeError, check_array_like, dtype_name, positive_int, to_numpy
+from ..validation import (InvalidInputError, InvalidTypeError, TypedArrays, check_array_like, dtype_name, positive_int,
+                          to_numpy)
+
+
+def _view(flat, offset: int, size: int, shape: tuple):
+    """flat[offset:offset + size] reshaped to `shape`, or None when that is not a view of flat."""
+    if isinstance(flat, np.ndarray):
+        return flat[offset:offset + size].reshape(shape)
+    part = flat[offset:offset + size]
+    namespace = getattr(part, "__array_namespace__", None)
+    view = namespace().reshape(part, shape) if namespace is not None else part.reshape(shape)
+    try:
+        shared = np.shares_memory(np.from_dlpack(view), np.from_dlpack(flat))
+    except (TypeError, AttributeError, RuntimeError, BufferError, ValueError):
+        return None
+    return view if shared else None
 
 
 class Model:
@@ -65,7 +80,8 @@ class Model:
         last = len(self.layers) - 1 if self._fused_backward else len(self.layers)
         self._backward_layers = self.layers[first_dense:last][::-1]
         #: One flat native array holding every parameter (the layers keep views of it) and one for
-        #: their gradients, or None on a backend whose arrays cannot share memory (python).
+        #: their gradients, or None on a backend whose arrays cannot share memory (python, or a
+        #: plug-in whose slices are copies).
         self.parameter_buffer, self.gradient_buffer, self._gradient_views = self._flatten_parameters()
         #: The backend's compiled whole training step for this model, or None: then every step runs
         #: layer by layer (see `Backend.compiled_training_step`).
@@ -73,19 +89,33 @@ class Model:
 
     def _flatten_parameters(self):
         """Put every parameter in one flat buffer (the layers keep views of it), so the optimizer
-        updates them all in one call per step. Only for ndarray backends: lists cannot share memory."""
+        updates them all in one call per step: on ndarrays, and on a plug-in's arrays where slices
+        and reshapes of one array are views of it (torch tensors, array_api_strict arrays: checked
+        through DLPack). Not on lists, which cannot share memory."""
         parameters = self.parameters()
-        if not parameters or not all(isinstance(p, np.ndarray) for p in parameters):
+        if not parameters:
             return None, None, None
-        flat = np.empty(sum(p.size for p in parameters), dtype=parameters[0].dtype)
-        gradients = np.zeros_like(flat)
+        total = sum(int(np.prod(self.backend.shape(p))) for p in parameters)
+        if all(isinstance(p, np.ndarray) for p in parameters):
+            flat = np.empty(total, dtype=parameters[0].dtype)
+            gradients = np.zeros_like(flat)
+        elif isinstance(self.backend.arrays, TypedArrays):
+            flat = self.backend.kernels.asarray(np.zeros(total), self.dtype)
+            gradients = self.backend.kernels.asarray(np.zeros(total), self.dtype)
+        else:
+            return None, None, None
         views, gradient_views, offset = [], [], 0
         for p in parameters:
-            view = flat[offset:offset + p.size].reshape(p.shape)
+            shape = tuple(self.backend.shape(p))
+            size = int(np.prod(shape))
+            view = _view(flat, offset, size, shape)
+            gradient_view = _view(gradients, offset, size, shape)
+            if view is None or gradient_view is None:
+                return None, None, None  # this array library copies on slicing: one array per parameter
             view[...] = p
             views.append(view)
-            gradient_views.append(gradients[offset:offset + p.size].reshape(p.shape))
-            offset += p.size
+            gradient_views.append(gradient_view)
+            offset += size
         for layer in self.layers:
             count = len(layer.parameters())
             if count:

@@ -18,12 +18,16 @@ class ArrayKind:
     def dtype(self, x) -> str:
         raise NotImplementedError
 
+    #: True where the arrays have no `.flags` (a plug-in's): the fast path then leaves out the flag
+    #: checks of arrays updated in place, which only ndarrays need.
+    flagless = False
+
     def all_valid(self, *arrays) -> bool:
         """The fast path: True only if every array is native, non-empty and of one dtype. False means
         "run the full checks", which find and name the problem (or pass: lists always take them).
 
-        After True, the operations' signatures go on to read `.ndim`, `.shape` and `.flags` off the
-        arrays, as on an ndarray (see `backends.validation.operations`)."""
+        After True, the operations' signatures go on to read `.ndim` and `.shape` (and `.flags`
+        unless `flagless`) off the arrays, as on an ndarray (see `backends.validation.operations`)."""
         return False
 
 
@@ -172,6 +176,7 @@ class TypedArrays(ArrayKind):
         self.backend = backend
         self.array_type = array_type
         first = array_type[0] if isinstance(array_type, tuple) else array_type
+        self._floats = {}  # {a dtype object of the array library: whether it is float32/float64}, as met
         self.description = description or f"a {first.__module__}.{first.__qualname__} of float64 or float32"
 
     def shape(self, op, name, x):
@@ -189,6 +194,30 @@ class TypedArrays(ArrayKind):
 
     def dtype(self, x):
         return native_dtype_name(x)
+
+    flagless = True
+
+    def all_valid(self, *arrays):
+        array_type = self.array_type
+        dtype = getattr(arrays[0], "dtype", None)
+        try:
+            floating = self._floats.get(dtype)
+        except TypeError:  # a dtype that cannot be a dict key: the full checks read it
+            return False
+        if floating is None:
+            floating = self._floats[dtype] = native_dtype_name(_Dtyped(dtype)) in ("float64", "float32")
+        if not floating:
+            return False
+        for x in arrays:
+            # `is not` first: a library's dtype == can be a Python method (array_api_strict's is)
+            if not isinstance(x, array_type) or (x.dtype is not dtype and x.dtype != dtype) or 0 in x.shape:
+                return False
+        return True
+
+
+class _Dtyped:
+    def __init__(self, dtype):
+        self.dtype = dtype
 
 
 def plain_array(x) -> np.ndarray | list:

@@ -71,7 +71,7 @@ class Signature:
                 equal.append(f"{name}.shape[0] == {source[0]}.shape[{source[1]}]")
             elif source != "any":
                 equal.append(f"{name}.shape == {source}.shape")
-        flags = [f"{name}.flags.c_contiguous and {name}.flags.writeable" for name in self.written]
+        flags = [f"(kind.flagless or {name}.flags.c_contiguous and {name}.flags.writeable)" for name in self.written]
         condition = "\n            and ".join([f"kind.all_valid({names})", *ranks, *equal, *flags])
         # The condition is written out twice rather than called: a call costs as much as all its tests.
         return (f"def check(kind, op, {names}):\n"

@@ -41,7 +41,7 @@ class ArrayApiKernels:
         return self.xp.matmul(a, c)
 
     def transpose(self, a):
-        return self.xp.matrix_transpose(a)
+        return self.xp.asarray(self.xp.matrix_transpose(a), copy=True)  # a view would alias the input
 
     # ---------------------------------------------------------------- dense layer
     def dense_forward(self, inputs, weights, biases):
