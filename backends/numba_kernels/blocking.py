@@ -116,9 +116,11 @@ def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu):
     else:    # a is (n, k): element (i, p) at i*k + p
         sap = 1
         sai = K
-    # pack A when it is reused across many column panels (and, for a^T, when its rows are long:
-    # power-of-two row strides make the in-place slivers fight over the same L1 sets)
-    a_is_packed = m >= 4 * NR and (not ta or n >= 256)
+    # A is read in place: its MR rows are MR streams the micro-kernel broadcasts from, and packing
+    # them (a transposing copy of every block) cost more than it saved (AVX2, one core: 100³ in 62
+    # against 76 µs, 1024³ 40 against 56 ms). Only aᵀ with long rows is packed: power-of-two
+    # strides between its columns make the in-place slivers fight over the same L1 sets
+    a_is_packed = ta and m >= 4 * NR and n >= 256
     Ap = np.empty(((MC + MR - 1) // MR) * MR * KC if a_is_packed else 0, dtype=dt)
     uMR = np.uint64(MR)
     uNR = np.uint64(NR)
@@ -152,47 +154,23 @@ def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu):
                         B = Bedge
                         bo = 0
                         ldb = NR
+                    ubo, uldb = np.uint64(bo), np.uint64(ldb)
+                    accumulate, finish = not first, relu and last
                     for s in range(0, mc, MR):
                         r0 = i0 + s
                         mr = min(MR, mc - s)
-                        full = mr == MR and nr == NR
-                        # one call site of the micro-kernel, inlined (a call with ~50 scalar args costs ~50 ns)
-                        if full and a_is_packed:
-                            Aa = Ap
-                            ao = np.uint64(s * kc)
-                            sa_p = uMR
-                            sa_i = U1
-                        elif full:
-                            Aa = af
-                            ao = np.uint64(r0 * sai + k0 * sap)
-                            sa_p = usap
-                            sa_i = usai
-                        else:   # edge tile: rows packed (zero padded), result into T, valid part stored below
+                        # one call per case, each naming its arrays: rebinding an array variable here
+                        # (A = Ap or af ...) would cost two atomic reference counts per tile
+                        if mr == MR and nr == NR and a_is_packed:
+                            microkernel(kc, Ap, np.uint64(s * kc), uMR, U1, B, ubo, uldb, of, np.uint64(r0 * m + j0),
+                                        um, init, np.uint64(j0), accumulate, finish, z)
+                        elif mr == MR and nr == NR:
+                            microkernel(kc, af, np.uint64(r0 * sai + k0 * sap), usap, usai, B, ubo, uldb, of,
+                                        np.uint64(r0 * m + j0), um, init, np.uint64(j0), accumulate, finish, z)
+                        else:   # edge tile: rows packed (zero padded), result into T, valid part stored
                             pack_a(a, ta, r0, mr, k0, kc, Aedge)
-                            Aa = Aedge
-                            ao = U0
-                            sa_p = uMR
-                            sa_i = U1
-                        if full:
-                            Oo = of
-                            oo = np.uint64(r0 * m + j0)
-                            ldo = um
-                            ini = init
-                            jo = np.uint64(j0)
-                            acc = not first
-                            rl = relu and last
-                        else:
-                            Oo = Tf
-                            oo = U0
-                            ldo = uNR
-                            ini = zeros
-                            jo = U0
-                            acc = False
-                            rl = False
-                        microkernel(kc, Aa, ao, sa_p, sa_i, B, np.uint64(bo), np.uint64(ldb), Oo, oo, ldo, ini, jo, acc,
-                                    rl, z)
-                        if not full:
-                            edge_store(T, out, r0, j0, mr, nr, not first, bias, has_bias and first, relu and last, z)
+                            microkernel(kc, Aedge, U0, uMR, U1, B, ubo, uldb, Tf, U0, uNR, zeros, U0, False, False, z)
+                            edge_store(T, out, r0, j0, mr, nr, accumulate, bias, has_bias and first, finish, z)
 
 
 @njit(cache=True)

@@ -31,7 +31,7 @@ from numba import njit, prange
 
 from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
 from .blocking import block, finish_empty, pack_b, prepack_b
-from .tiling import parallel_flops, tile_shape
+from .tiling import pack_b_above, parallel_flops, tile_shape
 
 #: Up to this many multiply-adds (n·m·k) the plain loops of `_small_product` beat the blocked product,
 #: whose packing and edge tiles cost more than they save (measured crossover: about 22³ with AVX-512).
@@ -122,13 +122,14 @@ def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
 @njit(cache=True)
 def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
     """The blocked product on this thread (arguments as `_small_product`'s). B is packed up front when
-    it must be transposed; otherwise full panels are read in place."""
+    it must be transposed or is too big to read in place (`tiling.pack_b_above`); otherwise its full
+    panels are read where they are."""
     n, m = out.shape
     K = a.shape[0] if transpose_a else a.shape[1]
     if K == 0:
         finish_empty(out, bias, has_bias, relu)
         return
-    if transpose_b:
+    if transpose_b or K * m > pack_b_above(out):
         packed = prepack_b(b, transpose_b, K, m)
         block(a, b, out, transpose_a, transpose_b, packed, True, 0, n, bias, has_bias, relu)
     else:

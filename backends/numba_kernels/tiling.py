@@ -1,7 +1,7 @@
 """The numba GEMM's shape for the CPU it runs on: the micro-tile per dtype and the cache blocks.
 
     plan = tiling.gemm_plan(np.float64)
-    plan.tile, plan.kc, plan.mc, plan.nc, plan.parallel_flops    # (3, 16), 192, ... on AVX2
+    plan.tile, plan.kc, plan.mc, plan.nc, plan.parallel_flops    # (3, 16), 384, ... on AVX2
 
 As BLIS and OpenBLAS do, the GEMM is shaped at first use from the CPU it is compiled for
 (`target.vector_isa()`, which honours NUMBA_CPU_NAME / NUMBA_CPU_FEATURES) and the host's caches
@@ -20,16 +20,22 @@ As BLIS and OpenBLAS do, the GEMM is shaped at first use from the CPU it is comp
   spills one of the 24 accumulators of a 6 x 32 tile (2 stack accesses per step), none of 5 x 32's
   20, which ran as fast on a Zen 5. The caps (32 elements a row, 192 a tile) keep AVX-512's
   float32 tile at 6 x 32: 6 x 64 compiled twice as long (28 s against 5 s) and ran no faster;
-* KC: one KC x NR micro-panel of B fills half of L1 (it is reused by every MR-row sliver of A);
+* KC: one KC x NR micro-panel of B is the size of L1 (it is reused by every MR-row sliver of A;
+  a longer k loop spreads the loads and stores of the tile's accumulators over more multiply-adds:
+  with half of L1, 0.74x and 0.71x BLAS's speed at 1024³ with AVX2, float64 and float32, against
+  0.80x and 0.83x, and 1.14x against 1.23x with AVX-512, float64);
 * MC: one MC x KC block of A fills half of L2 (it is reused by every micro-panel of B);
 * NC: one KC x NC panel of B fills half of L3 (it is reused by every block of A);
+* B is packed unless all of it fits in half of L2 (`pack_b_above`, in elements): read in place,
+  its long rows a power of two apart fight over the same L1 sets (with AVX2, 32 against 40 GFLOP/s
+  at 1024³ in place and packed; at 128³ packing costs more than it saves, 37 against 34);
 * the parallel threshold: below `parallel_flops` one thread beats waking the other. 3e6 flops was
   measured with AVX-512 float64; a core with narrower vectors does the same flops more slowly, so
   the break-even with the wake-up cost comes at proportionally fewer flops.
 
-Compiled code reads the plan through four functions resolved while Numba types the caller
+Compiled code reads the plan through five functions resolved while Numba types the caller
 (`numba.extending.overload`), so each is a constant in the machine code: `tile_shape(array)`,
-`block_sizes(array)` and `parallel_flops(array)` for the array's dtype, and `microkernel(...)`, which
+`block_sizes(array)`, `pack_b_above(array)` and `parallel_flops(array)` for the array's dtype, and `microkernel(...)`, which
 calls the generated kernel of the tile (`microkernels/tile_3x16.py` ...); only that tile is ever
 imported and compiled. The disk cache keys the compiled code on `fingerprint()`, so a different plan
 never reuses it.
@@ -82,13 +88,14 @@ class GemmPlan:
     kc: int
     mc: int
     nc: int
+    pack_b_above: int
     parallel_flops: float
     isa: VectorISA
     caches: Caches
 
     def as_dict(self) -> dict:
         return {"dtype": self.dtype, "tile": f"{self.tile[0]}x{self.tile[1]}", "kc": self.kc, "mc": self.mc,
-                "nc": self.nc, "parallel_flops": self.parallel_flops}
+                "nc": self.nc, "pack_b_above": self.pack_b_above, "parallel_flops": self.parallel_flops}
 
 
 @functools.cache
@@ -98,11 +105,12 @@ def gemm_plan(dtype) -> GemmPlan:
     isa, caches = vector_isa(), cache_sizes()
     rows, columns = tile_for(isa, dtype.itemsize)
     size = dtype.itemsize
-    kc = _round_down(caches.l1d / 2 / (columns * size), 16, 64, 1024)
+    kc = _round_down(caches.l1d / (columns * size), 16, 64, 1024)
     mc = _round_down(caches.l2 / 2 / (kc * size), rows, rows, 1200)
     nc = _round_down(caches.l3 / 2 / (kc * size), columns, columns, 16384)
     threshold = PARALLEL_FLOPS_AT_512_BITS * max(16, isa.vector_bytes) / 64
-    return GemmPlan(dtype.name, (rows, columns), kc, mc, nc, threshold, isa, caches)
+    pack_b_above = caches.l2 // 2 // size
+    return GemmPlan(dtype.name, (rows, columns), kc, mc, nc, pack_b_above, threshold, isa, caches)
 
 
 def describe() -> dict:
@@ -153,6 +161,17 @@ def _block_sizes(array):
     plan = _plan_of_type(array)
     kc, mc, nc = plan.kc, plan.mc, plan.nc
     return lambda array: (kc, mc, nc)
+
+
+def pack_b_above(array):
+    """Elements of B above which a product for array's dtype packs B instead of reading it in place."""
+    return gemm_plan(array.dtype).pack_b_above
+
+
+@overload(pack_b_above)
+def _pack_b_above(array):
+    elements = _plan_of_type(array).pack_b_above
+    return lambda array: elements
 
 
 def parallel_flops(array):
