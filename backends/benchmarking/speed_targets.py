@@ -1,11 +1,13 @@
 """The numba backend's speed targets, read from `nn-backends bench` result files, as one table.
 
     nn-backends targets docs/bench-results.json docs/bench-results-avx2.json
+    nn-backends targets --headline docs/bench-results.json
 
-prints a Markdown table: one row per target, one column per result file (each file's CPU, the ISA
+prints a Markdown table (with --headline, the README's headline table of one file instead:
+every contender's time on the rows a user comes for): one row per target, one column per result file (each file's CPU, the ISA
 Numba compiled for and its BLAS in the header), each cell the measured ratio and whether it meets
-the target. The README's targets table is this command's output for the committed files (a test
-compares them), so no figure in it is typed by hand.
+the target. The README's two tables are this command's output for the committed files (a test
+compares them), so no figure in them is typed by hand.
 
 Every ratio is a ratio of speeds, the other contender's median time over the one the target is
 about (numba, unless it says otherwise): above 1, that one is the faster. A target whose rows a file lacks (PyTorch not installed, say) reads "not run".
@@ -98,4 +100,45 @@ def markdown(documents: list[dict]) -> str:
     for target in TARGETS:
         lines.append(f"| {target.text} | " + " | ".join(cell(target, document["results"]) for document in documents)
                      + " |")
+    return "\n".join(lines)
+
+
+#: The headline rows of the README: (what the row is, operation, label, dtype), each with every
+#: contender's median time per call (per step for the training rows).
+HEADLINE_ROWS = (
+    ("dense forward 3×4×3 (the book's layer)", "dense_forward", "3x4x3", "float64"),
+    ("dense forward 64×64×64", "dense_forward", "64x64x64", "float64"),
+    ("dense forward 100×100×100 (a mini-batch layer)", "dense_forward", "100x100x100", "float64"),
+    ("dense forward 1024³", "dense_forward", "1024x1024x1024", "float64"),
+    ("dense forward 1024³, float32", "dense_forward", "1024x1024x1024", "float32"),
+    ("spiral 2→64→3, 300 samples, Adam: one training step", "training_step", "300x2x64x3", "float64"),
+    ("… the same, one full-batch epoch of `Model.fit`", "fit_full_batch", "300x2x64x3", "float64"),
+    ("MNIST-sized 784→128→10, batch 128, float32: one training step", "training_step", "128x784x128x10",
+     "float32"),
+    ("one `fit` epoch, spiral, mini-batches of 32", "fit_epoch", "300x2x64x3x32", "float64"),
+    ("4000×40, 40→100→100→10, Adam, batches of 100: per step", "minibatch_epoch", "4000x40x100x10x100",
+     "float64"),
+)
+HEADLINE_CONTENDERS = ("python", "numpy", "numba", "blas", "torch")
+
+
+def _time(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def headline(document: dict) -> str:
+    """The headline table of one result document: median time per call (per step), fastest in bold."""
+    lines = ["| median time (per step for training) | " + " | ".join(HEADLINE_CONTENDERS) + " |",
+             "|---|" + "---|" * len(HEADLINE_CONTENDERS)]
+    for text, operation, label, dtype in HEADLINE_ROWS:
+        times = {row["contender"]: row["median"] for row in document["results"]
+                 if row["operation"] == operation and row["label"] == label and row["dtype"] == dtype
+                 and "median" in row}
+        fastest = min(times.values()) if times else None
+        cells = [("**" + _time(times[name]) + "**" if times[name] == fastest else _time(times[name]))
+                 if name in times else "—" for name in HEADLINE_CONTENDERS]
+        lines.append(f"| {text} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                                   description="Print the speed targets as a Markdown table, one column per "
                                               "result file of nn-backends bench.")
     targets.add_argument("files", nargs="+", metavar="RESULTS.json", help="result files of nn-backends bench")
+    targets.add_argument("--headline", action="store_true",
+                         help="print the headline table of the first file instead (every contender's times)")
 
     from .ladder import add_ladder_arguments
     add_ladder_arguments(commands.add_parser("ladder", help="the optimization ladder of the matrix product",
@@ -71,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_ladder(args)
         if args.command == "targets":
             from ..benchmarking.report import read_json
-            from ..benchmarking.speed_targets import markdown
-            print(markdown([read_json(path, 'targets') for path in args.files]))
+            from ..benchmarking.speed_targets import headline, markdown
+            documents = [read_json(path, "targets") for path in args.files]
+            print(headline(documents[0]) if args.headline else markdown(documents))
             return 0
         if args.command == "demo":
             from .demo import demo as run_demo

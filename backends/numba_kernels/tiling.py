@@ -26,9 +26,10 @@ As BLIS and OpenBLAS do, the GEMM is shaped at first use from the CPU it is comp
   0.80x and 0.83x, and 1.14x against 1.23x with AVX-512, float64);
 * MC: one MC x KC block of A fills half of L2 (it is reused by every micro-panel of B);
 * NC: one KC x NC panel of B fills half of L3 (it is reused by every block of A);
-* B is packed unless all of it fits in half of L2 (`pack_b_above`, in elements): read in place,
-  its long rows a power of two apart fight over the same L1 sets (with AVX2, 32 against 40 GFLOP/s
-  at 1024³ in place and packed; at 128³ packing costs more than it saves, 37 against 34);
+* B is packed unless all of it fits in an eighth of L2 (`pack_b_above`, in elements): read in
+  place, its rows a multiple of 1 KiB apart fight over the same few L1 sets (with AVX2, 32 against
+  40 GFLOP/s at 1024³ float64 in place and packed, and 0.53x BLAS's speed at 256³ float32 in
+  place); at 128³ float64 (128 KiB) packing costs more than it saves (37 against 34 GFLOP/s);
 * the parallel threshold: below `parallel_flops` one thread beats waking the other. 3e6 flops was
   measured with AVX-512 float64; a core with narrower vectors does the same flops more slowly, so
   the break-even with the wake-up cost comes at proportionally fewer flops.
@@ -109,7 +110,7 @@ def gemm_plan(dtype) -> GemmPlan:
     mc = _round_down(caches.l2 / 2 / (kc * size), rows, rows, 1200)
     nc = _round_down(caches.l3 / 2 / (kc * size), columns, columns, 16384)
     threshold = PARALLEL_FLOPS_AT_512_BITS * max(16, isa.vector_bytes) / 64
-    pack_b_above = caches.l2 // 2 // size
+    pack_b_above = caches.l2 // 8 // size
     return GemmPlan(dtype.name, (rows, columns), kc, mc, nc, pack_b_above, threshold, isa, caches)
 
 
