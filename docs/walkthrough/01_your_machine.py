@@ -34,13 +34,26 @@ for pool in threadpool_info():
           f"{pool['num_threads']} threads, kernel built for {pool.get('architecture')}")
 
 # %% [markdown]
-# The thread counts, and the busy-machine check: the one-minute load average per core, and how
-# much a fixed pure-Python loop's time varies between repeats. When either is high, another
-# program is competing for the cores and a single timing can be off by a large factor: the
-# chapters then print a warning, and you should read their ratios, not their absolute times.
+# The thread counts, and the busy-machine check: how many cores other programs keep busy, read
+# from the operating system's CPU counters over half a second. When other programs compete for
+# the cores, a single timing can be off by a large factor: every timing in the later chapters
+# measures the same thing during itself, and a conclusion it cannot trust is not shown.
 
 # %%
 machine = teaching.machine_summary()
+
+# %% [markdown]
+# What one instruction can do: the CPU's vector registers each hold several numbers (a 256-bit
+# AVX2 register holds 4 float64 or 8 float32, a 512-bit AVX-512 one twice that), and a fused
+# multiply-add does a multiply and an add on all of them at once. The numba backend's matrix
+# product is shaped for the registers Numba compiles for here: its tile of accumulators (rows ×
+# columns) is as large as the registers can hold without spilling (chapter 7 shows why that
+# matters), and its blocks are sized from the caches.
+
+# %%
+from backends.benchmarking.report import machine_lines
+
+print("\n".join(machine_lines(machine)))
 
 # %% [markdown]
 # The operation every backend spends most of its time in is the matrix product. Here it is in
