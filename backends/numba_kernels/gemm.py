@@ -20,7 +20,7 @@ What closes the gap is the recipe of BLIS (GotoBLAS), in loops:
     compile (`prepare`, on first use of each dtype; the previous setting restored).
     Numba's cache key ignores the setting, but cached code can only come from inside that window.
 `product` picks, inside compiled code: plain loops for products a tile would mostly waste
-(`_small_product`), dot products for a layer narrower than a tile (`_dot_products`), one thread, or
+(`_small_product`), dot products for outputs narrower than a tile (`_dot_products`), one thread, or
 both (`_parallel_product`) once the work pays for waking the other thread (`tiling.parallel_flops`).
 Accumulation stays in the arrays' dtype (float32 stays float32, with FMA).
 """
@@ -68,6 +68,8 @@ def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
         _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu)
     elif transpose_b and not transpose_a and n_columns < NR:
         _dot_products(a, b, out, bias, has_bias, relu)
+    elif not transpose_a and n_columns < NR:  # as above, on a transposed copy of b (k·m: small)
+        _dot_products(a, np.ascontiguousarray(b.T), out, bias, has_bias, relu)
     elif 2.0 * n_rows * n_columns * depth >= parallel_flops(out) and n_rows >= 2 * MR and threads > 1:
         chunks = min(threads * CHUNKS_PER_THREAD, max(1, n_rows // (2 * MR)))
         _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks)
