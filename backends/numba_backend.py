@@ -1,12 +1,13 @@
 """The `numba` backend: the loops of the `python` backend again, compiled to machine code.
 
 Each operation is an `@njit(cache=True)` kernel of plain loops, in the order and under the name it has
-in `python_backend.py`, behind an adapter that hands it C-ordered arrays. Element-wise and row-wise
-loops use `prange`: both cores, and a loop LLVM vectorizes, its iterations being independent. The
-matrix products alone are not textbook loops: they call `numba_kernels.products`, compiled calls of
-`numba_kernels.gemm.product`, a packed, register-blocked GEMM in Numba loops (no BLAS), because the
-textbook loop reaches a tenth of BLAS's speed (`nn-backends ladder` measures each step between). Kernels are cached on disk, keyed on every
-kernel file: a fresh checkout compiles each on first use.
+in `python_backend.py`, behind an adapter that hands it C-ordered arrays. Loops whose iterations are
+independent (element-wise, and row by row) use `prange`: both cores, and a loop LLVM vectorizes;
+reductions (the losses' sums) and `transpose` use `range`. The matrix products alone are not
+textbook loops: they call `numba_kernels.products`, compiled calls of `numba_kernels.gemm.product`,
+a packed, register-blocked GEMM in Numba loops (no BLAS) shaped for the CPU it runs on, because the
+textbook loop reaches a tenth of BLAS's speed (`nn-backends ladder` measures each step between).
+Kernels are cached on disk, keyed on every kernel file: a fresh checkout compiles each on first use.
 """
 
 import math

@@ -1,2 +1,4 @@
-"""Benchmarks of the three backends and their peers: the cases (`cases`), the clock (`timing`), the
-printed tables, JSON and plot (`report`), and the `nn-backends bench` command (`command`)."""
+"""Benchmarks of the three backends and their peers: the cases (`cases`, with the models they
+train in `models`), the clock and the machine's settings (`timing`), the printed tables, JSON and
+plot (`report`), and the speed targets and headline table rendered from result files
+(`speed_targets`). The commands are `backends/cli/bench.py` and `nn-backends targets`."""
