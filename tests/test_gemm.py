@@ -90,8 +90,7 @@ def test_with_tiny_caches_every_blocking_loop_turns_and_ends_on_a_partial_block(
               "from backends.numba_kernels import tiling\n"
               "import test_gemm\n"
               "plan = tiling.gemm_plan('float64')\n"
-              "rows, columns = plan.tile\n"
-              "assert plan.kc == 64 and plan.mc <= 3 * rows and plan.nc <= 2 * columns, plan\n"
+              "assert max(plan.kc, plan.mc, plan.nc) < 150, plan  # the 150x150x150 case turns every loop\n"
               "test_gemm.check_every_path('float64', threads=2)\n"
               "print('ok')\n") % str(ROOT / "tests")
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=900)
