@@ -140,50 +140,41 @@ def _plan_of_type(array_type) -> GemmPlan:
 # Each function runs as written under NUMBA_DISABLE_JIT; compiled, its @overload answers while
 # Numba types the caller, so the value is a constant of the caller's machine code.
 
+def _compiled_as_constant(read):
+    """Give a plan-reading function of an array an @overload that answers `read(plan)` for the
+    array's dtype while Numba types the caller: compiled, the value is a constant."""
+    def register(function):
+        @overload(function)
+        def typed(array):
+            value = read(_plan_of_type(array))
+            return lambda array: value
+        return function
+    return register
+
+
+@_compiled_as_constant(lambda plan: plan.tile)
 def tile_shape(array):
     """(MR, NR) of the tile for array's dtype."""
     return gemm_plan(array.dtype).tile
 
 
-@overload(tile_shape)
-def _tile_shape(array):
-    rows, columns = _plan_of_type(array).tile
-    return lambda array: (rows, columns)
-
-
+@_compiled_as_constant(lambda plan: (plan.kc, plan.mc, plan.nc))
 def block_sizes(array):
     """(KC, MC, NC) for array's dtype."""
     plan = gemm_plan(array.dtype)
     return plan.kc, plan.mc, plan.nc
 
 
-@overload(block_sizes)
-def _block_sizes(array):
-    plan = _plan_of_type(array)
-    kc, mc, nc = plan.kc, plan.mc, plan.nc
-    return lambda array: (kc, mc, nc)
-
-
+@_compiled_as_constant(lambda plan: plan.pack_b_above)
 def pack_b_above(array):
     """Elements of B above which a product for array's dtype packs B instead of reading it in place."""
     return gemm_plan(array.dtype).pack_b_above
 
 
-@overload(pack_b_above)
-def _pack_b_above(array):
-    elements = _plan_of_type(array).pack_b_above
-    return lambda array: elements
-
-
+@_compiled_as_constant(lambda plan: plan.parallel_flops)
 def parallel_flops(array):
     """Flops from which a product for array's dtype runs on every thread."""
     return gemm_plan(array.dtype).parallel_flops
-
-
-@overload(parallel_flops)
-def _parallel_flops(array):
-    threshold = _plan_of_type(array).parallel_flops
-    return lambda array: threshold
 
 
 def microkernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
