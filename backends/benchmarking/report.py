@@ -155,7 +155,13 @@ def fitted_slope(sizes: list[float], seconds: list[float]) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
-def plot_scaling(path, results: list[dict], dtype: str = "float64") -> None:
+def machine_caption(settings: dict) -> str:
+    """Which CPU, ISA and BLAS a figure's numbers came from, for its caption."""
+    isa = settings.get("numba_isa", "").split(",")[0]
+    return f"{settings.get('cpu_model', 'CPU unknown')}; numba compiled for {isa or '?'}; BLAS {settings.get('blas', '?')}"
+
+
+def plot_scaling(path, results: list[dict], dtype: str = "float64", caption: str = "") -> None:
     """Time per call against layer width n (n×n×n problems; the seeds' 3×4×3 at its cube root),
     log-log, one line per contender, one panel per operation, each line labelled with its slope."""
     import matplotlib
@@ -184,6 +190,7 @@ def plot_scaling(path, results: list[dict], dtype: str = "float64") -> None:
         else:
             axis.text(0.5, 0.5, "not measured in this run", ha="center", transform=axis.transAxes)
     figure.suptitle("Time per call against size: overhead flattens the left, n³ work sets the slope on the right")
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.03, 1, 1))
+    figure.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=8)
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -19,8 +19,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..benchmarking import cases as bench_cases
-from ..benchmarking.report import (MACHINE_KEYS, comparison, crossovers, machine_lines, plot_scaling, read_json,
-                                  tables, write_json)
+from ..benchmarking.report import (MACHINE_KEYS, comparison, crossovers, machine_caption, machine_lines, plot_scaling,
+                                  read_json, tables, write_json)
 from ..benchmarking.timing import (COMPILED_KERNELS, SETTLE_SECONDS, measure, numba_compile_seconds, set_threads,
                                   startup_seconds, thread_settings)
 from ..validation import InvalidInputError
@@ -140,6 +140,6 @@ def bench(args) -> int:
     if old is not None:
         print(comparison(old, results))
     write_json(args.json, results, settings)
-    plot_scaling(args.plot, results)
+    plot_scaling(args.plot, results, caption=machine_caption(settings))
     print(f"\nraw results: {args.json}   plot: {args.plot}")
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import ladder as ladder_rungs
-from ..benchmarking.report import format_seconds, machine_lines, write_json
+from ..benchmarking.report import format_seconds, machine_caption, machine_lines, write_json
 from ..benchmarking.timing import SETTLE_SECONDS, measure, set_threads, thread_settings
 
 #: The problem each serial rung is timed on first, to estimate its time at the sizes asked for.
@@ -161,7 +161,7 @@ def targets(results: list[dict]) -> list[str]:
     return lines
 
 
-def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64") -> None:
+def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", caption: str = "") -> None:
     """Left: GFLOP/s per rung at the largest size (log scale, BLAS a reference line); right: time
     against n for every rung, log-log (dashed where extrapolated)."""
     import matplotlib
@@ -194,7 +194,8 @@ def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64") -> Non
               title="time against size, every rung")
     lines.grid(True, which="both", alpha=0.3)
     lines.legend(fontsize=8)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    figure.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=8)
     temporary = Path(str(path) + ".tmp.png")
     figure.savefig(temporary, dpi=100)
     temporary.replace(path)
@@ -227,6 +228,6 @@ def ladder(args) -> int:
             print("\n".join(table([r for r in results if r["dtype"] == dtype and r["sizes"][0] == n], rungs)))
     print("\n".join(targets(results)))
     write_json(args.json, results, settings)
-    plot_ladder(args.plot, results, rungs)
+    plot_ladder(args.plot, results, rungs, caption=machine_caption(settings))
     print(f"\nraw results: {args.json}   plot: {args.plot}")
     return 0
