@@ -10,9 +10,9 @@ import backends
 if "numba" not in backends.available_backends():
     pytest.skip("backend not installed", allow_module_level=True)
 
-import llvmlite.binding as llvm  # noqa: E402
 from numba import njit  # noqa: E402
 
+from backends.numba_kernels import target  # noqa: E402
 from backends.numba_kernels.vector_width import PREFER_512_BIT_VECTORS, prefer_512_bit_vectors  # noqa: E402
 
 
@@ -48,7 +48,8 @@ def test_the_function_that_calls_it_gets_the_attribute_and_is_never_inlined():
     assert PREFER_512_BIT_VECTORS not in _definition(_plain_axpy, "_plain_axpy")
 
 
-@pytest.mark.skipif(not llvm.get_host_cpu_features().get("avx512f"), reason="the CPU has no AVX-512")
+@pytest.mark.skipif(target.vector_isa().name != "avx512",
+                    reason="Numba's target has no AVX-512 (the CPU, or NUMBA_CPU_NAME/NUMBA_CPU_FEATURES)")
 def test_on_an_avx512_cpu_the_loop_uses_zmm_registers():
     x, y = np.ones(256), np.zeros(256)
     _wide_axpy(2.0, x, y)
