@@ -21,6 +21,13 @@ DENSE_SIZES = (256, 1024)
 FIT_MODEL_LABELS = ("1000x1x64x64x1-sine", "300x2x64x3-momentum", "300x2x64x3-dropout-l2", "200x2x64x1-binary")
 
 
+def medians(results: list[dict], operation: str, label: str, dtype: str) -> dict[str, float]:
+    """Each contender's median time on one bench row (operation, label, dtype)."""
+    return {row["contender"]: row["median"] for row in results
+            if row["operation"] == operation and row["label"] == label and row["dtype"] == dtype
+            and "median" in row}
+
+
 @dataclass(frozen=True)
 class Target:
     """`contender` at least `at_least` times as fast as `other` on one bench row."""
@@ -34,9 +41,7 @@ class Target:
     contender: str = "numba"
 
     def ratio(self, results: list[dict]) -> float | None:
-        times = {row["contender"]: row["median"] for row in results
-                 if row["operation"] == self.operation and row["label"] == self.label
-                 and row["dtype"] == self.dtype and "median" in row}
+        times = medians(results, self.operation, self.label, self.dtype)
         if self.contender not in times or self.other not in times:
             return None
         return times[self.other] / times[self.contender]
@@ -134,9 +139,7 @@ def headline(document: dict) -> str:
     lines = ["| median time (per step for training) | " + " | ".join(HEADLINE_CONTENDERS) + " |",
              "|---|" + "---|" * len(HEADLINE_CONTENDERS)]
     for text, operation, label, dtype in HEADLINE_ROWS:
-        times = {row["contender"]: row["median"] for row in document["results"]
-                 if row["operation"] == operation and row["label"] == label and row["dtype"] == dtype
-                 and "median" in row}
+        times = medians(document["results"], operation, label, dtype)
         fastest = min(times.values()) if times else None
         cells = [("**" + _time(times[name]) + "**" if times[name] == fastest else _time(times[name]))
                  if name in times else "—" for name in HEADLINE_CONTENDERS]

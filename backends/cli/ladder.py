@@ -64,10 +64,16 @@ def _checked(args) -> tuple[list[int], list[str], int]:
     return sizes, dtypes, threads
 
 
-def measure_rung(rung, n: int, dtype: str, threads: int, budget: float) -> dict:
-    """The median time of one call of `rung` on an n×n · n×n product, on the rung's thread count."""
+def operands(n: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two n×n factors every rung is timed on at size n (the same values for every rung)."""
     rng = np.random.default_rng(n)
     a, c = (rng.uniform(-1.0, 1.0, (n, n)).astype(dtype) for _ in range(2))
+    return a, c
+
+
+def measure_rung(rung, n: int, dtype: str, threads: int, budget: float) -> dict:
+    """The median time of one call of `rung` on an n×n · n×n product, on the rung's thread count."""
+    a, c = operands(n, dtype)
     arguments = rung.arguments(a, c)
     set_threads(threads if rung.parallel else 1)
     time.sleep(SETTLE_SECONDS)  # the previous rung's spinning threads go idle first
@@ -87,8 +93,7 @@ def explain_losses(results: list[dict], rungs, threads: int) -> None:
             if (name != rung.name or under is None or "extrapolated_from" in row or "extrapolated_from" in under
                     or row["median"] <= under["median"]):
                 continue
-            rng = np.random.default_rng(n)
-            a, c = (rng.uniform(-1.0, 1.0, (n, n)).astype(dtype) for _ in range(2))
+            a, c = operands(n, dtype)
             set_threads(threads if rung.parallel else 1)
             row["why_slower"] = rung.why_slower(a, c, row["median"], threads)
     set_threads(threads)

@@ -59,6 +59,7 @@ def loop_of(assembly: str) -> list[str]:
     lines = assembly.splitlines()
     labels = {}
     best: list[str] = []
+    most = 0
     for number, line in enumerate(lines):
         label = LABEL.match(line)
         if label:
@@ -66,8 +67,9 @@ def loop_of(assembly: str) -> list[str]:
         branch = BRANCH.match(line)
         if branch and branch.group(3) in labels and labels[branch.group(3)] < number:
             body = lines[labels[branch.group(3)] + 1:number + 1]
-            if sum(bool(MULTIPLY.match(item)) for item in body) > sum(bool(MULTIPLY.match(item)) for item in best):
-                best = body
+            multiplies = sum(bool(MULTIPLY.match(item)) for item in body)
+            if multiplies > most:
+                best, most = body, multiplies
     return best
 
 
