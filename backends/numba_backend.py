@@ -18,6 +18,7 @@ from numba import njit, prange
 from .numba_kernels import disk_cache, first_use  # noqa: F401  (before any kernel: cache keys, compile notice)
 from .numba_kernels import gemm, products
 from .numba_kernels.adapters import elementwise, rowwise
+from .numba_kernels.stable_formulas import sigmoid_of, softmax_row
 from .numerics import PROBABILITY_CLIP
 
 _C = np.ascontiguousarray
@@ -130,21 +131,12 @@ def relu_backward(dvalues, z):
     return gradient
 
 
-@njit(cache=True, inline="always")
-def _sigmoid_of(z):
-    # exp of a non-positive number only: exp(-z) overflows for z < -709
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
 @elementwise
 @njit(cache=True, parallel=True)
 def sigmoid(z):
     output = np.empty_like(z)
     for i in prange(z.size):
-        output[i] = _sigmoid_of(z[i])
+        output[i] = sigmoid_of(z[i])
     return output
 
 
@@ -175,28 +167,12 @@ def tanh_backward(dvalues, outputs):
     return gradient
 
 
-@njit(cache=True, inline="always")
-def _softmax_row(z, output, s):
-    # exp(z - row max) is at most 1: no overflow, and the ratios are unchanged
-    n_classes = z.shape[1]
-    largest = z[s, 0]
-    for j in range(1, n_classes):
-        largest = max(largest, z[s, j])
-    total = 0.0
-    for j in range(n_classes):
-        e = math.exp(z[s, j] - largest)
-        output[s, j] = e
-        total += e
-    for j in range(n_classes):
-        output[s, j] /= total
-
-
 @rowwise
 @njit(cache=True, parallel=True)
 def softmax(z):
     output = np.empty_like(z)
     for s in prange(z.shape[0]):
-        _softmax_row(z, output, s)
+        softmax_row(z, output, s)
     return output
 
 

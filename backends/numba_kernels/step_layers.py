@@ -17,6 +17,7 @@ from numba import njit, prange
 
 from .. import numba_backend as nb
 from ..nn.layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .stable_formulas import sigmoid_of, softmax_row
 from .step_losses import loss_code
 from .step_updates import optimizing
 
@@ -107,14 +108,14 @@ def activate(outputs, activation):
     n_samples, width = outputs.shape
     for s in prange(n_samples):
         if activation == SOFTMAX:
-            nb._softmax_row(outputs, outputs, s)
+            softmax_row(outputs, outputs, s)
         elif activation == RELU:
             for j in range(width):
                 if not outputs[s, j] > 0.0:
                     outputs[s, j] = 0.0
         elif activation == SIGMOID:
             for j in range(width):
-                outputs[s, j] = nb._sigmoid_of(outputs[s, j])
+                outputs[s, j] = sigmoid_of(outputs[s, j])
         elif activation == TANH:
             for j in range(width):
                 outputs[s, j] = math.tanh(outputs[s, j])
