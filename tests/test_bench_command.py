@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from backends.benchmarking import cases as bench_cases
-from backends.benchmarking.report import fitted_slope
+from backends.benchmarking.plots import fitted_slope
 from backends.benchmarking.timing import measure
 from backends.cli import main
 from backends.validation import to_numpy
@@ -25,7 +25,9 @@ def test_bench_prints_tables_and_writes_json_and_plot(tmp_path, capsys):
     shown = capsys.readouterr().out
     assert "thread settings: cpus=" in shown and "blas_threads=" in shown
     assert "== dense_forward" in shown and "== training_step" in shown
-    assert "median   ± spread  GFLOP/s  vs python  of BLAS" in shown
+    assert "median   ± spread  GFLOP/s of peak        vs python [95%]    of BLAS [95%]" in shown
+    assert "machine limits (measured): clock" in shown and "peak float64:" in shown
+    assert "== summary: how much faster, at what" in shown
     assert "skipped: the python backend computes in float64 only" in shown
     document = json.loads((tmp_path / "run.json").read_text())
     measured = {(r["operation"], r["label"], r["dtype"], r["contender"]) for r in document["results"] if "median" in r}
@@ -33,6 +35,13 @@ def test_bench_prints_tables_and_writes_json_and_plot(tmp_path, capsys):
         assert ("dense_forward", "3x4x3", "float64", contender) in measured
     assert ("training_step", "300x2x64x3", "float64", "python") in measured
     assert (tmp_path / "run.png").read_bytes()[:4] == b"\x89PNG"
+    assert set(document) == {"settings", "limits", "summary", "results"}
+    assert document["limits"]["peak"]["float64"]["one_core"] > 0 and document["limits"]["bandwidth"]["all_cores"] > 0
+    timed = [r for r in document["results"] if r["operation"] == "dense_forward" and "median" in r]
+    rounds = {len(r["samples"]) for r in timed}
+    assert len(rounds) == 1 and rounds.pop() >= 5  # every contender of every case in the same rounds
+    assert all(r["low"] <= r["median"] <= r["high"] for r in timed)
+    assert {(row["contender"], row["other"]) for row in document["summary"]} >= {("numba", "numpy")}
 
 
 def test_bench_compares_with_a_saved_run(tmp_path, capsys):
@@ -42,7 +51,9 @@ def test_bench_compares_with_a_saved_run(tmp_path, capsys):
     assert run_bench(tmp_path, "--compare", str(tmp_path / "old.json")) == 0
     shown = capsys.readouterr().out
     assert "== change against the saved run" in shown
-    assert "dense_forward            3x4x3 float64     numpy" in shown
+    rows = [line for line in shown.splitlines() if line.lstrip().startswith("dense_forward") and "3x4x3" in line]
+    assert rows and all(line.endswith(("faster", "slower", "within noise")) for line in rows)
+    assert "warning: the runs come from different" not in shown
 
 
 def test_compare_with_a_file_that_is_not_a_run(tmp_path, capsys):

@@ -1,17 +1,18 @@
-"""Benchmark results as printed tables, a JSON file, a log-log plot and a comparison with an old run.
+"""Benchmark results as printed tables and a JSON file, with the ratios between contenders.
 
-A result is a dict: operation, sizes (list), label ("64x64x64"), dtype, contender, then either
-median/q1/q3/repeats/flops or skipped (the reason).
+A result is a dict: operation, sizes (list), label ("64x64x64"), dtype, contender, flops, then either
+the timing (median, q1, q3, low and high: the median's 95% interval, samples: seconds per call in
+each interleaved round, repeats, number) or skipped (the reason). The plots are in `plots`, the
+comparison of two runs in `compare`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
+from . import machine_limits, rounds
 
 
 def format_seconds(seconds: float) -> str:
@@ -25,9 +26,36 @@ def _key(result):
     return result["operation"], result["label"], result["dtype"]
 
 
-def tables(results: list[dict], footer=None) -> str:
-    """One table per operation: every size and dtype, every contender side by side in rows; each
-    ends with the line `footer(results, operation)` returns, when there is one."""
+def ratio_of(slow: dict, fast: dict) -> tuple[float, float | None, float | None]:
+    """(ratio, low, high) of `slow`'s time over `fast`'s (above 1: `fast` is faster): the median of
+    the per-round ratios with its 95% interval when both were timed in the same rounds, else the
+    ratio of the medians with no interval (low and high None: a run from before the rounds)."""
+    a, b = slow.get("samples"), fast.get("samples")
+    if a and b and len(a) == len(b):
+        return rounds.paired_ratio(a, b)
+    return slow["median"] / fast["median"], None, None
+
+
+def ratio_text(ratio: tuple, percent: bool = False) -> str:
+    """'12.3x [11.9–12.8]' (or '95% [91–99]'), the interval in brackets when there is one."""
+    value, low, high = ratio
+    if percent:
+        return f"{value:.0%}" if low is None else f"{value:.0%} [{low:.0%}–{high:.0%}]"
+    return f"{value:.3g}x" if low is None else f"{value:.3g}x [{low:.3g}–{high:.3g}]"
+
+
+def threads_of(contender: str, settings: dict | None) -> int:
+    """The threads a contender computes on: pure Python one, the others what the run allowed them."""
+    if contender == "python" or not settings:
+        return 1
+    return settings.get("numba_threads") or settings.get("cpus") or 1
+
+
+def tables(results: list[dict], footer=None, limits: dict | None = None, settings: dict | None = None) -> str:
+    """One table per operation: every size and dtype, every contender side by side in rows; the
+    ratios with their 95% intervals, GFLOP/s as a fraction of the machine's measured peak (for the
+    contender's threads; `limits` from `machine_limits.measure`); each table ends with the line
+    `footer(results, operation)` returns, when there is one."""
     by_case = defaultdict(dict)
     for result in results:
         by_case[_key(result)][result["contender"]] = result
@@ -36,9 +64,9 @@ def tables(results: list[dict], footer=None) -> str:
         if operation != operation_shown:
             lines += [footer(results, operation_shown)] if footer and operation_shown else []
             operation_shown = operation
-            lines += ["", f"== {operation} " + "=" * max(0, 86 - len(operation)),
+            lines += ["", f"== {operation} " + "=" * max(0, 108 - len(operation)),
                       f"{'size':>16} {'dtype':>7} {'contender':>9} {'median':>10} {'± spread':>10} "
-                      f"{'GFLOP/s':>8} {'vs python':>10} {'of BLAS':>8}"]
+                      f"{'GFLOP/s':>8} {'of peak':>7} {'vs python [95%]':>22} {'of BLAS [95%]':>16}"]
         python, blas = row.get("python"), row.get("blas")
         for contender, result in row.items():
             if "skipped" in result:
@@ -46,11 +74,15 @@ def tables(results: list[dict], footer=None) -> str:
                 continue
             median = result["median"]
             spread = (result["q3"] - result["q1"]) / 2
-            gflops = f"{result['flops'] / median / 1e9:.3g}" if result["flops"] else "-"
-            speedup = f"{python['median'] / median:.3g}x" if python and "median" in python else "-"
-            of_blas = f"{blas['median'] / median:.0%}" if blas and "median" in blas else "-"
+            gflops = result["flops"] / median / 1e9 if result["flops"] else None
+            peak = machine_limits.peak_for(limits, dtype, threads_of(contender, settings))
+            of_peak = f"{gflops / peak:.0%}" if gflops and peak else "-"
+            speedup = ratio_text(ratio_of(python, result)) if python and "median" in python else "-"
+            of_blas = ratio_text(ratio_of(blas, result), percent=True) if blas and "median" in blas else "-"
+            speedup, of_blas = ("1x" if result is python else speedup), ("100%" if result is blas else of_blas)
             lines.append(f"{label:>16} {dtype:>7} {contender:>9} {format_seconds(median):>10} "
-                         f"{format_seconds(spread):>10} {gflops:>8} {speedup:>10} {of_blas:>8}")
+                         f"{format_seconds(spread):>10} {f'{gflops:.3g}' if gflops else '-':>8} {of_peak:>7} "
+                         f"{speedup:>22} {of_blas:>16}")
     lines += [footer(results, operation_shown)] if footer and operation_shown else []
     return "\n".join(line for line in lines if line is not None)
 
@@ -107,8 +139,11 @@ def machine_lines(settings: dict) -> list[str]:
     return lines
 
 
-def write_json(path, results: list[dict], settings: dict) -> None:
-    document = {"settings": settings, "results": results}
+def write_json(path, results: list[dict], settings: dict, limits: dict | None = None,
+               summary: list[dict] | None = None) -> None:
+    """The run as {"settings", "limits" and "summary" (when given), "results"}, written atomically."""
+    document = ({"settings": settings} | ({"limits": limits} if limits else {})
+                | ({"summary": summary} if summary is not None else {}) | {"results": results})
     temporary = Path(str(path) + ".tmp")
     temporary.write_text(json.dumps(document, indent=1))
     temporary.replace(path)
@@ -124,73 +159,7 @@ def read_json(path, command: str = "bench --compare") -> dict:
                          f"got path={str(path)!r}") from None
 
 
-def comparison(old: dict, new_results: list[dict]) -> str:
-    """New median / old median per case and contender present in both runs."""
-    before = {(*_key(r), r["contender"]): r for r in old["results"] if "median" in r}
-    lines = ["", "== change against the saved run (new time / old time; below 1 is faster) " + "=" * 14,
-             f"{'operation':>22} {'size':>16} {'dtype':>7} {'contender':>9} {'old':>10} {'new':>10} {'ratio':>7}"]
-    matched = 0
-    for result in new_results:
-        previous = before.get((*_key(result), result["contender"]))
-        if previous is None or "median" not in result:
-            continue
-        matched += 1
-        ratio = result["median"] / previous["median"]
-        lines.append(f"{result['operation']:>22} {result['label']:>16} {result['dtype']:>7} {result['contender']:>9} "
-                     f"{format_seconds(previous['median']):>10} {format_seconds(result['median']):>10} {ratio:>6.2f}x")
-    if not matched:
-        lines.append("   no case of this run is in the saved run")
-    return "\n".join(lines)
-
-
-SCALING_OPERATIONS = ("matmul", "dense_forward", "dense_backward")
-
-
-def fitted_slope(sizes: list[float], seconds: list[float]) -> float:
-    """Slope of log(time) against log(size) over the three largest sizes: 3 means time grows as n³."""
-    points = sorted(zip(sizes, seconds))[-3:]
-    if len(points) < 2:
-        return math.nan
-    x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
-    return float(np.polyfit(x, y, 1)[0])
-
-
 def machine_caption(settings: dict) -> str:
     """Which CPU, ISA and BLAS a figure's numbers came from, for its caption."""
     isa = settings.get("numba_isa", "").split(",")[0]
     return f"{settings.get('cpu_model', 'CPU unknown')}; numba compiled for {isa or '?'}; BLAS {settings.get('blas', '?')}"
-
-
-def plot_scaling(path, results: list[dict], dtype: str = "float64", caption: str = "") -> None:
-    """Time per call against layer width n (n×n×n problems; the seeds' 3×4×3 at its cube root),
-    log-log, one line per contender, one panel per operation, each line labelled with its slope."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, len(SCALING_OPERATIONS), figsize=(5.5 * len(SCALING_OPERATIONS), 4.5))
-    for axis, operation in zip(axes, SCALING_OPERATIONS):
-        lines = defaultdict(list)
-        for result in results:
-            square = len(set(result["sizes"])) == 1 or result["sizes"] == [3, 4, 3]
-            if result["operation"] == operation and result["dtype"] == dtype and "median" in result and square:
-                width = float(np.prod(result["sizes"])) ** (1 / 3)
-                lines[result["contender"]].append((width, result["median"]))
-        for contender, points in lines.items():
-            points.sort()
-            widths, seconds = [p[0] for p in points], [p[1] for p in points]
-            slope = fitted_slope(widths, seconds)
-            axis.plot(widths, seconds, marker="o", label=f"{contender} (slope {slope:.2f})")
-        axis.set(xscale="log", yscale="log", xlabel="layer width n (problem n×n×n)", ylabel="seconds per call",
-                 title=f"{operation} ({dtype})")
-        axis.grid(True, which="both", alpha=0.3)
-        if lines:
-            axis.legend(fontsize=8)
-        else:
-            axis.text(0.5, 0.5, "not measured in this run", ha="center", transform=axis.transAxes)
-    figure.suptitle("Time per call against size: overhead flattens the left, n³ work sets the slope on the right")
-    figure.tight_layout(rect=(0, 0.03, 1, 1))
-    figure.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=8)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)

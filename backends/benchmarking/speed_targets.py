@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .report import ratio_of
+
 DENSE_SIZES = (256, 1024)
 FIT_MODEL_LABELS = ("1000x1x64x64x1-sine", "300x2x64x3-momentum", "300x2x64x3-dropout-l2", "200x2x64x1-binary")
 
@@ -41,10 +43,12 @@ class Target:
     contender: str = "numba"
 
     def ratio(self, results: list[dict]) -> float | None:
-        times = medians(results, self.operation, self.label, self.dtype)
-        if self.contender not in times or self.other not in times:
+        """The other's time over the contender's: the median of the per-round ratios (`report.ratio_of`)."""
+        rows = {row["contender"]: row for row in results if (row["operation"], row["label"], row["dtype"])
+                == (self.operation, self.label, self.dtype) and "median" in row}
+        if self.contender not in rows or self.other not in rows:
             return None
-        return times[self.other] / times[self.contender]
+        return ratio_of(rows[self.other], rows[self.contender])[0]
 
 
 def _targets() -> list[Target]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +18,12 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..benchmarking import cases as bench_cases
-from ..benchmarking.report import (MACHINE_KEYS, comparison, crossovers, machine_caption, machine_lines, plot_scaling,
-                                  read_json, tables, write_json)
-from ..benchmarking.timing import (COMPILED_KERNELS, SETTLE_SECONDS, measure, numba_compile_seconds, set_threads,
-                                  startup_seconds, thread_settings)
+from ..benchmarking.report import (MACHINE_KEYS, crossovers, machine_caption, machine_lines, read_json, tables,
+                                  threads_of, write_json)
+from ..benchmarking import machine_limits, rounds, summary
+from ..benchmarking.compare import comparison
+from ..benchmarking.plots import plot_scaling
+from ..benchmarking.timing import COMPILED_KERNELS, numba_compile_seconds, set_threads, startup_seconds, thread_settings
 from ..validation import InvalidInputError
 from .options import bounded_int, check_output, names_among, non_negative_float, positive_float, positive_int
 
@@ -66,7 +67,24 @@ def quick_cases(operations=None, max_size=None) -> list:
 
 
 def per_step(timing: dict, steps: int) -> dict:
-    return timing | {key: timing[key] / steps for key in ("median", "q1", "q3")} | {"steps_per_call": steps}
+    per = {key: timing[key] / steps for key in ("median", "q1", "q3", "low", "high")}
+    return timing | per | {"samples": [sample / steps for sample in timing["samples"]], "steps_per_call": steps}
+
+
+def time_case(case, contenders: list[str], budget: float, python_limit: float) -> list[dict]:
+    """One result per contender for `case`: its per-round times per step (`rounds.interleaved`, all
+    contenders of the case in the same rounds), or the reason it was skipped."""
+    rows, calls = {}, {}
+    for contender in contenders:
+        rows[contender] = {"operation": case.operation, "sizes": list(case.sizes), "label": case.label,
+                           "dtype": case.dtype, "contender": contender, "flops": case.flops}
+        try:
+            calls[contender] = case.callable_for(contender, python_limit=python_limit)
+        except bench_cases.Unsupported as reason:
+            rows[contender]["skipped"] = str(reason)
+    for contender, timed in rounds.interleaved(calls, budget).items():
+        rows[contender] |= per_step(timed, case.steps)
+    return list(rows.values())
 
 
 def run_full(args) -> int:
@@ -111,20 +129,11 @@ def bench(args) -> int:
     print(f"contenders: {', '.join(contenders)}" + ("" if "torch" in contenders else
                                                     "  (pip install -e '.[torch]' adds the PyTorch peer)"))
 
+    limits = machine_limits.measure(settings.get("numba_threads"))
+    print("\n".join(machine_limits.limit_lines(limits)))
     results = []
-    work = [(case, contender) for case in chosen for contender in contenders]
-    for case, contender in tqdm(work, desc="bench", unit="measurement", disable=args.quiet):
-        # OpenBLAS, Numba and PyTorch each keep their worker threads spinning for a while after a
-        # parallel call; on two cores, the next contender's threads would wait on them
-        time.sleep(SETTLE_SECONDS)
-        result = {"operation": case.operation, "sizes": list(case.sizes), "label": case.label, "dtype": case.dtype,
-                  "contender": contender, "flops": case.flops}
-        try:
-            call = case.callable_for(contender, python_limit=args.python_limit)
-            result |= per_step(measure(call, budget=args.budget), case.steps)
-        except bench_cases.Unsupported as reason:
-            result["skipped"] = str(reason)
-        results.append(result)
+    for case in tqdm(chosen, desc="bench", unit="case", disable=args.quiet):
+        results += time_case(case, contenders, args.budget, args.python_limit)
 
     if "numba" in contenders:
         for name, seconds in startup_seconds().items():
@@ -136,10 +145,13 @@ def bench(args) -> int:
                             "contender": "numba", "flops": 0.0, "median": seconds, "q1": seconds, "q3": seconds,
                             "repeats": 1, "number": 1})
 
-    print(tables(results, footer=crossovers))
+    print(tables(results, footer=crossovers, limits=limits, settings=settings))
+    headline = summary.measured(results)
+    print("\n".join(summary.lines(headline)))
     if old is not None:
-        print(comparison(old, results))
-    write_json(args.json, results, settings)
-    plot_scaling(args.plot, results, caption=machine_caption(settings))
+        print(comparison(old, results, settings))
+    write_json(args.json, results, settings, limits, headline)
+    plot_scaling(args.plot, results, caption=machine_caption(settings), limits=limits,
+                 threads=threads_of("numba", settings))
     print(f"\nraw results: {args.json}   plot: {args.plot}")
     return 0

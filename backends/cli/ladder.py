@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import ladder as ladder_rungs
+from ..benchmarking import machine_limits
+from ..benchmarking.plots import roofline, save_atomically
 from ..benchmarking.report import format_seconds, machine_caption, machine_lines, write_json
 from ..benchmarking.timing import SETTLE_SECONDS, measure, set_threads, thread_settings
 
@@ -120,14 +122,15 @@ def run_ladder(rungs, sizes, dtypes, threads, budget, call_limit) -> list[dict]:
     return results
 
 
-def table(rows: list[dict], rungs) -> list[str]:
-    """One size and dtype: every rung side by side, with the ratios, and the measured reason for each loss."""
+def table(rows: list[dict], rungs, limits: dict | None = None) -> list[str]:
+    """One size and dtype: every rung side by side, with the ratios, GFLOP/s as a fraction of the
+    measured peak on the rung's threads, and the measured reason for each loss."""
     by_name = {row["contender"]: row for row in rows}
     python, blas = by_name.get("python"), by_name.get("blas")
     n, dtype = rows[0]["sizes"][0], rows[0]["dtype"]
     lines = ["", f"== ladder {n}×{n} · {n}×{n}, {dtype} " + "=" * 60,
              f"{'rung':<17} {'the idea it adds':<46} {'thr':>3} {'median':>10} {'± spread':>9} {'GFLOP/s':>8} "
-             f"{'ns/madd':>8} {'vs below':>8} {'vs python':>9} {'of BLAS':>7}"]
+             f"{'of peak':>7} {'ns/madd':>8} {'vs below':>8} {'vs python':>9} {'of BLAS':>7}"]
     notes, below = [], None
     for rung in rungs:
         row = by_name.get(rung.name)
@@ -139,8 +142,10 @@ def table(rows: list[dict], rungs) -> list[str]:
         versus_below = f"{below['median'] / median:.2f}x" if below else "-"
         versus_python = f"{python['median'] / median:.3g}x" if python else "-"
         of_blas = f"{blas['median'] / median:.0%}" if blas else "-"
+        peak = machine_limits.peak_for(limits, dtype, row["threads"])
+        of_peak = f"{row['flops'] / median / 1e9 / peak:.1%}" if peak else "-"
         lines.append(f"{rung.number} {rung.name:<15} {rung.idea:<46} {row['threads']:>3} {mark}{format_seconds(median):>9} "
-                     f"{spread:>9} {row['flops'] / median / 1e9:>8.3g} {median / (row['flops'] / 2) * 1e9:>8.3g} "
+                     f"{spread:>9} {row['flops'] / median / 1e9:>8.3g} {of_peak:>7} {median / (row['flops'] / 2) * 1e9:>8.3g} "
                      f"{versus_below:>8} {versus_python:>9} {of_blas:>7}")
         if mark == "~":
             notes.append(f"~ {rung.name}: one call would exceed the limit; n³ from its time at {row['extrapolated_from']}³")
@@ -166,9 +171,11 @@ def targets(results: list[dict]) -> list[str]:
     return lines
 
 
-def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", caption: str = "") -> None:
-    """Left: GFLOP/s per rung at the largest size (log scale, BLAS a reference line); right: time
-    against n for every rung, log-log (dashed where extrapolated)."""
+def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", caption: str = "",
+                limits: dict | None = None) -> None:
+    """Left: GFLOP/s per rung at the largest size (log scale, BLAS and the measured peaks as
+    reference lines); middle: time against n for every rung, log-log (dashed where extrapolated);
+    right, with `limits`: every measured rung and size under the machine's roofline."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -176,7 +183,8 @@ def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", captio
 
     rows = [r for r in results if r["dtype"] == dtype] or results
     largest = max(r["sizes"][0] for r in rows)
-    figure, (bars, lines) = plt.subplots(1, 2, figsize=(13, 4.8))
+    figure, axes = plt.subplots(1, 3 if limits else 2, figsize=(19.5 if limits else 13, 4.8))
+    bars, lines = axes[0], axes[1]
     top = {r["contender"]: r for r in rows if r["sizes"][0] == largest}
     numbers = {rung.name: rung.number for rung in rungs}
     names = [rung.name for rung in rungs if rung.name in top]
@@ -185,7 +193,12 @@ def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", captio
     bars.set_xticks(range(len(names)), [f"{numbers[name]} {name}" for name in names], rotation=30, ha="right")
     if "blas" in top:
         bars.axhline(top["blas"]["flops"] / top["blas"]["median"] / 1e9, color="tab:red", ls="--", label="BLAS")
-        bars.legend()
+    if limits and dtype in limits["peak"]:
+        for key, style in (("one_core", ":"), ("all_cores", "-")):
+            bars.axhline(limits["peak"][dtype][key], color="k", ls=style, lw=0.8,
+                         label=f"peak, {'1 thread' if key == 'one_core' else str(limits['threads']) + ' threads'}")
+    if "blas" in top or limits:
+        bars.legend(fontsize=8)
     bars.set(yscale="log", ylabel="GFLOP/s", title=f"GFLOP/s per rung at {largest}³ ({dtype}; grey: extrapolated)")
     for name in names:
         points = sorted((r["sizes"][0], r["median"], "extrapolated_from" in r) for r in rows if r["contender"] == name)
@@ -199,11 +212,12 @@ def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", captio
               title="time against size, every rung")
     lines.grid(True, which="both", alpha=0.3)
     lines.legend(fontsize=8)
+    if limits:
+        measured = [r for r in rows if "extrapolated_from" not in r]
+        roofline(axes[2], measured, limits, dtype, limits["threads"])
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     figure.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=8)
-    temporary = Path(str(path) + ".tmp.png")
-    figure.savefig(temporary, dpi=100)
-    temporary.replace(path)
+    save_atomically(figure, path)
     plt.close(figure)
 
 
@@ -218,6 +232,8 @@ def ladder(args) -> int:
     print("\n".join(machine_lines(settings)))
     print(f"threads: parallel rungs and BLAS {threads}, the others 1; "
           f"BLAS {settings.get('blas')}, {settings['cpus']} CPUs")
+    limits = machine_limits.measure(threads)
+    print("\n".join(machine_limits.limit_lines(limits)))
     for dtype in dtypes:
         start = time.perf_counter()
         tiny = np.ones((2, 2), dtype=dtype)
@@ -230,9 +246,9 @@ def ladder(args) -> int:
     explain_losses(results, rungs, threads)
     for dtype in dtypes:
         for n in sizes:
-            print("\n".join(table([r for r in results if r["dtype"] == dtype and r["sizes"][0] == n], rungs)))
+            print("\n".join(table([r for r in results if r["dtype"] == dtype and r["sizes"][0] == n], rungs, limits)))
     print("\n".join(targets(results)))
-    write_json(args.json, results, settings)
-    plot_ladder(args.plot, results, rungs, caption=machine_caption(settings))
+    write_json(args.json, results, settings, limits)
+    plot_ladder(args.plot, results, rungs, caption=machine_caption(settings), limits=limits)
     print(f"\nraw results: {args.json}   plot: {args.plot}")
     return 0

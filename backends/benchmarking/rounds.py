@@ -1,0 +1,117 @@
+"""Interleaved rounds: the contenders of one case timed in turn, round after round, and every ratio
+between them read from the rounds with a 95% interval.
+
+    timed = rounds.interleaved({"numpy": f, "numba": g}, budget=0.2)
+    timed["numba"]["samples"]                       # seconds per call, one per round
+    rounds.paired_ratio(timed["numpy"]["samples"], timed["numba"]["samples"])   # (ratio, low, high)
+
+Timing each contender in one block after the other lets any drift of the machine (another
+program, a clock change, the previous contender's threads) land on one of them only. Here each
+round times every contender once, in an order rotated from round to round, so a slow moment hits
+them alike; a ratio is the median of the per-round ratios, and its interval a bootstrap over the
+rounds (resampling whole rounds keeps the pairing). Before each contender's turn, `settle` waits
+until the threads of the one before have stopped spinning (OpenBLAS spins ~0.1 s after a call,
+Numba's and PyTorch's pools ~10 ms), judged from this process's CPU time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+#: Rounds per case: each contender is timed once per round, for budget / ROUNDS seconds.
+ROUNDS = 7
+CONFIDENCE = 0.95
+RESAMPLES = 2000  # bootstrap resamples (seeded: the same samples always give the same interval)
+
+
+def settle(longest: float = 0.3, poll: float = 0.005, quiet_cores: float = 0.1) -> float:
+    """Sleep until this process uses under `quiet_cores` of a core over one `poll` (its thread pools
+    have gone idle), at most `longest` seconds; returns the seconds waited."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < longest:
+        cpu, wall = time.process_time(), time.perf_counter()
+        time.sleep(poll)
+        if (time.process_time() - cpu) / (time.perf_counter() - wall) < quiet_cores:
+            break
+    return time.perf_counter() - start
+
+
+def calls_per_repeat(call, seconds: float) -> int:
+    """How many back-to-back calls make one repeat of about `seconds` (after a warming call)."""
+    call()  # warm: caches, lazy allocations, Numba dispatch
+    start = time.perf_counter()
+    call()
+    single = max(time.perf_counter() - start, 1e-9)
+    return max(1, int(seconds / single))
+
+
+def interval(samples, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The bootstrap interval of the median of `samples`."""
+    samples = np.asarray(samples, dtype=float)
+    picks = np.random.default_rng(0).integers(0, len(samples), (RESAMPLES, len(samples)))
+    medians = np.median(samples[picks], axis=1)
+    tail = (1 - confidence) / 2
+    return float(np.quantile(medians, tail)), float(np.quantile(medians, 1 - tail))
+
+
+def summary(samples: list[float]) -> dict:
+    """Median, quartiles and the median's 95% interval of one contender's per-round samples."""
+    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else [samples[0]] * 3
+    low, high = interval(samples)
+    return {"median": statistics.median(samples), "q1": quartiles[0], "q3": quartiles[2], "low": low, "high": high,
+            "samples": list(samples), "repeats": len(samples)}
+
+
+def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle) -> dict:
+    """Time every zero-argument callable of `calls` ({name: call}) in `rounds` rounds, each round one
+    repeat of about budget/rounds seconds per call, the order rotated every round and `pause()`
+    before each turn. Returns {name: summary(...) | {"number": calls per repeat}}; each summary's
+    samples are seconds per call, round by round, in the same order for every name."""
+    names = list(calls)
+    number = {}
+    for name in names:
+        pause()
+        number[name] = calls_per_repeat(calls[name], budget / rounds)
+    samples = {name: [] for name in names}
+    for turn in range(rounds):
+        shift = turn % len(names)
+        for name in names[shift:] + names[:shift]:
+            call, count = calls[name], number[name]
+            pause()
+            start = time.perf_counter()
+            for _ in range(count):
+                call()
+            samples[name].append((time.perf_counter() - start) / count)
+    return {name: summary(samples[name]) | {"number": number[name]} for name in names}
+
+
+def _median_ratio_interval(ratios: np.ndarray) -> tuple[float, float, float]:
+    picks = np.random.default_rng(0).integers(0, len(ratios), (RESAMPLES, len(ratios)))
+    medians = np.median(ratios[picks], axis=1)
+    tail = (1 - CONFIDENCE) / 2
+    return float(np.median(ratios)), float(np.quantile(medians, tail)), float(np.quantile(medians, 1 - tail))
+
+
+def paired_ratio(slower, faster) -> tuple[float, float, float]:
+    """(ratio, low, high): the median over rounds of slower[r] / faster[r] (a speedup of `faster`
+    when above 1) and its bootstrap interval over rounds. Both lists come from one `interleaved`."""
+    slower, faster = np.asarray(slower, dtype=float), np.asarray(faster, dtype=float)
+    if len(slower) != len(faster) or not len(slower):
+        raise ValueError(f"paired_ratio: the two contenders need the same rounds; got {len(slower)} and "
+                         f"{len(faster)} samples")
+    return _median_ratio_interval(slower / faster)
+
+
+def unpaired_ratio(new, old) -> tuple[float, float, float]:
+    """(ratio, low, high): median(new) / median(old) for two separate runs, with the bootstrap
+    interval of that ratio (each run resampled on its own: their rounds are not paired)."""
+    new, old = np.asarray(new, dtype=float), np.asarray(old, dtype=float)
+    rng = np.random.default_rng(0)
+    ratios = (np.median(new[rng.integers(0, len(new), (RESAMPLES, len(new)))], axis=1)
+              / np.median(old[rng.integers(0, len(old), (RESAMPLES, len(old)))], axis=1))
+    tail = (1 - CONFIDENCE) / 2
+    return (float(np.median(new) / np.median(old)), float(np.quantile(ratios, tail)),
+            float(np.quantile(ratios, 1 - tail)))
