@@ -31,7 +31,9 @@ numpy columns are their functions' code as it is on disk.
 **Columns.** `layout` gives each column its share of the width (a column that needs less gives the
 rest to the others), wraps a longer line at a space where it can (the continuation marked with
 `CONTINUATION`, no character lost: `unwrap` joins the pieces back) and keeps the columns' rows in
-step. Narrower than `MIN_COLUMN` a column, it prints the blocks one after another instead.
+step; in a column too narrow for the code's deepest indentation, every line's indentation is
+halved, and a line continuing a bracket moved left (`fit_indentation`: only leading blanks change). Narrower than `MIN_COLUMN` a column, it
+prints the blocks one after another instead.
 """
 
 from __future__ import annotations
@@ -41,12 +43,16 @@ import inspect
 import re
 import shutil
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass
 from pathlib import Path
 
 #: The narrowest column the side-by-side layout uses; narrower, the blocks go one after another.
 MIN_COLUMN = 24
+#: Characters of code a column keeps beside its deepest indentation: deeper, the column's
+#: indentation is halved (or quartered) so that every line's code starts on its first row.
+MIN_CONTENT = 10
 #: Between two columns.
 SEPARATOR = " | "
 #: Starts the continuation of a wrapped line (after the line's indentation, up to a third of the
@@ -283,9 +289,11 @@ def numba_lines(operation: str) -> list[str]:
 
 
 def blocks(operation: str, backends=("python", "numpy", "numba")) -> list[tuple[str, list[str]]]:
-    """(backend, lines) for each backend, the first line a header naming its module."""
+    """(backend, lines) for each backend, the first line a header naming its module (lines without
+    trailing blanks, which a printed column could not show)."""
     return [(name, [f"# {name}_backend.py"] +
-             (numba_lines(operation) if name == "numba" else source(name, operation).splitlines()))
+             [line.rstrip() for line in
+              (numba_lines(operation) if name == "numba" else source(name, operation).splitlines())])
             for name in backends]
 
 
@@ -302,9 +310,10 @@ def _continuation(line: str, width: int) -> str:
 
 def _break(text: str, room: int) -> int:
     """Where to cut `text` so its first piece has at most `room` characters: the last place in the
-    second half of it before a space or a dot or after an opening bracket or a comma, else at `room`."""
+    second half of it before a space or a dot or after an opening bracket or a comma, else at `room`
+    (a piece never ends in a blank where it can help it: a printed column would not show it)."""
     for cut in range(room, max(len(_indent(text)), room // 2), -1):
-        if text[cut] in " ." or text[cut - 1] in "([{,":
+        if text[cut - 1] != " " and (text[cut] in " ." or text[cut - 1] in "([{,"):
             return cut
     return room
 
@@ -333,6 +342,43 @@ def unwrap(pieces: list[str], width: int) -> str:
     return pieces[0] + "".join(piece[len(prefix):] for piece in pieces[1:])
 
 
+def _statement_lines(lines: list[str]) -> list[int]:
+    """The indices of the lines that start a statement (not those inside brackets), by Python's
+    tokenizer; every non-blank line when the lines do not tokenize."""
+    starts, fresh = [], True
+    try:
+        for token in tokenize.generate_tokens(iter([line + "\n" for line in lines]).__next__):
+            if token.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                fresh = fresh or token.type == tokenize.NEWLINE
+                continue
+            if fresh and token.type != tokenize.ENDMARKER:
+                starts.append(token.start[0] - 1)
+            fresh = False
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return [index for index, line in enumerate(lines) if line.strip()]
+    return starts
+
+
+def fit_indentation(lines: list[str], width: int) -> list[str]:
+    """`lines` for a column of `width`: as they are, or with every line's indentation halved (or
+    quartered) when the deepest statement leaves fewer than MIN_CONTENT characters for code; a
+    line continuing a bracket (whose indentation Python ignores) is moved left as far as it must
+    be to keep MIN_CONTENT characters. Only leading blanks change; the code reads the same."""
+    statements = set(_statement_lines(lines))
+    deepest = max((len(_indent(lines[number])) for number in statements), default=0)
+    scale = 1
+    while deepest // scale > width - MIN_CONTENT and scale < 4:
+        scale *= 2
+    room = max(0, width - MIN_CONTENT)
+    fitted = []
+    for number, line in enumerate(lines):
+        indent = len(_indent(line)) // scale
+        if number not in statements:
+            indent = min(indent, room)
+        fitted.append(" " * indent + line.lstrip() if line.strip() else line)
+    return fitted
+
+
 def column_widths(needs: list[int], width: int) -> list[int] | None:
     """Each column's width, given the widest line each needs: a fair share of `width` (less the
     separators), a column needing less than its share leaving the rest to the others. None when a
@@ -349,8 +395,9 @@ def column_widths(needs: list[int], width: int) -> list[int] | None:
 
 def layout(blocks: list[tuple[str, list[str]]], width: int) -> list[str]:
     """The printed lines: the blocks side by side in columns that fit `width`, long lines wrapped and
-    rows kept in step; one block after another (each wrapped to `width`) when the columns would be
-    narrower than MIN_COLUMN."""
+    rows kept in step (indentation scaled down in a column too narrow for it, `fit_indentation`);
+    one block after another (each wrapped to `width`) when the columns would be narrower than
+    MIN_COLUMN."""
     texts = [lines for _, lines in blocks]
     widths = column_widths([max(map(len, lines)) for lines in texts], width)
     if widths is None:
@@ -358,6 +405,7 @@ def layout(blocks: list[tuple[str, list[str]]], width: int) -> list[str]:
         for index, lines in enumerate(texts):
             out += ([""] if index else []) + [piece for line in lines for piece in wrap(line, width)]
         return out
+    texts = [fit_indentation(lines, column) for lines, column in zip(texts, widths)]
     out = []
     for row in range(max(map(len, texts))):
         cells = [wrap(lines[row] if row < len(lines) else "", column) for lines, column in zip(texts, widths)]
