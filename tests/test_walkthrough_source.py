@@ -249,23 +249,40 @@ def joined(cells, width):
 @pytest.mark.parametrize("operation", list(FOLLOWED))
 def test_the_printed_columns_join_back_into_the_code_character_for_character(operation, width):
     blocks = source_view.blocks(operation)
-    widths = source_view.column_widths([max(map(len, lines)) for _, lines in blocks], width)
+    side, tail = source_view.split_tail(blocks)
+    widths = source_view.column_widths([max(map(len, lines)) for _, lines in side], width)
     printed_lines = source_view.layout(blocks, width)
-    for (_, lines), cells, column in zip(blocks, columns_of(printed_lines, widths), widths):
+    if tail:
+        name, rest = tail
+        cut = printed_lines.index(source_view.continued(name))
+        printed_lines, below = printed_lines[:cut - 1], printed_lines[cut + 1:]
+        assert [line for line in joined(below, width) if line] == \
+            [line for line in source_view.fit_indentation(rest, width) if line]
+        assert max(map(len, below)) <= width
+        assert side[-1][1] + [""] + rest == blocks[-1][1], "the tail is the rest of the numba column"
+    for (_, lines), cells, column in zip(side, columns_of(printed_lines, widths), widths):
         shown = source_view.fit_indentation(lines, column)
         assert [line for line in joined(cells, column) if line] == [line for line in shown if line]
         assert [line.lstrip() for line in shown] == [line.lstrip() for line in lines], "only indentation changes"
 
 
-def test_indentation_too_deep_for_a_column_is_halved_and_nothing_else_changes():
-    lines = ["def f():", "    for i in x:", "                        deep = 1", "", "  # two"]
-    assert source_view.fit_indentation(lines, 40) == lines
-    assert source_view.fit_indentation(lines, 30) == ["def f():", "  for i in x:", "            deep = 1", "",
-                                                      " # two"]
-    assert source_view.fit_indentation(lines, 12) == ["def f():", " for i in x:", "      deep = 1", "", "# two"]
-    continued = ["total = f(a,", " " * 30 + "b)"]
-    assert source_view.fit_indentation(continued, 40) == ["total = f(a,", " " * 30 + "b)"]
-    assert source_view.fit_indentation(continued, 30) == ["total = f(a,", " " * 20 + "b)"], "inside a bracket"
+@pytest.mark.parametrize("operation", PRODUCTS)
+def test_the_followed_gemm_runs_on_below_the_columns_at_the_full_width(operation, monkeypatch, capsys):
+    lines = printed(operation, monkeypatch, capsys, 80)
+    below = lines[lines.index(source_view.continued("numba")) + 1:]
+    assert re.fullmatch(r"# numba_kernels/\w+\.py: \w+", below[0]), "no function is split between a column and below"
+    assert "# numba_kernels/blocking.py: block" in below
+    assert any(len(line) > 40 for line in below), "below the columns, lines use the full width"
+
+
+def test_a_followed_function_stays_in_its_column_when_the_others_run_as_long():
+    blocks = [("python", ["# python_backend.py"] + ["x = 1"] * 12),
+              ("numba", ["# numba_backend.py", "def f():", "    g()", "", "# numba_kernels/g.py: g", "def g():",
+                         "    pass", "", "# numba_kernels/h.py: h", "def h():"] + ["    y = 2"] * 5)]
+    side, tail = source_view.split_tail(blocks)
+    assert side[1][1][-1] == "    pass" and tail == ("numba", blocks[1][1][8:]), "g ends beside the others, h alone"
+    assert source_view.split_tail(blocks[1:]) == (blocks[1:], None)
+    assert source_view.split_tail([blocks[0], ("numba", blocks[1][1][:7])])[1] is None
 
 
 def test_rows_stay_in_step_when_a_line_wraps():

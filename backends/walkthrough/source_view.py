@@ -31,9 +31,12 @@ numpy columns are their functions' code as it is on disk.
 **Columns.** `layout` gives each column its share of the width (a column that needs less gives the
 rest to the others), wraps a longer line at a space where it can (the continuation marked with
 `CONTINUATION`, no character lost: `unwrap` joins the pieces back) and keeps the columns' rows in
-step; in a column too narrow for the code's deepest indentation, every line's indentation is
-halved, and a line continuing a bracket moved left (`fit_indentation`: only leading blanks change). Narrower than `MIN_COLUMN` a column, it
-prints the blocks one after another instead.
+step. Where one column runs on alone (the numba column's followed functions, after the other
+two have ended), its functions from the first that would end alone are printed below the columns,
+at the full width.
+In a column too narrow for the code's deepest indentation, every line's indentation is halved,
+and a line continuing a bracket moved left (`fit_indentation`: only leading blanks change).
+Narrower than `MIN_COLUMN` a column, it prints the blocks one after another instead.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ CONTINUATION = "↪"
 DEFAULT_WIDTH = 200
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # backends/
+_HEADER = re.compile(r"# \S+\.py: [\w.]+")  # as `header` writes it
 _KERNELS = "backends.numba_kernels."
 
 
@@ -310,10 +314,13 @@ def _continuation(line: str, width: int) -> str:
 
 def _break(text: str, room: int) -> int:
     """Where to cut `text` so its first piece has at most `room` characters: the last place in the
-    second half of it before a space or a dot or after an opening bracket or a comma, else at `room`
-    (a piece never ends in a blank where it can help it: a printed column would not show it)."""
+    second half of it before a space or a dot, or after an opening bracket, a comma or a keyword
+    argument's `=`, else at `room` (a piece never ends in a blank where it can help it: a printed
+    column would not show it)."""
     for cut in range(room, max(len(_indent(text)), room // 2), -1):
-        if text[cut - 1] != " " and (text[cut] in " ." or text[cut - 1] in "([{,"):
+        before, after = text[cut - 1], text[cut]
+        keyword = before == "=" and after not in "= " and text[cut - 2] not in "=<>!+-*/ "
+        if before != " " and (after in " ." or before in "([{," or keyword):
             return cut
     return room
 
@@ -362,20 +369,23 @@ def _statement_lines(lines: list[str]) -> list[int]:
 def fit_indentation(lines: list[str], width: int) -> list[str]:
     """`lines` for a column of `width`: as they are, or with every line's indentation halved (or
     quartered) when the deepest statement leaves fewer than MIN_CONTENT characters for code; a
-    line continuing a bracket (whose indentation Python ignores) is moved left as far as it must
-    be to keep MIN_CONTENT characters. Only leading blanks change; the code reads the same."""
+    line continuing a bracket (whose indentation Python ignores) is moved left until it fits, but
+    not past one level inside its statement unless that leaves fewer than MIN_CONTENT characters.
+    Only leading blanks change; the code reads the same."""
     statements = set(_statement_lines(lines))
     deepest = max((len(_indent(lines[number])) for number in statements), default=0)
     scale = 1
     while deepest // scale > width - MIN_CONTENT and scale < 4:
         scale *= 2
-    room = max(0, width - MIN_CONTENT)
+    room, statement = max(0, width - MIN_CONTENT), 0
     fitted = []
     for number, line in enumerate(lines):
-        indent = len(_indent(line)) // scale
-        if number not in statements:
-            indent = min(indent, room)
-        fitted.append(" " * indent + line.lstrip() if line.strip() else line)
+        indent, code = len(_indent(line)) // scale, line.lstrip()
+        if number in statements:
+            statement = indent
+        elif code:  # as far left as it fits, down to one level inside its statement (or to `room`)
+            indent = min(indent, max(width - len(code), min(statement + 4, room)))
+        fitted.append(" " * indent + code if code else line)
     return fitted
 
 
@@ -393,16 +403,42 @@ def column_widths(needs: list[int], width: int) -> list[int] | None:
     return given
 
 
+def split_tail(blocks: list[tuple[str, list[str]]]):
+    """(the blocks to set side by side, (name, lines) of the tail or None): where one block runs on
+    after every other has ended (the numba column's followed functions), its tail, from the first
+    function that would end alone in its column, is printed at the full width below the columns.
+    The cut falls at a function's header (`header`), so no function is split between the two."""
+    lengths = [len(lines) for _, lines in blocks]
+    if len(blocks) < 2:
+        return blocks, None
+    longest = max(range(len(blocks)), key=lengths.__getitem__)
+    others_end = max(length for index, length in enumerate(lengths) if index != longest)
+    name, lines = blocks[longest]
+    starts = [index for index in range(1, len(lines)) if lines[index - 1] == "" and _HEADER.fullmatch(lines[index])]
+    for start, end in zip(starts, starts[1:] + [len(lines) + 1]):
+        if end - 1 > others_end:
+            side = list(blocks)
+            side[longest] = (name, lines[:start - 1])
+            return side, (name, lines[start:])
+    return blocks, None
+
+
+def continued(name: str) -> str:
+    """The line that starts a block's tail."""
+    return f"# {name}_backend.py, continued at the full width"
+
+
 def layout(blocks: list[tuple[str, list[str]]], width: int) -> list[str]:
     """The printed lines: the blocks side by side in columns that fit `width`, long lines wrapped and
-    rows kept in step (indentation scaled down in a column too narrow for it, `fit_indentation`);
-    one block after another (each wrapped to `width`) when the columns would be narrower than
-    MIN_COLUMN."""
-    texts = [lines for _, lines in blocks]
+    rows kept in step (indentation scaled down in a column too narrow for it, `fit_indentation`),
+    and the tail of one that runs on alone (`split_tail`) below them at the full width; one block
+    after another (each wrapped to `width`) when the columns would be narrower than MIN_COLUMN."""
+    side, tail = split_tail(blocks)
+    texts = [lines for _, lines in side]
     widths = column_widths([max(map(len, lines)) for lines in texts], width)
     if widths is None:
         out = []
-        for index, lines in enumerate(texts):
+        for index, (_, lines) in enumerate(blocks):
             out += ([""] if index else []) + [piece for line in lines for piece in wrap(line, width)]
         return out
     texts = [fit_indentation(lines, column) for lines, column in zip(texts, widths)]
@@ -412,6 +448,9 @@ def layout(blocks: list[tuple[str, list[str]]], width: int) -> list[str]:
         for step in range(max(map(len, cells))):
             parts = [(cell[step] if step < len(cell) else "").ljust(column) for cell, column in zip(cells, widths)]
             out.append(SEPARATOR.join(parts).rstrip())
+    if tail:
+        name, lines = tail
+        out += ["", continued(name)] + [piece for line in fit_indentation(lines, width) for piece in wrap(line, width)]
     return out
 
 
