@@ -3,7 +3,7 @@ followed into the compiled loops it calls, and the columns it is set in.
 
     from backends.walkthrough import source_view
     blocks = source_view.blocks("dense_forward")     # [(backend, lines)]: python, numpy, numba
-    print("\\n".join(source_view.layout(blocks, 80)))  # three columns of 24, long lines wrapped
+    print("\\n".join(source_view.layout(blocks, 80)))  # columns of 24-25, wrapped; the GEMM below
     source_view.follow(function)                     # [Followed]: the compiled functions it leads to
 
 **Following.** The numba backend's `matmul`, `dense_forward` and `dense_backward` are two-line
@@ -15,11 +15,13 @@ kept by hand, small and checked by `tests/test_walkthrough_source.py` (which fai
 function is gone or no longer called):
 
 * `RESOLVED_WHILE_TYPING`: `tiling.microkernel` is a Python function whose `@overload` picks the
-  generated micro-kernel of this CPU's tile while Numba compiles its caller; the column shows that
-  kernel (`microkernels/tile_5x32.py: microkernel` on an AVX-512 machine).
-* `BRANCH_FOLLOWED`: where a compiled function chooses among kernels by the shape of its operands
-  (`gemm.product`), the column follows the blocked product on one thread, the path every product
-  above about 20³ takes without threads; the others are named on a `# not followed:` line.
+  generated micro-kernel of this CPU's float64 tile while Numba compiles its caller; the column
+  shows that kernel (`microkernels/tile_5x32.py: microkernel` on an AVX-512 machine).
+* `BRANCH_FOLLOWED`: `gemm.product` chooses among kernels by the shape of its operands and the
+  threads it may use. The column follows the blocked product on one thread (`_serial_product`,
+  `block`, the micro-kernel), which a product of more than a few thousand multiply-adds takes;
+  `_parallel_product` runs the same `block` on every thread for big ones. The kernels not
+  followed are named on a `# not followed:` line under their caller's header.
 
 **Trimming.** Each followed function appears under a header naming its file and name
 (`# numba_kernels/blocking.py: block`), without its docstring. A generated function (the
@@ -32,11 +34,11 @@ numpy columns are their functions' code as it is on disk.
 rest to the others), wraps a longer line at a space where it can (the continuation marked with
 `CONTINUATION`, no character lost: `unwrap` joins the pieces back) and keeps the columns' rows in
 step. Where one column runs on alone (the numba column's followed functions, after the other
-two have ended), its functions from the first that would end alone are printed below the columns,
-at the full width.
-In a column too narrow for the code's deepest indentation, every line's indentation is halved,
-and a line continuing a bracket moved left (`fit_indentation`: only leading blanks change).
-Narrower than `MIN_COLUMN` a column, it prints the blocks one after another instead.
+two have ended), its functions from the first that would end alone are printed below the
+columns, at the full width (`split_tail`). In a column too narrow for the code's deepest
+indentation, every line's indentation is halved, and a line continuing a bracket moved left
+(`fit_indentation`: only leading blanks change). Narrower than `MIN_COLUMN` a column, it prints
+the blocks one after another instead, each wrapped to the width.
 """
 
 from __future__ import annotations
@@ -137,8 +139,11 @@ def _is_compiled(function) -> bool:
     with NUMBA_DISABLE_JIT=1 too, when @njit hands back the plain function)."""
     if not isinstance(function, types.FunctionType) or not function.__module__.startswith("backends."):
         return False
-    names = [ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
-             for decorator in _tree(function).decorator_list]
+    try:
+        decorators = _tree(function).decorator_list
+    except (OSError, TypeError, SyntaxError):  # no source to read (made by exec, say)
+        return False
+    names = [ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator) for decorator in decorators]
     return any(name.split(".")[-1] in ("njit", "jit") for name in names)
 
 
