@@ -1,7 +1,8 @@
 """What the walkthrough's chapters (`docs/walkthrough/`) share, so each chapter holds only its lesson.
 
     from backends import teaching
-    teaching.side_by_side("dense_forward")        # the three backends' code, read from the source now
+    teaching.side_by_side("dense_forward")        # the three backends' code, read from the source now,
+                                                  # the numba one followed into the loops it runs
     teaching.agrees("4.8 example", got, 4.8)       # prints it, and stops the chapter if it is wrong
     print(teaching.timing(lambda: b.relu(z))["text"])   # "1.2 µs (95% interval 1.1 µs–1.3 µs)"
     times = teaching.compare({"numpy": f, "numba": g})  # interleaved, each with its interval
@@ -19,16 +20,14 @@ chapter's lesson does not depend on how long it times).
 
 from __future__ import annotations
 
-import inspect
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from .benchmarking.report import format_seconds
 from .benchmarking.timing import thread_settings
-from .walkthrough import measurements
+from .walkthrough import measurements, source_view
 from .walkthrough.measurements import busy_note, cpu_clock, cpu_use, speedup
 
 FAST = os.environ.get("NN_WALKTHROUGH_FAST", "") not in ("", "0")
@@ -80,24 +79,15 @@ def diagram(kind: str, name: str, *arguments, **options) -> None:
 
 def source(backend: str, operation: str) -> str:
     """The code of one operation in one backend's kernel module, as it is on disk now."""
-    from . import get_backend
-
-    function = getattr(get_backend(backend).kernels, operation)
-    function = getattr(function, "kernel", function)  # the numba backend's adapters wrap the @njit kernel
-    function = getattr(function, "py_func", function)  # an @njit dispatcher keeps the Python function
-    return inspect.getsource(function).rstrip()
+    return source_view.source(backend, operation)
 
 
 def side_by_side(operation: str, backends=BACKENDS) -> None:
-    """Print one operation's code in every backend, in columns when the terminal is wide enough."""
-    blocks = [[f"# {name}_backend.py"] + source(name, operation).splitlines() for name in backends]
-    widths = [max(map(len, block)) for block in blocks]
-    if sum(widths) + 3 * len(blocks) > shutil.get_terminal_size((200, 40)).columns:
-        print("\n\n".join("\n".join(block) for block in blocks))
-        return
-    for row in range(max(map(len, blocks))):
-        cells = [(block[row] if row < len(block) else "").ljust(width) for block, width in zip(blocks, widths)]
-        print(" | ".join(cells).rstrip())
+    """Print one operation's code in every backend, the numba backend's followed into the compiled
+    loops it calls (the GEMM driver and this CPU's micro-kernel for a product, the stable formulas
+    for softmax and sigmoid), in columns that share the terminal's width (`$COLUMNS` honoured), or
+    one after another when it is too narrow for them (`backends.walkthrough.source_view`)."""
+    print(source_view.side_by_side(operation, backends))
 
 
 def agrees(label: str, got, expected, tolerance: float = 1e-12) -> None:

@@ -60,7 +60,7 @@ def build(out: Path, folder: Path = CHAPTERS) -> list[Path]:
     plots = out / "plots"
     plots.mkdir(exist_ok=True)
     os.environ["NN_WALKTHROUGH_OUTPUT"] = str(plots)  # the kernels inherit it
-    # side_by_side sets code in columns only when they fit the terminal; a page's output area holds ~110
+    # side_by_side shares this width among its columns (wrapping long lines); a page's output area holds ~110
     os.environ["COLUMNS"] = "110"
     # tqdm.auto warns in a kernel without ipywidgets; the library's progress bars are off in every chapter
     os.environ["PYTHONWARNINGS"] = "ignore:IProgress not found"

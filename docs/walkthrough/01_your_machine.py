@@ -57,8 +57,9 @@ print("\n".join(machine_lines(machine)))
 
 # %% [markdown]
 # The operation every backend spends most of its time in is the matrix product. Here it is in
-# the three backends: loops over lists, one call to `np.dot`, and the numba backend's compiled
-# product (its machinery is the subject of chapter 7).
+# the three backends: loops over lists, one call to `np.dot`, and the numba backend's two-line
+# wrapper, followed below into the compiled loops that run: the GEMM driver, its cache blocking,
+# and the micro-kernel generated for this CPU's vector registers (chapter 7 takes them apart).
 
 # %%
 teaching.side_by_side("matmul")

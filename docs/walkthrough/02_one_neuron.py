@@ -73,7 +73,8 @@ for name in loadable_backends():
 # %% [markdown]
 # Here is that operation in each backend. The python backend is the loop above, once per sample
 # and per neuron; the numpy backend is one matrix product plus the biases; the numba backend
-# compiles a matrix product of its own (chapter 7 shows how).
+# hands the product, biases and all, to a compiled matrix product of its own, whose loops are
+# printed below the columns (chapter 7 shows why they are written that way).
 
 # %%
 teaching.side_by_side("dense_forward")
