@@ -40,6 +40,13 @@ def test_chapter_is_a_percent_script_that_shows_the_backends_side_by_side(chapte
     assert "teaching.side_by_side(" in text, "every chapter shows the three backends' code for its operation"
 
 
+#: What the hardware chapters print from their measurements: the ISA, the measured peak, the cost of
+#: an interpreted multiply-add in cycles, and each ladder rung as a fraction of the peak.
+HARDWARE_LINES = {"01": ("numba compiles for", "machine limits (measured): clock", "peak float64:",
+                         "cycles per multiply-add", "bytecodes per turn"),
+                  "07": ("machine limits (measured)", "of peak")}
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_chapter_runs_as_a_script_in_fast_mode(chapter, tmp_path):
     run = subprocess.run([sys.executable, str(chapter)], cwd=tmp_path, env=_environment(tmp_path),
@@ -48,6 +55,8 @@ def test_chapter_runs_as_a_script_in_fast_mode(chapter, tmp_path):
     assert "WRONG" not in run.stdout
     assert "Warning" not in run.stderr, f"{chapter.name} printed warnings:\n{run.stderr[-3000:]}"
     assert "Traceback" not in run.stderr
+    for shown in HARDWARE_LINES.get(chapter.name[:2], ()):
+        assert shown in run.stdout, f"{chapter.name} did not print {shown!r}"
     plots = PLOTS.get(chapter.name[:2], [])
     for plot in plots:
         assert (tmp_path / plot).stat().st_size > 10_000, f"{chapter.name} did not save {plot}"

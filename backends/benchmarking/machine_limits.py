@@ -25,7 +25,8 @@
   read is not counted), on one thread and on every thread.
 
 Each figure is the best of several repeats: a ceiling is what the machine can reach, and a slower
-repeat only says something else was running. Everything is measured in about two seconds.
+repeat only says something else was running. When other programs used the cores meanwhile (read
+from /proc/stat, `rounds.cpu_use`), a note says the figures read low. All of it takes a few seconds.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ import threading
 import time
 
 import numpy as np
+
+from . import rounds
 
 #: Fused multiply-add units per core assumed by the nominal peak (see the module docstring).
 FMA_UNITS = 2
@@ -225,6 +228,7 @@ def measure(threads: int | None = None) -> dict:
 def _measure(threads: int) -> dict:
     from ..numba_kernels.target import cache_sizes, vector_isa
 
+    before = rounds.cpu_clock()
     isa = vector_isa()
     clock, reported = measured_clock_ghz(), reported_clock_ghz()
     limits = {"threads": threads, "isa": isa.describe(), "clock_ghz": clock, "reported_clock_ghz": reported,
@@ -247,6 +251,13 @@ def _measure(threads: int) -> dict:
         limits["notes"].append(f"the core ran at {clock:.2f} GHz (measured), the operating system reports "
                                f"{reported:.2f} GHz: that is its base clock, and the cores boost above it")
     limits["bandwidth"] = bandwidth_gbs(threads, cache_sizes().l3)
+    use = rounds.cpu_use(before, rounds.cpu_clock())
+    limits["others_cores"] = use["others"]
+    if use["busy"]:
+        who = (f"other programs kept {use['others']:.2f} cores busy" if use["others"] is not None
+               else "this process was kept waiting for the cores")
+        limits["notes"].append(f"{who} while the limits were measured: the peaks, the clock and the bandwidth "
+                               "read low; rerun on a quiet machine")
     return limits
 
 

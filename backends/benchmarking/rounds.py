@@ -11,11 +11,13 @@ round times every contender once, in an order rotated from round to round, so a 
 them alike; a ratio is the median of the per-round ratios, and its interval a bootstrap over the
 rounds (resampling whole rounds keeps the pairing). Before each contender's turn, `settle` waits
 until the threads of the one before have stopped spinning (OpenBLAS spins ~0.1 s after a call,
-Numba's and PyTorch's pools ~10 ms), judged from this process's CPU time.
+Numba's and PyTorch's pools ~10 ms), judged from this process's CPU time. `cpu_clock` and
+`cpu_use` tell whether other programs were using the cores while something was measured.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -25,6 +27,8 @@ import numpy as np
 ROUNDS = 7
 CONFIDENCE = 0.95
 RESAMPLES = 2000  # bootstrap resamples (seeded: the same samples always give the same interval)
+#: Other programs' CPU use during a measurement, in cores, above which the machine counts as busy.
+BUSY_OTHER_CORES = 0.25
 
 
 def settle(longest: float = 0.3, poll: float = 0.005, quiet_cores: float = 0.1) -> float:
@@ -46,6 +50,40 @@ def calls_per_repeat(call, seconds: float) -> int:
     call()
     single = max(time.perf_counter() - start, 1e-9)
     return max(1, int(seconds / single))
+
+
+def cpu_clock() -> dict:
+    """Now, in three clocks: wall time, this process's CPU time, and the CPU time every program on
+    the machine has used (from /proc/stat, Linux only; None elsewhere)."""
+    own = os.times()
+    machine = None
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(field) for field in stat.readline().split()[1:9]]
+        # user nice system idle iowait irq softirq steal: everything but idle and iowait is work
+        machine = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {"wall": time.perf_counter(), "own": own.user + own.system, "machine": machine}
+
+
+def cpu_use(before: dict, after: dict) -> dict:
+    """What the machine did between two `cpu_clock()` readings: `others`, the cores other programs
+    kept busy on average (None when the machine's counters are unavailable), and `busy`.
+
+    The counters tick 100 times a second, so over a short measurement `others` is uncertain by a
+    couple of ticks; only use above that uncertainty counts. Without /proc/stat, the process getting
+    less than 80% of one core while it timed a call also counts as busy (it was made to wait)."""
+    wall = max(after["wall"] - before["wall"], 1e-9)
+    own = (after["own"] - before["own"]) / wall
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    uncertainty = 2 / ticks / wall
+    if before["machine"] is None or after["machine"] is None:
+        return {"wall": wall, "own_cores": own, "others": None, "uncertainty": uncertainty,
+                "busy": own + uncertainty < 0.8}
+    others = max(0.0, (after["machine"] - before["machine"]) / wall - own)
+    return {"wall": wall, "own_cores": own, "others": others, "uncertainty": uncertainty,
+            "busy": others - uncertainty > BUSY_OTHER_CORES}
 
 
 def interval(samples, confidence: float = CONFIDENCE) -> tuple[float, float]:

@@ -9,64 +9,14 @@ between the contenders so a slow moment of the machine hits them all; it carries
 
 from __future__ import annotations
 
-import os
-import time
-
 import numpy as np
 
 from ..benchmarking.report import format_seconds
+from ..benchmarking.rounds import BUSY_OTHER_CORES, CONFIDENCE, RESAMPLES, cpu_clock, cpu_use, interval  # noqa: F401
 from ..benchmarking.timing import measure
 
 #: Rounds per contender: each round is one `measure` call with its share of the budget.
 ROUNDS = 5
-#: Other programs' CPU use during a measurement, in cores, above which the machine counts as busy.
-BUSY_OTHER_CORES = 0.25
-#: The interval's confidence, and the bootstrap's resamples (seeded: the same rounds give the same interval).
-CONFIDENCE = 0.95
-RESAMPLES = 2000
-
-
-def cpu_clock() -> dict:
-    """Now, in three clocks: wall time, this process's CPU time, and the CPU time every program on
-    the machine has used (from /proc/stat, Linux only; None elsewhere)."""
-    own = os.times()
-    machine = None
-    try:
-        with open("/proc/stat") as stat:
-            ticks = [int(field) for field in stat.readline().split()[1:9]]
-        # user nice system idle iowait irq softirq steal: everything but idle and iowait is work
-        machine = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, AttributeError):
-        pass
-    return {"wall": time.perf_counter(), "own": own.user + own.system, "machine": machine}
-
-
-def cpu_use(before: dict, after: dict) -> dict:
-    """What the machine did between two `cpu_clock()` readings: `others`, the cores other programs
-    kept busy on average (None when the machine's counters are unavailable), and `busy`.
-
-    The counters tick 100 times a second, so over a short measurement `others` is uncertain by a
-    couple of ticks; only use above that uncertainty counts. Without /proc/stat, the process getting
-    less than 80% of one core while it timed a call also counts as busy (it was made to wait)."""
-    wall = max(after["wall"] - before["wall"], 1e-9)
-    own = (after["own"] - before["own"]) / wall
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    uncertainty = 2 / ticks / wall
-    if before["machine"] is None or after["machine"] is None:
-        return {"wall": wall, "own_cores": own, "others": None, "uncertainty": uncertainty,
-                "busy": own + uncertainty < 0.8}
-    others = max(0.0, (after["machine"] - before["machine"]) / wall - own)
-    return {"wall": wall, "own_cores": own, "others": others, "uncertainty": uncertainty,
-            "busy": others - uncertainty > BUSY_OTHER_CORES}
-
-
-def interval(samples, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The bootstrap interval of the median of `samples`."""
-    samples = np.asarray(samples, dtype=float)
-    rng = np.random.default_rng(0)
-    medians = np.median(samples[rng.integers(0, len(samples), (RESAMPLES, len(samples)))], axis=1)
-    tail = (1 - confidence) / 2
-    return float(np.quantile(medians, tail)), float(np.quantile(medians, 1 - tail))
 
 
 def summarize(samples, cpu: dict) -> dict:

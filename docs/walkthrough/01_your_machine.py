@@ -56,6 +56,68 @@ from backends.benchmarking.report import machine_lines
 print("\n".join(machine_lines(machine)))
 
 # %% [markdown]
+# What the machine can do at most, measured rather than looked up: a loop of independent fused
+# multiply-adds on full vector registers (`backends/benchmarking/machine_limits.py`) gives the
+# peak FLOP/s per dtype on one core and on every thread, a chain of dependent integer operations
+# gives the clock the core really ran at, and a triad (`a = b + s·c` over arrays far larger than
+# the caches) gives the memory bandwidth. The nominal peak is 2 FMA units × lanes × 2 flops ×
+# clock. Chapter 7 reads every rung of the ladder as a fraction of this peak.
+
+# %%
+from backends.benchmarking import machine_limits
+
+limits = machine_limits.measure(machine["numba_threads"])
+print("\n".join(machine_limits.limit_lines(limits)))
+peak = limits["peak"]["float64"]
+
+# %% [markdown]
+# Why is pure Python so far from that? One `total += x * y` in a loop over lists is not one
+# instruction: the interpreter fetches and dispatches about a dozen bytecodes, each a few
+# nanoseconds of C; `x * y` allocates a new float object (a "boxed" number: 24 bytes on the
+# heap, with a type and a reference count) and `+=` allocates another, while the old ones are
+# freed. The measurement below splits one multiply-add into its parts, then counts it in clock
+# cycles and in the FMA units' time.
+
+# %%
+import dis
+
+count = teaching.pick(200_000, 20_000)
+xs, ys = [float(i % 7) for i in range(count)], [float(i % 5) for i in range(count)]
+
+
+def multiply_adds(xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += x * y
+    return total
+
+
+def multiplies(xs, ys):
+    for x, y in zip(xs, ys):
+        product = x * y
+
+
+def loop_only(xs, ys):
+    for x, y in zip(xs, ys):
+        pass
+
+
+parts = teaching.compare({"loop alone": lambda: loop_only(xs, ys), "+ multiply": lambda: multiplies(xs, ys),
+                          "+ multiply and add": lambda: multiply_adds(xs, ys)})
+per_call = {name: part["median"] / count for name, part in parts.items()}
+instructions = [op.opname for op in dis.get_instructions(multiply_adds)]
+body = instructions[instructions.index("FOR_ITER"):instructions.index("JUMP_BACKWARD") + 1]
+print(f"one multiply-add in the loop: {per_call['+ multiply and add'] * 1e9:.1f} ns "
+      f"({parts['+ multiply and add']['text']} for {count:,}): the loop and its unpacking "
+      f"{per_call['loop alone'] * 1e9:.1f} ns, the multiply (a new float object) "
+      f"{(per_call['+ multiply'] - per_call['loop alone']) * 1e9:.1f} ns more, the add (another) "
+      f"{(per_call['+ multiply and add'] - per_call['+ multiply']) * 1e9:.1f} ns more")
+print(f"the loop's body is {len(body)} bytecodes per turn: {' '.join(body)}")
+per_madd = per_call["+ multiply and add"]
+print(f"at {limits['clock_ghz']:.2f} GHz that is {per_madd * limits['clock_ghz'] * 1e9:.0f} cycles per multiply-add; "
+      f"in that time this core's FMA units do {per_madd * peak['one_core'] * 1e9 / 2:,.0f} float64 multiply-adds")
+
+# %% [markdown]
 # The operation every backend spends most of its time in is the matrix product. Here it is in
 # the three backends: loops over lists, one call to `np.dot`, and the numba backend's two-line
 # wrapper, followed below into the compiled loops that run: the GEMM driver, its cache blocking,

@@ -23,6 +23,7 @@ import inspect
 import numpy as np
 
 from backends import ladder, teaching
+from backends.benchmarking import machine_limits
 from backends.cli.ladder import explain_losses, plot_ladder, run_ladder, table
 
 rungs = ladder.rungs()
@@ -52,14 +53,19 @@ for rung in rungs[1:4]:
 
 # %% [markdown]
 # Now the timings, float64, on the threads this machine gives (the serial rungs on one). Each row
-# gives the median with its spread, GFLOP/s, the time per multiply-add, and the speedup over the
-# rung below, over pure Python, and as a fraction of BLAS. A rung whose one call would take too
+# gives the median with its spread, GFLOP/s and that as a fraction of the machine's measured peak
+# on the rung's threads (chapter 1: one core's peak for a serial rung, every thread's for a parallel
+# one), the time per multiply-add, and the speedup over the rung below, over pure Python, and as a
+# fraction of BLAS. Pure Python reaches a few hundredths of a percent of one core's peak; the
+# packed GEMM and BLAS most of it. A rung whose one call would take too
 # long is extrapolated from a smaller size (marked ~). The table times each rung once, so where a
 # rung seems to lose to the one below, that pair is measured again, interleaved, and the reason
 # under the table is given only when that measurement shows the loss.
 
 # %%
 settings = teaching.machine_summary()
+limits = machine_limits.measure(settings["numba_threads"])
+print("\n".join(machine_limits.limit_lines(limits)))
 sizes = teaching.pick([64, 256], [48])
 results = run_ladder(rungs, sizes, ["float64"], settings["numba_threads"], budget=teaching.pick(0.2, 0.03),
                      call_limit=teaching.pick(1.0, 0.1))
@@ -77,7 +83,7 @@ def timed_pair(names, n):
 for n in sizes:
     rows = [r for r in results if r["sizes"][0] == n]
     order = [rung.name for rung in rungs if rung.name != "torch" and any(r["contender"] == rung.name for r in rows)]
-    for line in table(rows, rungs):
+    for line in table(rows, rungs, limits):
         if "loses to the rung below here" not in line:
             print(line)
             continue
@@ -104,7 +110,7 @@ for top, bottom, idea, n in (("compiled", "python", "compiling the loops", min(s
 
 # %%
 teaching.side_by_side("matmul")
-plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs)
+plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs, limits=limits)
 print(f"plot saved: {teaching.output_folder() / '07_ladder.png'}")
 teaching.show_image(teaching.output_folder() / "07_ladder.png")
 
