@@ -6,6 +6,11 @@
 
     .venv/bin/python -m pytest bench --backends numpy,NAME # a plug-in side by side with numpy
 
+Two commits compared: on the first, `--benchmark-save=before --benchmark-save-data`; on the second,
+`--benchmark-compare=0001 --benchmark-compare-fail=median:10%` (pytest-benchmark's own threshold) and
+`--benchmark-save=after --benchmark-save-data`; then `nn-backends compare` on the two saved files
+gives each row's change with its 95% interval and says faster, slower or within noise.
+
 One group per operation, size and dtype, so each table shows every contender side by side: the
 three backends (or those --backends names), "blas" (the raw NumPy call) and "torch" (when installed).
 Inputs are built outside the timed call and Numba kernels are compiled before timing; compile time is its own group.
@@ -53,6 +58,25 @@ def timed(case, contender, benchmark):
     benchmark.extra_info.update({"operation": case.operation, "sizes": list(case.sizes), "dtype": case.dtype,
                                  "contender": contender, "flops": case.flops, "steps_per_call": case.steps})
     return call
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """What decides the speed here (CPU, ISA Numba compiles for, BLAS, threads) goes into every saved
+    run, so comparing two runs can say when they come from different machines."""
+    from backends.benchmarking.compare import COMPARABLE
+
+    settings = thread_settings()
+    machine_info["nn_backends"] = {key: settings.get(key) for key in COMPARABLE}
+
+
+def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info, compared_benchmark):
+    """A warning per setting the saved run does not share (pytest-benchmark's own warning only says
+    that something in machine_info differs, the host name included)."""
+    from backends.benchmarking.compare import differences
+
+    for line in differences(compared_benchmark["machine_info"].get("nn_backends", {}),
+                            machine_info.get("nn_backends", {})):
+        benchmarksession.logger.warning(line)
 
 
 def pytest_report_header(config):

@@ -214,3 +214,50 @@ def test_the_nominal_peak_and_the_notes_follow_from_the_measurement(monkeypatch)
     assert "peak float64: 60 GFLOP/s on 1 thread, 118 on 2" in shown and "triad bandwidth 20 GB/s" in shown
     assert machine_limits.peak_for(limits, "float64", 1) == 60.0 and machine_limits.peak_for(limits, "float64", 2) == 118.0
     assert machine_limits.peak_for(None, "float64", 1) is None
+
+
+def pytest_benchmark_file(path, samples, cpu="A"):
+    """A file as the pytest-benchmark suite saves it with --benchmark-save-data (only the fields read)."""
+    benchmarks = [{"group": f"dense_forward 64x64x64 float64", "stats": {"median": float(np.median(data)), "data": data},
+                   "extra_info": {"operation": "dense_forward", "sizes": [64, 64, 64], "dtype": "float64",
+                                  "contender": contender, "flops": 5e5, "steps_per_call": 1}}
+                  for contender, data in samples.items()]
+    benchmarks.append({"group": "numba compile", "stats": {"median": 1.0}, "extra_info": {}})
+    path.write_text(__import__("json").dumps({"machine_info": {"nn_backends": {"cpu_model": cpu}},
+                                              "benchmarks": benchmarks}))
+    return path
+
+
+def test_compare_reads_two_saved_runs_of_either_kind(tmp_path, capsys):
+    from backends.cli import main
+
+    old = pytest_benchmark_file(tmp_path / "old.json", {"numba": [1.0, 1.01, 0.99, 1.0, 1.02]})
+    new = pytest_benchmark_file(tmp_path / "new.json", {"numba": [0.5, 0.51, 0.49, 0.5, 0.5]}, cpu="B")
+    assert main(["compare", str(old), str(new)]) == 0
+    shown = capsys.readouterr().out
+    assert "different CPU: saved run 'A', this run 'B'" in shown
+    assert "dense_forward" in shown and shown.splitlines()[-2].endswith("faster")
+    bench_run = tmp_path / "bench.json"
+    bench_run.write_text(__import__("json").dumps({"settings": {"cpu_model": "B"},
+                                                   "results": [row("numba", [2.0, 2.01, 1.99, 2.0, 2.0])]}))
+    assert main(["compare", str(new), str(bench_run)]) == 0
+    shown = capsys.readouterr().out
+    assert "warning" not in shown and shown.splitlines()[-2].endswith("slower")
+    (tmp_path / "other.json").write_text('{"something": 1}')
+    assert main(["compare", str(new), str(tmp_path / "other.json")]) == 2
+    assert "compare: not a results file of nn-backends bench or of its pytest-benchmark suite" in capsys.readouterr().err
+
+
+def test_targets_summary_puts_the_runs_side_by_side(tmp_path, capsys):
+    from backends.cli import main
+
+    paths = []
+    for number, scale in enumerate((1.0, 1.1, 0.95)):
+        path = tmp_path / f"run{number}.json"
+        results = [row("numba", [1e-6] * 5, label="100x100x100"), row("python", [scale * 1e-3] * 5, label="100x100x100")]
+        path.write_text(__import__("json").dumps({"settings": {}, "results": results}))
+        paths.append(str(path))
+    assert main(["targets", "--summary", *paths]) == 0
+    shown = capsys.readouterr().out
+    assert "| numba vs python, dense_forward 100x100x100 float64 | 1e+03 [1e+03–1e+03] | 1.1e+03" in shown
+    assert shown.rstrip().endswith("| 1e+03 | 10% |")

@@ -1,6 +1,10 @@
 """Two runs of `nn-backends bench` compared row by row: faster, slower, or within noise.
 
-    nn-backends bench --compare OLD.json
+    nn-backends bench --compare OLD.json             # this run against a saved one
+    nn-backends compare OLD.json NEW.json            # two saved runs (two commits, say)
+
+A saved run is a JSON file of `nn-backends bench`, or one of the pytest-benchmark suite in `bench/`
+saved with `--benchmark-save-data` (its per-round data are the samples; without them, medians only).
 
 For every case and contender in both runs: the ratio new time / old time, with the 95% interval
 of that ratio (a bootstrap of each run's per-round samples on its own, since the two runs' rounds
@@ -12,6 +16,9 @@ what differs: then a change is the machine's, not the code's.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from . import rounds
 from .report import format_seconds
@@ -73,3 +80,34 @@ def comparison(old: dict, new_results: list[dict], new_settings: dict | None = N
     else:
         lines.append("   in all: " + ", ".join(f"{count} {said}" for said, count in sorted(counts.items())))
     return "\n".join(lines)
+
+
+def from_pytest_benchmark(document: dict) -> dict:
+    """A pytest-benchmark JSON file of `bench/` as a bench run: one result per benchmark (its group
+    names the case, its extra_info the contender), the per-round data as the samples."""
+    results = []
+    for benchmark in document["benchmarks"]:
+        info, stats = benchmark.get("extra_info", {}), benchmark["stats"]
+        if "contender" not in info:
+            continue  # not one of the cases (the ladder, compile times)
+        steps = info.get("steps_per_call", 1)
+        result = {"operation": info["operation"], "label": benchmark["group"].split()[1], "dtype": info["dtype"],
+                  "contender": info["contender"], "sizes": info.get("sizes", []), "flops": info.get("flops", 0.0),
+                  "median": stats["median"] / steps}
+        if stats.get("data"):
+            result["samples"] = [sample / steps for sample in stats["data"]]
+        results.append(result)
+    return {"settings": document.get("machine_info", {}).get("nn_backends", {}), "results": results}
+
+
+def read_run(path, command: str = "compare") -> dict:
+    """A saved run, of `nn-backends bench` or of the pytest-benchmark suite, as {"settings", "results"}."""
+    try:
+        document = json.loads(Path(path).read_text())
+        if isinstance(document, dict) and "benchmarks" in document:
+            return from_pytest_benchmark(document)
+        document["results"]  # noqa: B018 - a run file has results
+        return document
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        raise ValueError(f"{command}: not a results file of nn-backends bench or of its pytest-benchmark suite "
+                         f"({error}); got path={str(path)!r}") from None

@@ -2,7 +2,9 @@
 
     nn-backends bench    the backend comparison: tables of time, GFLOP/s and speedups, JSON and a plot
     nn-backends ladder   the matrix product once per idea, from Python loops to BLAS, measured side by side
-    nn-backends demo     the seeds' layer of three neurons on every backend, outputs and timings side by side
+    nn-backends compare OLD.json NEW.json   two saved runs, row by row: faster, slower or within noise
+    nn-backends targets FILES   the speed targets, the headline table or the summaries of saved runs
+    nn-backends demo     the book's layer of three neurons on every backend, outputs and timings side by side
     nn-backends train    train a network on a data set, on the backend you name
     nn-backends conformance NAME   the conformance suite on one backend (a plug-in too), per operation
 """
@@ -34,14 +36,23 @@ def main(argv: list[str] | None = None) -> int:
                                   description="Print the speed targets as a Markdown table, one column per "
                                               "result file of nn-backends bench.")
     targets.add_argument("files", nargs="+", metavar="RESULTS.json", help="result files of nn-backends bench")
-    targets.add_argument("--headline", action="store_true",
-                         help="print the headline table of the first file instead (every contender's times)")
+    shown = targets.add_mutually_exclusive_group()
+    shown.add_argument("--headline", action="store_true",
+                       help="print the headline table of the first file instead (every contender's times)")
+    shown.add_argument("--summary", action="store_true",
+                       help="print the files' headline ratios side by side, with each run's distance from the median")
+
+    compare = commands.add_parser("compare", help="two saved runs, row by row: faster, slower or within noise",
+                                  description="Compare two result files (of nn-backends bench, or of the "
+                                              "pytest-benchmark suite saved with --benchmark-save-data).")
+    compare.add_argument("old", metavar="OLD.json")
+    compare.add_argument("new", metavar="NEW.json")
 
     from .ladder import add_ladder_arguments
     add_ladder_arguments(commands.add_parser("ladder", help="the optimization ladder of the matrix product",
                                              description="Time every rung of backends.ladder, side by side."))
 
-    demo = commands.add_parser("demo", help="the seeds' layer example on every backend, side by side")
+    demo = commands.add_parser("demo", help="the book's layer of three neurons on every backend, side by side")
     demo.add_argument("--size", type=bounded_int(1, DEMO_MAX_SIZE), default=128,
                       help=f"side of the larger dense layer timed, up to {DEMO_MAX_SIZE} (default 128)")
 
@@ -74,8 +85,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "targets":
             from ..benchmarking.report import read_json
             from ..benchmarking.speed_targets import headline, markdown
+            from ..benchmarking.summary import side_by_side
             documents = [read_json(path, "targets") for path in args.files]
-            print(headline(documents[0]) if args.headline else markdown(documents))
+            if args.summary:
+                print(side_by_side(documents, args.files))
+            else:
+                print(headline(documents[0]) if args.headline else markdown(documents))
+            return 0
+        if args.command == "compare":
+            from ..benchmarking.compare import comparison, read_run
+            old, new = read_run(args.old), read_run(args.new)
+            print(comparison(old, new["results"], new.get("settings", {})).lstrip("\n"))
             return 0
         if args.command == "demo":
             from .demo import demo as run_demo
