@@ -259,5 +259,6 @@ def test_targets_summary_puts_the_runs_side_by_side(tmp_path, capsys):
         paths.append(str(path))
     assert main(["targets", "--summary", *paths]) == 0
     shown = capsys.readouterr().out
+    assert shown.startswith("| ratio | run0.json | run1.json | run2.json | median |")
     assert "| numba vs python, dense_forward 100x100x100 float64 | 1e+03 [1e+03–1e+03] | 1.1e+03" in shown
     assert shown.rstrip().endswith("| 1e+03 | 10% |")

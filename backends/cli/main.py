@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .. import backend_names
 from .options import CommandLineError, OneLineParser, bounded_int
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             from ..benchmarking.summary import side_by_side
             documents = [read_json(path, "targets") for path in args.files]
             if args.summary:
-                print(side_by_side(documents, args.files))
+                print(side_by_side(documents, [Path(path).name for path in args.files]))
             else:
                 print(headline(documents[0]) if args.headline else markdown(documents))
             return 0
