@@ -63,8 +63,9 @@ class LossPlan:
 class OptimizerPlan:
     """The optimizer by its class name (a key of `optim.OPTIMIZERS`); its hyperparameters other than
     the learning rate, as (name, value) pairs in its constructor's order; the schedule's numbers
-    (`Optimizer.learning_rate_after` gives the rate after t updates); the updates done so far; and
-    the names of its state arrays, in the order `Model` hands them to a compiled step."""
+    (`Optimizer.learning_rate_after` gives the rate after t updates); the updates done when it was
+    made (a compiled step is handed a fresh one with every call, as the optimizer is then); and the
+    names of its state arrays, in the order `Model` hands them to a compiled step."""
 
     name: str
     hyperparameters: tuple
