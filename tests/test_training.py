@@ -1,7 +1,7 @@
-"""Real training runs: the book's classic spiral, the binary spiral, the sine regression, XOR (and the
-seeds' network that never learns it), and the shipped digits. Each runs on every backend under test;
-the long runs are marked `needs_fast_loops`, which skips the pure-Python one (its 10,000-epoch runs
-would take minutes).
+"""Real training runs: the classic spiral of Neural Networks from Scratch's worked example, the binary
+spiral, the sine regression, XOR (and the course notebooks' network that never learns it), and the
+shipped digits. Each runs on every backend under test; the long runs are marked `needs_fast_loops`,
+which skips the pure-Python one (its 10,000-epoch runs would take minutes).
 
 The checks hold training to what it promises, not to one epoch's rounding: Adam at these rates
 makes the accuracy of single epochs swing (the numpy backend's sine run dips to 0.15 at epoch 6000
@@ -22,8 +22,8 @@ def settled(values, epochs):
     return float(np.median(values[-epochs:]))
 
 
-def book_spiral_run():
-    """The book's classic run, number for number: nnfs.init() seeds the legacy global generator with 0,
+def nnfs_spiral_run():
+    """The classic run of Neural Networks from Scratch's worked example, number for number: nnfs.init() seeds the legacy global generator with 0,
     spiral_data(100, 3) draws the data, then Layer_Dense draws 0.01·randn(n_inputs, n_neurons) for
     each layer, and the test data is drawn after that. A private RandomState(0) replays that stream."""
     X, y = data.spiral(samples=100, classes=3, seed=0)
@@ -35,20 +35,20 @@ def book_spiral_run():
         radius = np.linspace(0.0, 1.0, 100)
         angle = np.linspace(label * 4, (label + 1) * 4, 100) + stream.randn(100) * 0.2
         X_test[label * 100:(label + 1) * 100] = np.column_stack([radius * np.sin(angle * 2.5), radius * np.cos(angle * 2.5)])
-    return X, y, X_test, y_test, weights1.T, weights2.T  # the book stores (n_inputs, n_neurons)
+    return X, y, X_test, y_test, weights1.T, weights2.T  # Neural Networks from Scratch stores (n_inputs, n_neurons)
 
 
 @pytest.mark.slow
 @pytest.mark.needs_fast_loops
 def test_classic_spiral_run_reaches_the_books_accuracy(backend):
-    X, y, X_test, y_test, weights1, weights2 = book_spiral_run()
+    X, y, X_test, y_test, weights1, weights2 = nnfs_spiral_run()
     model = Model([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], optimizer=Adam(0.05, decay=5e-7), backend=backend.name)
     model.layers[0].set_parameters([weights1, np.zeros(64)])
     model.layers[2].set_parameters([weights2, np.zeros(3)])
     history = model.fit(X, y, epochs=10_001, verbose=False)
-    assert settled(history["accuracy"], 500) >= 0.95  # the book printed acc 0.967, loss 0.081 at epoch 10000
+    assert settled(history["accuracy"], 500) >= 0.95  # the worked example printed acc 0.967, loss 0.081 at epoch 10000
     assert settled(history["loss"], 500) < 0.1 < history["loss"][0]
-    assert model.evaluate(X_test, y_test)["accuracy"] >= 0.75  # the book's validation: 0.803
+    assert model.evaluate(X_test, y_test)["accuracy"] >= 0.75  # the worked example's validation: 0.803
 
 
 @pytest.mark.slow
@@ -86,13 +86,14 @@ def test_xor_is_learned_by_a_2_4_1_network(backend):
     np.testing.assert_array_equal(model.predict(X) > 0.5, y > 0.5)
 
 
-def test_the_seeds_xor_network_never_learns_and_why(backend):
-    """Seed 001's network: 0.01·randn weights, no biases, sigmoids, squared error, plain gradient descent.
+def test_the_course_notebooks_xor_network_never_learns_and_why(backend):
+    """The XOR network of the course notebooks (notebook 001): 0.01·randn weights, no biases, sigmoids,
+    squared error, plain gradient descent.
 
     Without biases the input (0, 0) reaches the output as σ(½·Σ w2) whatever the first layer's weights,
     and from tiny weights every output starts at 0.5. The best such a network finds nearby is to answer
-    0.5 everywhere, whose squared error is the variance of the XOR targets: 0.25, the seed's loss at every
-    printed epoch. Add biases (and a reasonable initialization) and the same training learns XOR."""
+    0.5 everywhere, whose squared error is the variance of the XOR targets: 0.25, the notebook's loss at
+    every printed epoch. Add biases (and a reasonable initialization) and the same training learns XOR."""
     X, y = data.xor()
 
     def network(bias, init):

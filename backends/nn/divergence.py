@@ -21,7 +21,7 @@ from ..validation import TrainingDivergedError, to_numpy
 FIXES = ("lower the learning rate (try a tenth)", "add learning-rate decay", "scale the inputs to about unit size")
 
 
-def _copy(x):
+def copy_of(x):
     """A copy of a native array: an ndarray, the python backend's list or list of lists, or (for a
     plug-in's arrays, such as array-API or torch ones) its values as an ndarray."""
     if isinstance(x, np.ndarray):
@@ -77,29 +77,13 @@ class LastFiniteSteps:
         pairs = self._pairs[slot]
         if optimizer.state is not self._state_of[slot]:  # first use, or the optimizer made its state
             self._state_of[slot] = optimizer.state
-            self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
+            self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
         elif self._zeros is not None:
             for copy, x in pairs:
                 copy[...] = x
         else:  # lists or a plug-in's arrays: Model.load may have put new ones in place, so list them again
-            self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
+            self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
         self._iterations[slot] = optimizer.iterations
-
-    def slots(self) -> list[list]:
-        """Both slots' copies, [parameters, *optimizer state arrays], for a compiled loop that keeps
-        them itself (the numba backend's epoch); made for the optimizer's current state if needed."""
-        optimizer = self.model.optimizer
-        for slot in (0, 1):
-            if optimizer.state is not self._state_of[slot]:
-                self._state_of[slot] = optimizer.state
-                self._pairs[slot] = [(_copy(x), x) for x in self._arrays()]
-        return [[copy for copy, _ in self._pairs[slot]] for slot in (0, 1)]
-
-    def kept(self, first_step: int, steps: int, iterations: int) -> None:
-        """Record that a compiled loop kept the state before `steps` steps from `first_step` on, the
-        optimizer having counted `iterations` updates before the first of them."""
-        for step in range(max(first_step, first_step + steps - 2), first_step + steps):
-            self._iterations[step & 1] = iterations + step - first_step
 
     def parameters_finite(self) -> bool:
         if self._zeros is not None:

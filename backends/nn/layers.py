@@ -54,8 +54,9 @@ class Layer:
 class Dense(Layer):
     """A fully connected layer: outputs = inputs·weightsᵀ + biases, weights one row per neuron.
 
-    init: "small" draws weights from 0.01·N(0, 1), as the book this project grew from does; "he"
-    from N(0, 2/n_inputs) (for ReLU networks); "glorot" from U(±√(6/(n_inputs + n_neurons))).
+    init: "small" draws weights from 0.01·N(0, 1), as the worked examples of Neural Networks from
+    Scratch do; "he" from N(0, 2/n_inputs) (for ReLU networks); "glorot" from
+    U(±√(6/(n_inputs + n_neurons))).
     Biases start at zero; `bias=False` leaves them out (held at zero, never trained). The optional
     penalties add l1·Σ|w| + l2·Σw² (and the same for biases) to the loss."""
 

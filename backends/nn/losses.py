@@ -15,6 +15,12 @@ from ..validation import InvalidInputError, InvalidTypeError, class_range, integ
 
 class Loss:
     name: str
+    #: Whether the targets are class indices (else float rows of the outputs' shape).
+    takes_classes = False
+    #: How `accuracy` counts a hit: "largest" (the first largest output is the class), "threshold"
+    #: (output and target on the same side of `threshold`) or "tolerance" (within the tolerance).
+    accuracy_rule: str
+    threshold = 0.5
 
     def targets(self, op: str, y, n_samples: int, n_outputs: int) -> np.ndarray:
         """y checked against the model's outputs, as a NumPy array ready to be sliced into batches."""
@@ -49,6 +55,8 @@ class CategoricalCrossEntropy(Loss):
     """-log of the probability given to the true class; targets are class indices or one-hot rows."""
 
     name = "categorical_cross_entropy"
+    takes_classes = True
+    accuracy_rule = "largest"
 
     def targets(self, op, y, n_samples, n_outputs):
         y = np.asarray(y)
@@ -81,6 +89,7 @@ class BinaryCrossEntropy(Loss):
     """Independent yes/no outputs in (0, 1), usually after a Sigmoid; targets 0 or 1 (or in between)."""
 
     name = "binary_cross_entropy"
+    accuracy_rule = "threshold"
 
     def targets(self, op, y, n_samples, n_outputs):
         y = _float_targets(op, y, n_samples, n_outputs)
@@ -96,13 +105,14 @@ class BinaryCrossEntropy(Loss):
         return backend.kernels.binary_cross_entropy_backward(outputs, targets)
 
     def accuracy(self, outputs, targets, tolerance):
-        return np.count_nonzero((outputs > 0.5) == (targets > 0.5)) / targets.size
+        return np.count_nonzero((outputs > self.threshold) == (targets > self.threshold)) / targets.size
 
 
 class MeanSquaredError(Loss):
     """Regression: the mean of (target - prediction)²; accuracy counts predictions within a tolerance."""
 
     name = "mean_squared_error"
+    accuracy_rule = "tolerance"
 
     def targets(self, op, y, n_samples, n_outputs):
         return _float_targets(op, y, n_samples, n_outputs)

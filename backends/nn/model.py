@@ -8,17 +8,19 @@ step after that is backend operations only, so the same model trains identically
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from . import saving
+from .compiled import CompiledTraining, KeptByCompiledEpochs
 from .divergence import LastFiniteSteps, diverged
+from .epochs import step_by_step
 from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
+from .plan import training_plan
 from ..registry import get_backend
 from ..validation import (InvalidInputError, InvalidTypeError, TypedArrays, check_array_like, dtype_name, positive_int,
                           to_numpy)
@@ -83,9 +85,16 @@ class Model:
         #: their gradients, or None on a backend whose arrays cannot share memory (python, or a
         #: plug-in whose slices are copies).
         self.parameter_buffer, self.gradient_buffer, self._gradient_views = self._flatten_parameters()
-        #: The backend's compiled whole training step for this model, or None: then every step runs
-        #: layer by layer (see `Backend.compiled_training_step`).
-        self.compiled_step = self.backend.compiled_training_step(self) if compile_step else None
+        #: The model as plain data (`backends.nn.plan.TrainingPlan`), or None for layers, a loss or an
+        #: optimizer of a class the plan cannot name: what a backend's compiled step is built from.
+        self.plan = training_plan(self)
+        #: The backend's compiled whole training step for this model (`CompiledTraining`), or None:
+        #: then every step runs layer by layer (see `Backend.compiled_training_step`). Asked only
+        #: with a plan and a flat parameter buffer to hand the step.
+        step = None
+        if compile_step and self.plan is not None and self.parameter_buffer is not None:
+            step = self.backend.compiled_training_step(self.plan)
+        self.compiled_step = None if step is None else CompiledTraining(self, step)
 
     def _flatten_parameters(self):
         """Put every parameter in one flat buffer (the layers keep views of it), so the optimizer
@@ -235,7 +244,6 @@ class Model:
                                         f"got validation_data of type {type(validation_data).__name__}")
             validation_data = self._data("fit", *validation_data)
         tolerance = self._tolerance(targets)
-        full_batch = None if batch_size else list(self._batches(X, targets, None))
         history = {"loss": [], "accuracy": [], "learning_rate": []}
         if validation_data is not None:
             history |= {"val_loss": [], "val_accuracy": []}
@@ -244,44 +252,25 @@ class Model:
         progress = tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", disable=not verbose, leave=verbose)
         refresh_every = max(1, epochs // 100)
         if getattr(self, "_last_finite_steps", None) is None:
-            self._last_finite_steps = LastFiniteSteps(self)
+            guard_type = LastFiniteSteps if self.compiled_step is None else KeptByCompiledEpochs
+            self._last_finite_steps = guard_type(self)
         guard, step, last_loss = self._last_finite_steps, 0, None
-        run_epoch = None if full_batch is not None else getattr(self.compiled_step, "run_epoch", None)
-        native_X = self.backend.asarray(X, self.dtype) if run_epoch is not None else None
+        run_epoch = self._epoch_runner(X, targets, batch_size, guard, tolerance)
         where = {"epochs": epochs, "batches": -(-n // (batch_size or n))}
         # Overflow is what divergence looks like on the way; it is reported once, as TrainingDivergedError.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in progress:
-                if full_batch is None:
-                    order = self._shuffle_rng.permutation(n) if shuffle else None
-                    batches = self._batches(X, targets, batch_size, order) if run_epoch is None else ()
-                else:
-                    batches = full_batch
+                order = self._shuffle_rng.permutation(n) if batch_size and shuffle else None
                 learning_rate = self.optimizer.current_learning_rate
-                loss_sum = correct_sum = 0.0
-                if run_epoch is not None:  # the backend runs the whole epoch of mini-batches as one call
-                    result = run_epoch(native_X, targets, np.arange(n) if order is None else order, batch_size,
-                                       guard, step, tolerance)
-                    if result.diverged:
-                        progress.close()
-                        last = last_loss if result.steps == 0 else result.last_loss
-                        raise diverged(guard, step + result.steps, result.loss, last,
-                                       where | {"epoch": epoch + 1, "batch": result.steps + 1}, history)
-                    step, last_loss = step + result.steps, result.last_loss
-                    loss_sum, correct_sum = result.loss_sum, result.correct_sum
-                for batch, (inputs, batch_targets, numpy_targets) in enumerate(batches):
-                    guard.keep(step)
-                    outputs, loss = self.train_step(inputs, batch_targets)
-                    if not (math.isfinite(loss) and guard.parameters_finite()):
-                        progress.close()
-                        raise diverged(guard, step, loss, last_loss, where | {"epoch": epoch + 1, "batch": batch + 1},
-                                       history)
-                    step, last_loss = step + 1, loss
-                    weight = len(numpy_targets)
-                    loss_sum += loss * weight
-                    correct_sum += self.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
-                history["loss"].append(loss_sum / n)
-                history["accuracy"].append(correct_sum / n)
+                result = run_epoch(order, step)
+                if result.diverged:
+                    progress.close()
+                    last = last_loss if result.steps == 0 else result.last_loss
+                    raise diverged(guard, step + result.steps, result.loss, last,
+                                   where | {"epoch": epoch + 1, "batch": result.steps + 1}, history)
+                step, last_loss = step + result.steps, result.last_loss
+                history["loss"].append(result.loss_sum / n)
+                history["accuracy"].append(result.correct_sum / n)
                 history["learning_rate"].append(learning_rate)
                 if validation_data is not None:
                     scores = self._evaluate(*validation_data, batch_size)
@@ -292,6 +281,18 @@ class Model:
                                           if key != "learning_rate"}, refresh=False)
         progress.close()
         return history
+
+    def _epoch_runner(self, X, targets, batch_size, guard, tolerance):
+        """How `fit` runs an epoch (see `backends.nn.epochs`): mini-batches of a compiled step as a
+        backend's whole-epoch calls, else step by step: the one full batch, converted once, or the
+        mini-batches of each epoch's order."""
+        if batch_size and self.compiled_step is not None:
+            return self.compiled_step.epochs(self.backend.asarray(X, self.dtype), targets, batch_size, guard,
+                                             tolerance)
+        if batch_size:
+            return step_by_step(self, lambda order: self._batches(X, targets, batch_size, order), guard, tolerance)
+        full_batch = list(self._batches(X, targets, None))
+        return step_by_step(self, lambda order: full_batch, guard, tolerance)
 
     def _evaluate(self, X, targets, batch_size):
         tolerance = self._tolerance(targets)

@@ -22,7 +22,12 @@ class Optimizer:
 
     @property
     def current_learning_rate(self) -> float:
-        return self.learning_rate / (1.0 + self.decay * self.iterations)
+        return self.learning_rate_after(self.iterations)
+
+    def learning_rate_after(self, iterations):
+        """The decayed rate lr / (1 + decay·t) after t = iterations updates (an int, or an integer
+        ndarray for the rates of several steps at once, as a compiled epoch takes them)."""
+        return self.learning_rate / (1.0 + self.decay * iterations)
 
     def states(self, backend, parameters: list) -> list[dict]:
         """The state arrays of each parameter (zeros, made on first use), in the order given."""

@@ -12,14 +12,16 @@ The matrix product, along its data flow:
 - `vector_width`: the LLVM attribute that lets the micro-kernel use 512-bit vectors;
 - `tile_assembly`: the micro-kernel's inner loop read from its machine code (spills, multiply-adds).
 
-The compiled training step (a whole step or epoch of mini-batches as one call, offered to `Model`
-through the interface's `compiled_training_step` hook): `training_step`, with its pieces along the
-data flow `step_layers` (the layout table; activations, dropout, penalties), `step_losses` and
-`step_updates`.
+The compiled training step (a whole step, or many mini-batches of an epoch, as one call), offered
+through the interface's `compiled_training_step` hook. It reads the model only as its training plan
+(`backends.nn.plan`, plain data) and the arrays each call is given, and imports nothing of
+`backends.nn`: `training_step`, with its pieces along the data flow `step_layers` (the layout table;
+activations, dropout, penalties), `step_losses` and `step_updates`.
 
-The rest: `ladder_kernels` (rungs 2-6 of the optimization ladder), `adapters` (how the backend's
-public functions hand arrays to kernels), `disk_cache` (keys Numba's disk cache on every source file
-here and on the plan), `first_use` (a line on stderr while a kernel compiles for long).
+The rest: `stable_formulas` (the stable sigmoid and softmax row that the backend's kernels and the
+compiled step share), `ladder_kernels` (rungs 2-6 of the optimization ladder), `adapters` (how the
+backend's public functions hand arrays to kernels), `disk_cache` (keys Numba's disk cache on every
+source file here and on the GEMM's tiling plan), `first_use` (a line on stderr while a kernel compiles for long).
 
 `backends/numba_backend.py` is the readable front: the python backend's loops, compiled.
 """

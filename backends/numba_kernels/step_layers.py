@@ -1,10 +1,11 @@
 """The layers of the compiled training step: the layout table that describes them, and what each does.
 
-`layout_of(model)` reads a model's layers into a `Network`: one row per Dense layer, giving its widths,
-where its parameters sit in the flat parameter buffer, the activation after it and where its Dropout
-sits, all as integer codes (and a float table of its L1/L2 penalties), so one compiled step serves
-every arrangement. The kernels below are the pieces the step runs per layer, forward and backward:
-activations, dropout masks, penalties, each with the arithmetic of the numba backend's own kernel.
+`layout_of(plan)` reads a training plan's layers into a `Network`: one row per Dense layer, giving
+its widths, where its parameters sit in the flat parameter buffer, the activation after it and where
+its Dropout sits, all as integer codes (and a float table of its L1/L2 penalties), so one compiled
+step serves every arrangement. The kernels below are the pieces the step runs per layer, forward
+and backward: activations, dropout masks, penalties, each with the arithmetic of the numba
+backend's own kernel.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ import numpy as np
 from numba import njit, prange
 
 from .. import numba_backend as nb
-from ..nn.layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .stable_formulas import sigmoid_of, softmax_row
-from .step_losses import loss_code
+from .step_losses import ACCURACY_RULES, loss_code
 from .step_updates import optimizing
 
 # the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
 _regularization_loss = nb.regularization_loss.kernel
 _regularization_backward = nb.regularization_backward.kernel
+_softmax_backward = nb.softmax_backward.kernel
 
-#: Activation codes, as the compiled step reads them from the layout table.
+#: Activation codes, as the compiled step reads them from the layout table, by the plan's layer kinds.
 LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
-ACTIVATION_CODES = {Linear: LINEAR, ReLU: RELU, Sigmoid: SIGMOID, Tanh: TANH, Softmax: SOFTMAX}
+ACTIVATION_CODES = {"linear": LINEAR, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "softmax": SOFTMAX}
 #: Where a layer's Dropout sits: none, between the Dense layer and its activation, or after the activation.
 NO_DROPOUT, DROPOUT_BEFORE, DROPOUT_AFTER = 0, 1, 2
 
@@ -40,13 +41,16 @@ WEIGHT_L1, WEIGHT_L2, BIAS_L1, BIAS_L2 = range(4)
 
 
 class Network(NamedTuple):
-    """What the compiled step reads of a model: the layout table, the penalties, the loss's code, and
-    whether a Dropout comes before the first Dense layer (its masks then come first in a step's)."""
+    """What the compiled step reads of a training plan: the layout table, the penalties, the loss's
+    code, whether a Dropout comes before the first Dense layer (its masks then come first in a
+    step's), and the accuracy rule's code and threshold (see `step_losses.hits`)."""
 
     layout: np.ndarray
     penalties: np.ndarray
     loss: int
     drops_inputs: bool
+    accuracy_rule: int
+    threshold: float
 
 
 def _arrangements() -> dict:
@@ -64,41 +68,38 @@ ARRANGEMENTS = _arrangements()
 def _row_of(after) -> list | None:
     """[activation, dropout] of a Dense layer followed by the layers `after` (up to the next Dense
     layer), or None for an arrangement the compiled step does not run."""
-    kinds = tuple(None if type(layer) is Dropout else ACTIVATION_CODES.get(type(layer), -1) for layer in after)
+    kinds = tuple(None if layer.kind == "dropout" else ACTIVATION_CODES.get(layer.kind, -1) for layer in after)
     return ARRANGEMENTS.get(kinds)
 
 
-def layout_of(model) -> Network | None:
-    """The `Network` of `model`, or None when the compiled step cannot run it.
+def layout_of(plan) -> Network | None:
+    """The `Network` of a training plan (`backends.nn.plan.TrainingPlan`), or None when the compiled
+    step cannot run it.
 
     It runs: Dense layers (with any penalties), each followed by at most one ReLU, Sigmoid, Tanh,
     Softmax or Linear and at most one Dropout before or after it, and at most one Dropout before the
-    first; any of the four losses; any of the four optimizers; parameters in one flat buffer. Not: an
-    activation before the first Dense layer, a Step layer, two activations or two Dropouts in a row,
-    or a layer, loss or optimizer of another class (a subclass included). A Dropout of rate 0 changes
-    nothing and draws nothing: it is skipped."""
-    loss = loss_code(model)
-    if model.parameter_buffer is None or loss is None or optimizing(model.optimizer) is None:
+    first; any of the four losses; any of the four optimizers. Not: an activation before the first
+    Dense layer, a Step layer, two activations or two Dropouts in a row, or a layer, loss or
+    optimizer the plan does not name. A Dropout of rate 0 changes nothing and draws nothing: it is
+    skipped."""
+    loss = loss_code(plan.loss)
+    if loss is None or optimizing(plan.optimizer) is None or plan.loss.accuracy_rule not in ACCURACY_RULES:
         return None
-    layers = [layer for layer in model.layers if not (type(layer) is Dropout and layer.rate == 0.0)]
-    starts = [i for i, layer in enumerate(layers) if type(layer) is Dense]
+    layers = [layer for layer in plan.layers if not (layer.kind == "dropout" and layer.rate == 0.0)]
+    starts = [i for i, layer in enumerate(layers) if layer.kind == "dense"]
     if not starts or _row_of(layers[:starts[0]]) not in ([LINEAR, NO_DROPOUT], [LINEAR, DROPOUT_BEFORE]):
         return None
     drops_inputs = starts[0] == 1
-    rows, penalties, offset, masks_at = [], [], 0, layers[starts[0]].n_inputs if drops_inputs else 0
+    rows, penalties, masks_at = [], [], layers[starts[0]].n_inputs if drops_inputs else 0
     for start, end in zip(starts, starts[1:] + [len(layers)]):
         dense, row = layers[start], _row_of(layers[start + 1:end])
         if row is None:
             return None
-        weights_at = offset
-        offset += dense.n_inputs * dense.n_neurons
-        biases_at = offset if dense.bias else -1
-        offset += dense.n_neurons if dense.bias else 0
-        rows.append([dense.n_inputs, dense.n_neurons, weights_at, biases_at, *row, masks_at])
+        rows.append([dense.n_inputs, dense.n_neurons, dense.weights_at, dense.biases_at, *row, masks_at])
         masks_at += dense.n_neurons if row[1] != NO_DROPOUT else 0
-        bias_penalties = [dense.bias_l1, dense.bias_l2] if dense.bias else [0.0, 0.0]
-        penalties.append([dense.weight_l1, dense.weight_l2, *bias_penalties])
-    return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss, drops_inputs)
+        penalties.append([dense.weight_l1, dense.weight_l2, dense.bias_l1, dense.bias_l2])
+    return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss, drops_inputs,
+                   ACCURACY_RULES[plan.loss.accuracy_rule], float(plan.loss.threshold))
 
 
 @njit(cache=True, parallel=True)
@@ -126,13 +127,10 @@ def activation_backward(gradient, outputs, activation):
     """gradient *= the activation's derivative, read off its outputs (in place; ReLU's outputs are
     positive exactly where its inputs are)."""
     n_samples, width = outputs.shape
+    if activation == SOFTMAX:  # the numba backend's softmax backward, the full Jacobian-vector product
+        gradient[:, :] = _softmax_backward(gradient, outputs)
+        return
     for s in prange(n_samples):
-        if activation == SOFTMAX:  # the Jacobian: outputs·(gradient - Σ gradient·outputs), row by row
-            weighted = 0.0
-            for j in range(width):
-                weighted += gradient[s, j] * outputs[s, j]
-            for j in range(width):
-                gradient[s, j] = outputs[s, j] * (gradient[s, j] - weighted)
         for j in range(width):
             a = outputs[s, j]
             if activation == RELU:

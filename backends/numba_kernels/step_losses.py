@@ -1,8 +1,9 @@
 """The losses of the compiled training step: each loss's value, its gradient, and its accuracy count.
 
-The step reads the loss as a code (`loss_code(model)`), so one compiled step serves every loss.
-Values and gradients come from the numba backend's own loss kernels, so every number is the one the
-layer-by-layer path computes; `hits` counts what `Loss.accuracy` counts.
+The step reads the loss as a code (`loss_code(plan.loss)`, from the training plan's loss), so one
+compiled step serves every loss. Values and gradients come from the numba backend's own loss
+kernels, so every number is the one the layer-by-layer path computes; `hits` counts by the rule and
+threshold the plan names (`Loss.accuracy_rule`, `Loss.threshold`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 from numba import njit
 
 from .. import numba_backend as nb
-from ..nn.losses import (BinaryCrossEntropy, CategoricalCrossEntropy, MeanAbsoluteError, MeanSquaredError,
-                         uses_fused_softmax_backward)
 
 # the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
 _categorical_cross_entropy = nb.categorical_cross_entropy.kernel
@@ -25,23 +24,21 @@ _mean_absolute_error = nb.mean_absolute_error.kernel
 _mean_absolute_error_backward = nb.mean_absolute_error_backward.kernel
 
 #: Loss codes. SOFTMAX_CROSS_ENTROPY is categorical cross-entropy after a final Softmax, whose two
-#: backwards collapse into one (as `Model` fuses them); CROSS_ENTROPY is the same loss after anything else.
+#: backwards collapse into one (where the plan says the model fuses them); CROSS_ENTROPY is the same
+#: loss after anything else.
 SOFTMAX_CROSS_ENTROPY, CROSS_ENTROPY, BINARY_CROSS_ENTROPY, SQUARED_ERROR, ABSOLUTE_ERROR = range(5)
-LOSS_CODES = {CategoricalCrossEntropy: CROSS_ENTROPY, BinaryCrossEntropy: BINARY_CROSS_ENTROPY,
-              MeanSquaredError: SQUARED_ERROR, MeanAbsoluteError: ABSOLUTE_ERROR}
+LOSS_CODES = {"categorical_cross_entropy": CROSS_ENTROPY, "binary_cross_entropy": BINARY_CROSS_ENTROPY,
+              "mean_squared_error": SQUARED_ERROR, "mean_absolute_error": ABSOLUTE_ERROR}
+#: Accuracy rules, by the plan's names (see `hits`).
+LARGEST, THRESHOLD, TOLERANCE = range(3)
+ACCURACY_RULES = {"largest": LARGEST, "threshold": THRESHOLD, "tolerance": TOLERANCE}
 
 
-def loss_code(model) -> int | None:
-    """The code of `model`'s loss, or None for a loss the compiled step does not know."""
-    if uses_fused_softmax_backward(model.layers, model.loss):
+def loss_code(loss) -> int | None:
+    """The code of a training plan's loss (`LossPlan`), or None for a loss the compiled step does not know."""
+    if loss.fused_softmax_backward:
         return SOFTMAX_CROSS_ENTROPY
-    return LOSS_CODES.get(type(model.loss))
-
-
-@njit(cache=True)
-def takes_classes(code):
-    """Whether the loss's targets are class indices (else float rows of the outputs' shape)."""
-    return code == SOFTMAX_CROSS_ENTROPY or code == CROSS_ENTROPY
+    return LOSS_CODES.get(loss.name)
 
 
 @njit(cache=True)
@@ -70,14 +67,15 @@ def loss_and_gradient(code, outputs, classes, targets):
 
 
 @njit(cache=True)
-def hits(code, outputs, classes, values, samples, tolerance):
-    """(how many of outputs count as accurate, out of how many) as `Loss.accuracy` counts them: the
-    first largest output is the class; a binary output is right on the target's side of 0.5; a
-    regression output within `tolerance` of its target. classes: the batch's class indices;
-    values: the whole data set's float64 targets, of which the batch's are rows `samples`."""
+def hits(rule, threshold, outputs, classes, values, samples, tolerance):
+    """(how many of outputs count as accurate, out of how many) as `Loss.accuracy` counts them, by
+    the plan's rule: LARGEST, the first largest output is the class; THRESHOLD, output and target on
+    the same side of `threshold`; TOLERANCE, output within `tolerance` of its target. classes: the
+    batch's class indices; values: the whole data set's float64 targets, of which the batch's are
+    rows `samples`."""
     n_samples, n_outputs = outputs.shape
     count = 0
-    if takes_classes(code):
+    if rule == LARGEST:
         for s in range(n_samples):
             best = 0
             for j in range(1, n_outputs):
@@ -88,9 +86,8 @@ def hits(code, outputs, classes, values, samples, tolerance):
     for s in range(n_samples):
         for j in range(n_outputs):
             target = values[samples[s], j]
-            if code == BINARY_CROSS_ENTROPY:
-                count += (outputs[s, j] > 0.5) == (target > 0.5)
+            if rule == THRESHOLD:
+                count += (outputs[s, j] > threshold) == (target > threshold)
             else:
                 count += abs(outputs[s, j] - target) < tolerance
     return count, n_samples * n_outputs
-

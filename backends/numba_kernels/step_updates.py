@@ -1,9 +1,10 @@
-"""The optimizer updates of the compiled training step: every optimizer of `nn.optim`, as a code.
+"""The optimizer updates of the compiled training step: every optimizer a training plan names, as a code.
 
-`optimizing(optimizer)` describes the model's optimizer to compiled code (its code, its constants in
-one float64 array, its learning rate schedule), so one compiled step serves every optimizer; `update`
-then runs the numba backend's own update kernel over the flat parameter buffer, as `Optimizer.step`
-does layer by layer.
+`optimizing(optimizer)` turns the plan's optimizer (`OptimizerPlan`: its name and hyperparameters)
+into what compiled code reads (its code and its constants in one float64 array), so one compiled
+step serves every optimizer; `update` then runs the numba backend's own update kernel over the flat
+parameter buffer, as `Optimizer.step` does layer by layer. The learning rate is not computed here:
+each step receives it, decayed by `Optimizer.learning_rate_after`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import numpy as np
 from numba import njit
 
 from .. import numba_backend as nb
-from ..nn.optim import SGD, Adagrad, Adam, RMSprop
 
 # the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
 _sgd_update = nb.sgd_update.kernel
@@ -22,21 +22,17 @@ _adagrad_update = nb.adagrad_update.kernel
 _rmsprop_update = nb.rmsprop_update.kernel
 _adam_update = nb.adam_update.kernel
 
-#: Optimizer codes, and the constants each reads from `Optimizing.constants`, in that order.
+#: Optimizer codes by the plan's names, and the constants each reads from `Optimizing.constants`, in that order.
 SGD_UPDATE, ADAGRAD_UPDATE, RMSPROP_UPDATE, ADAM_UPDATE = range(4)
-CONSTANTS = {SGD: (SGD_UPDATE, ("momentum",)), Adagrad: (ADAGRAD_UPDATE, ("epsilon",)),
-             RMSprop: (RMSPROP_UPDATE, ("rho", "epsilon")), Adam: (ADAM_UPDATE, ("beta1", "beta2", "epsilon"))}
+CONSTANTS = {"SGD": (SGD_UPDATE, ("momentum",)), "Adagrad": (ADAGRAD_UPDATE, ("epsilon",)),
+             "RMSprop": (RMSPROP_UPDATE, ("rho", "epsilon")), "Adam": (ADAM_UPDATE, ("beta1", "beta2", "epsilon"))}
 
 
 class Optimizing(NamedTuple):
-    """The optimizer as compiled code reads it: which one, its constants, and its learning rate
-    lr / (1 + decay·t), t counting from `iterations` updates already done."""
+    """The optimizer as compiled code reads it: which one, and its constants."""
 
     code: int
     constants: np.ndarray
-    learning_rate: float
-    decay: float
-    iterations: int
 
 
 class Trainable(NamedTuple):
@@ -51,12 +47,11 @@ class Trainable(NamedTuple):
 
 
 def optimizing(optimizer) -> Optimizing | None:
-    """`optimizer` as compiled code reads it now, or None for an optimizer it does not know."""
-    if type(optimizer) not in CONSTANTS:
+    """A plan's optimizer (`OptimizerPlan`) as compiled code reads it, or None for one it does not know."""
+    if optimizer.name not in CONSTANTS:
         return None
-    code, names = CONSTANTS[type(optimizer)]
-    return Optimizing(code, np.array([getattr(optimizer, name) for name in names], dtype=np.float64),
-                      float(optimizer.learning_rate), float(optimizer.decay), int(optimizer.iterations))
+    code, names = CONSTANTS[optimizer.name]
+    return Optimizing(code, np.array([optimizer.hyperparameter(name) for name in names], dtype=np.float64))
 
 
 @njit(cache=True)

@@ -2,16 +2,17 @@
 
 One call runs forward, loss, backward and the optimizer's update for a stack of Dense layers, each
 followed by at most one activation and at most one Dropout (either side of it), over parameters kept
-in `Model`'s one flat parameter buffer, with every intermediate array in work buffers allocated once
-per batch size. Layers, loss, optimizer and penalties are read from runtime codes, so one compiled
-step per dtype serves every model. It retraces the layer-by-layer path exactly (tests hold the two to
-1e-9): the same kernels in the same order, and the same dropout masks, drawn in Python by the Dropout
-layers themselves, in the order the layer path draws them.
+in one flat parameter buffer, with every intermediate array in work buffers allocated once per batch
+size. Layers, loss, optimizer and penalties are read from runtime codes, so one compiled step per
+dtype serves every model. It retraces the layer-by-layer path exactly (tests hold the two to 1e-9):
+the same kernels in the same order, and the same dropout masks, which the caller draws and hands in.
 
-`Model` never sees any of this: it asks its backend through the interface's optional hook
-(`Backend.compiled_training_step(model)`), gets back a `CompiledStep` or None, and calls it like its
-own `train_step`. Along the data flow, the layers and their layout table live in `step_layers`, the
-losses in `step_losses`, the optimizer updates in `step_updates`; here, the step and the epoch.
+This package sees training only through the training plan (`backends.nn.plan.TrainingPlan`, plain
+data) and the arrays each call is given; it imports nothing of `backends.nn`. `Model` asks its
+backend through the interface's optional hook (`Backend.compiled_training_step(plan)`), gets back a
+`CompiledStep` or None, and drives it from `backends.nn.compiled`. Along the data flow, the layers
+and their layout table live in `step_layers`, the losses in `step_losses`, the optimizer updates in
+`step_updates`; here, the step and the mini-batches of an epoch.
 """
 
 from __future__ import annotations
@@ -22,13 +23,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .. import numba_backend as nb
-from ..nn.layers import Dense, Dropout
 from . import gemm, products, tiling
 from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
                           N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
                           activation_backward, drop, layout_of, penalize, penalties_loss)
-from .step_losses import SOFTMAX_CROSS_ENTROPY, hits, loss_and_gradient, takes_classes
+from .step_losses import SOFTMAX_CROSS_ENTROPY, hits, loss_and_gradient
 from .step_updates import Trainable, optimizing, update
 
 #: At most this many mask values are drawn ahead for one compiled call of a mini-batch epoch.
@@ -50,26 +49,25 @@ class Buffers(NamedTuple):
 
 
 class CompiledStep:
-    """`Model.train_step` for one model, as one compiled call: `step(inputs, targets) -> (outputs, loss)`.
+    """One model's training step as one compiled call, built from its training plan.
 
-    inputs is a native array; targets as `Model.train_step` takes them (a 1-D integer ndarray of class
-    indices for the categorical cross-entropy, else a native array of the outputs' shape). The outputs
-    returned are a view of a work buffer that the next step overwrites. `run_epoch` runs a whole epoch
-    of mini-batches as one call."""
+    `step(inputs, targets, arrays, masks, optimizer, learning_rate, step_number) -> (outputs, loss)`:
+    inputs a native array; targets a 1-D integer ndarray of class indices where the plan's loss takes
+    classes, else a native array of the outputs' shape; arrays the flat parameters, their gradients
+    and the optimizer's state arrays in the plan's `state_names` order, updated in place; masks the
+    step's dropout masks (`mask_width` values per sample: each drawing Dropout's, in layer order);
+    optimizer the plan's `OptimizerPlan` as it is now; learning_rate already decayed; step_number
+    counting updates from 1. The outputs returned are a view of a work buffer that the next step
+    overwrites. `run_batches` runs many steps of a mini-batch epoch as one call."""
 
-    def __init__(self, model, network: Network):
-        self.model = model
+    def __init__(self, plan, network: Network):
         self.network = network
         self.layout = network.layout
-        self._dropouts, width = [], model.n_inputs  # the Dropout layers that draw masks, in order, with widths
-        for layer in model.layers:
-            if type(layer) is Dense:
-                width = layer.n_neurons
-            elif type(layer) is Dropout and layer.rate > 0.0:
-                self._dropouts.append((layer, width))
-        self._mask_width = sum(width for _, width in self._dropouts)  # per sample, of one step
-        self._takes_classes = takes_classes(network.loss)
-        gemm.prepare(np.dtype(model.dtype))
+        self.dtype = plan.dtype
+        self.takes_classes = plan.loss.takes_classes
+        #: Mask values per sample of one step: the widths of the Dropout layers that draw masks.
+        self.mask_width = sum(layer.n_inputs for layer in plan.layers if layer.kind == "dropout" and layer.rate > 0.0)
+        gemm.prepare(np.dtype(plan.dtype))
         self._capacity = 0  # the largest batch the work buffers hold so far
 
     def _buffers_for(self, n_samples: int) -> Buffers:
@@ -78,7 +76,7 @@ class CompiledStep:
             widths = self.layout[:, N_NEURONS]
             widest = int(max(widths.max(), self.layout[:, N_INPUTS].max()))
             dropped = (self.layout[:, DROPOUT] == DROPOUT_AFTER).any()
-            dtype = self.model.dtype
+            dtype = self.dtype
             outputs = n_samples * int(widths.sum())
             deltas = (np.empty(n_samples * widest, dtype=dtype), np.empty(n_samples * widest, dtype=dtype))
             dropped_inputs = n_samples * int(self.layout[0, N_INPUTS]) if self.network.drops_inputs else 0
@@ -87,100 +85,63 @@ class CompiledStep:
             self._capacity = n_samples
         return self._buffers
 
-    def _trainable(self) -> Trainable:
-        """The parameters, their gradients and the optimizer's state (made on first use)."""
-        model = self.model
-        state = list(model.optimizer.states(model.backend, [model.parameter_buffer])[0].values())
-        return Trainable(model.parameter_buffer, model.gradient_buffer, *_padded(state, 2, model.dtype))
+    def _trainable(self, arrays) -> Trainable:
+        """The parameters, their gradients and the optimizer's state, padded to one signature."""
+        return Trainable(*_padded(arrays, 4, self.dtype))
 
     def _targets(self, targets, dtype):
         """(class indices, float targets in dtype): the loss's kind of targets, and an empty array."""
-        if self._takes_classes:
+        if self.takes_classes:
             return np.asarray(targets, dtype=np.int64), np.empty((0, self.layout[-1, N_NEURONS]), dtype=dtype)
         return np.empty(0, dtype=np.int64), np.ascontiguousarray(targets, dtype=dtype)
 
-    def _draw_masks(self, batch_rows) -> np.ndarray:
-        """The dropout masks of consecutive steps on batches of these sizes, one step's after another
-        (each step's layer by layer), drawn by the Dropout layers as their forward passes draw them."""
-        masks = np.empty(sum(batch_rows) * self._mask_width, dtype=self.model.dtype)
-        at = 0
-        for rows in batch_rows:
-            for layer, width in self._dropouts:
-                masks[at:at + rows * width] = layer.draw_mask((rows, width)).reshape(-1)
-                at += rows * width
-        return masks
-
-    def __call__(self, inputs, targets):
+    def __call__(self, inputs, targets, arrays, masks, optimizer, learning_rate, step_number):
         n_samples = inputs.shape[0]
-        classes, targets = self._targets(targets, self.model.dtype)
-        masks = self._draw_masks([n_samples])
-        optimizer = self.model.optimizer
-        with _threads_for(self.layout, n_samples, self.model.dtype) as threads:
+        classes, targets = self._targets(targets, self.dtype)
+        with _threads_for(self.layout, n_samples, self.dtype) as threads:
             loss, outputs = _train_step(np.ascontiguousarray(inputs), classes, targets, masks, self.network,
-                                        self._trainable(), self._buffers_for(n_samples), optimizing(optimizer),
-                                        optimizer.current_learning_rate, optimizer.iterations + 1, threads)
-        optimizer.iterations += 1
+                                        self._trainable(arrays), self._buffers_for(n_samples), optimizing(optimizer),
+                                        learning_rate, step_number, threads)
         return outputs, float(loss)
 
-    def run_epoch(self, inputs, targets, order, batch_size, guard, first_step, tolerance):
-        """One epoch of mini-batches in compiled calls: the batches are rows `order[i:i + batch_size]`
-        of the native `inputs` and of `targets` (as `Model.fit` holds them: int64 class indices or
-        float64 rows), the last batch keeps the remainder; tolerance is the regression accuracy's.
+    def samples_per_call(self, batch_size: int, n_samples: int) -> int:
+        """How many samples of an epoch `run_batches` should take per call: all of them, or with
+        dropout as many whole batches as MASK_BUDGET mask values allow (at least one)."""
+        if not self.mask_width:
+            return n_samples
+        return batch_size * max(1, MASK_BUDGET // (batch_size * self.mask_width))
 
-        Like `Model.fit`'s own loop, it keeps the parameters and the optimizer's state before each step
-        in the divergence guard's two slots (`guard.slots()`; `first_step` counts fit's steps so far)
-        and stops at the first step whose loss or parameters are not finite. With dropout the masks are
-        drawn ahead, up to MASK_BUDGET values per call; after a diverged step the generator is wound
-        back to where the layer path leaves it. Returns an `EpochResult`."""
-        buffers, trainable, dtype = self._buffers_for(batch_size), self._trainable(), self.model.dtype
-        keeps = tuple(tuple(_padded(slot, 3, dtype)) for slot in guard.slots())  # after the state is made
+    def run_batches(self, inputs, targets, order, start, stop, batch_size, arrays, masks, optimizer, learning_rates,
+                    iterations, keeps, first_step, so_far, tolerance) -> tuple:
+        """The steps of an epoch's mini-batches that begin in order[start:stop], as one compiled call:
+        the batches are rows `order[i:i + batch_size]` of the native `inputs` and of `targets` (int64
+        class indices or float64 rows), the last batch keeps the remainder.
+
+        arrays, optimizer: as for a step. masks: these steps' dropout masks, one step's after another.
+        learning_rates[k]: the rate of the epoch's step k, whose update is number iterations + k + 1.
+        keeps: two slots of copies [parameters, *state arrays]; before fit's step s the arrays are
+        copied into slot s & 1, s counting from first_step. so_far: (loss_sum, correct_sum, steps,
+        last_loss) of the epoch's steps before start. tolerance: the regression accuracy's (None
+        where there is none). Stops at the first step whose loss or parameters are not finite.
+        Returns (loss_sum, correct_sum, steps, loss, last_loss, diverged), summed on from so_far as
+        `Model.fit` sums them, loss being the diverged step's (nan when none did)."""
         classes, values = self._targets(targets, np.float64)
+        dtype = self.dtype
         batch = (np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype),
-                 np.empty(batch_size if self._takes_classes else 0, dtype=np.int64),
-                 np.empty((0 if self._takes_classes else batch_size, values.shape[1]), dtype=dtype))
-        optimizer = optimizing(self.model.optimizer)
+                 np.empty(batch_size if self.takes_classes else 0, dtype=np.int64),
+                 np.empty((0 if self.takes_classes else batch_size, values.shape[1]), dtype=dtype))
+        keeps = tuple(tuple(_padded(slot, 3, dtype)) for slot in keeps)
         tolerance = math.nan if tolerance is None else float(tolerance)
-        n_samples = len(order)
-        per_call = n_samples  # samples per compiled call: all, or as many batches as MASK_BUDGET masks
-        if self._dropouts:
-            per_call = batch_size * max(1, MASK_BUDGET // (batch_size * self._mask_width))
-        result = EpochResult(0.0, 0.0, 0, math.nan, math.nan, False)
         with _threads_for(self.layout, batch_size, dtype) as threads:
-            for start in range(0, n_samples, per_call):
-                stop = min(start + per_call, n_samples)
-                batch_rows = [min(batch_size, stop - at) for at in range(start, stop, batch_size)]
-                drawn_from = [(layer.rng, layer.rng.bit_generator.state) for layer, _ in self._dropouts]
-                masks = self._draw_masks(batch_rows)
-                steps_before = result.steps
-                result = EpochResult(*_train_epoch(
-                    inputs, classes, values, order, start, stop, batch_size, batch, masks, self.network, trainable,
-                    buffers, optimizer, tolerance, threads, keeps, first_step, result[:3] + result[4:5]))
-                if result.diverged:  # the layer path drew masks up to the diverged step, not beyond
-                    for rng, state in drawn_from:
-                        rng.bit_generator.state = state
-                    self._draw_masks(batch_rows[:result.steps - steps_before + 1])
-                    break
-        guard.kept(first_step, result.steps + result.diverged, optimizer.iterations)
-        self.model.optimizer.iterations += result.steps + result.diverged
-        return result
+            return _train_epoch(inputs, classes, values, order, start, stop, batch_size, batch, masks, self.network,
+                                self._trainable(arrays), self._buffers_for(batch_size), optimizing(optimizer),
+                                np.asarray(learning_rates, dtype=np.float64), iterations, tolerance, threads, keeps,
+                                first_step, tuple(so_far))
 
 
 def _padded(arrays, length, dtype) -> list:
     """arrays followed by empty arrays up to length: one compiled signature for every optimizer."""
     return list(arrays) + [np.empty(0, dtype=dtype)] * (length - len(arrays))
-
-
-class EpochResult(NamedTuple):
-    """What a compiled epoch reports: the sums `Model.fit` accumulates (Σ loss·rows, Σ accuracy·rows)
-    over the finite steps, how many there were, and, when a step diverged (it is then the next one),
-    its loss; last_loss is the last finite loss (nan when there was none)."""
-
-    loss_sum: float
-    correct_sum: float
-    steps: int
-    loss: float
-    last_loss: float
-    diverged: bool
 
 
 class _threads_for:
@@ -203,10 +164,10 @@ class _threads_for:
             gemm.set_thread_count(self.threads)
 
 
-def compiled_training_step(model) -> CompiledStep | None:
-    """The numba backend's answer to the interface's hook: a `CompiledStep` for `model`, or None."""
-    network = layout_of(model)
-    return None if network is None else CompiledStep(model, network)
+def compiled_training_step(plan) -> CompiledStep | None:
+    """The numba backend's answer to the interface's hook: a `CompiledStep` for a training plan, or None."""
+    network = layout_of(plan)
+    return None if network is None else CompiledStep(plan, network)
 
 
 # ---------------------------------------------------------------- the compiled step
@@ -311,16 +272,17 @@ def _all_finite(x):
 
 @njit(cache=True)
 def _train_epoch(inputs, classes, values, order, start, stop, batch_size, batch, masks, network, trainable, buffers,
-                 optimizer, tolerance, threads, keeps, first_step, so_far):
+                 optimizer, learning_rates, iterations, tolerance, threads, keeps, first_step, so_far):
     """The epoch's steps on the mini-batches that begin in order[start:stop]; returns the fields of
-    `EpochResult`, summed on from `so_far` (loss_sum, correct_sum, steps, last_loss) as `Model.fit`
-    sums them, so the history matches the layer-by-layer path.
+    `CompiledStep.run_batches`, summed on from `so_far` (loss_sum, correct_sum, steps, last_loss) as
+    `Model.fit` sums them, so the history matches the layer-by-layer path.
 
     inputs (n, n_inputs), and classes (n,) or float64 values (n, n_outputs): the whole data set.
     order: a permutation of range(n). batch: buffers of batch_size rows the batches are gathered into
     (inputs, classes, targets). masks: the dropout masks of these steps, one after another. optimizer:
-    the `Optimizing` of before the epoch (its iterations), the steps counting on from so_far's.
-    tolerance: the regression accuracy's. keeps: two slots of (parameters, state, second state)
+    the `Optimizing`; learning_rates[k] the rate of the epoch's step k, iterations the updates done
+    before the epoch, the steps counting on from so_far's. tolerance: the regression accuracy's
+    (nan where there is none). keeps: two slots of (parameters, state, second state)
     copies; before fit's step number s the state is copied into slot s & 1, s counting from
     first_step. The rest as in `_train_step`."""
     batch_inputs, batch_classes, batch_targets = batch
@@ -342,16 +304,16 @@ def _train_epoch(inputs, classes, values, order, start, stop, batch_size, batch,
         keep[0][:] = trainable.parameters
         keep[1][:] = trainable.state
         keep[2][:] = trainable.second_state
-        iterations = optimizer.iterations + steps
-        lr = optimizer.learning_rate / (1.0 + optimizer.decay * iterations)
         step_masks = masks[(begin - start) * mask_width:]
         loss, outputs = _train_step(batch_inputs[:rows], batch_classes[:rows], batch_targets[:rows], step_masks,
-                                    network, trainable, buffers, optimizer, lr, iterations + 1, threads)
+                                    network, trainable, buffers, optimizer, learning_rates[steps],
+                                    iterations + steps + 1, threads)
         if not (math.isfinite(loss) and _all_finite(trainable.parameters)):
             return loss_sum, correct_sum, steps, loss, last_loss, True
         steps += 1
         last_loss = loss
-        count, size = hits(network.loss, outputs, batch_classes[:rows], values, samples, tolerance)
+        count, size = hits(network.accuracy_rule, network.threshold, outputs, batch_classes[:rows], values, samples,
+                           tolerance)
         loss_sum += loss * rows
         correct_sum += count / size * rows
     return loss_sum, correct_sum, steps, np.nan, last_loss, False

@@ -1,0 +1,122 @@
+"""`Model`'s side of a backend's compiled training step: the arrays, the masks and the counting.
+
+A backend that compiles whole steps (numba) receives the model's training plan through the
+interface's hook and gives back a step that sees only plain data and arrays. Everything that
+belongs to the model stays here: handing the step the flat parameter and gradient buffers and the
+optimizer's state arrays, drawing the dropout masks with the model's own Dropout layers (so the
+generator advances exactly as it does layer by layer), the decayed learning rates
+(`Optimizer.learning_rate_after`), counting the optimizer's updates, and the divergence guard's
+copies. `CompiledTraining` is what `Model.compiled_step` holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .divergence import LastFiniteSteps, copy_of
+from .epochs import EpochResult
+from .layers import Dense, Dropout
+from .plan import optimizer_plan
+
+
+class CompiledTraining:
+    """`Model.train_step` as one call of the backend's compiled `step`, and `epochs`, an epoch runner
+    that gives the backend whole runs of mini-batches at once."""
+
+    def __init__(self, model, step):
+        self.model = model
+        self.step = step
+        self._dropouts, width = [], model.n_inputs  # the Dropout layers that draw masks, in order, with widths
+        for layer in model.layers:
+            if isinstance(layer, Dense):
+                width = layer.n_neurons
+            elif isinstance(layer, Dropout) and layer.rate > 0.0:
+                self._dropouts.append((layer, width))
+        self._mask_width = sum(width for _, width in self._dropouts)  # per sample, of one step
+
+    def _arrays(self) -> list:
+        """The flat parameters, their gradients and the optimizer's state arrays (made on first use)."""
+        model = self.model
+        state = model.optimizer.states(model.backend, [model.parameter_buffer])[0]
+        return [model.parameter_buffer, model.gradient_buffer, *(state[name] for name in model.optimizer.state_names)]
+
+    def _draw_masks(self, batch_rows) -> np.ndarray:
+        """The dropout masks of consecutive steps on batches of these sizes, one step's after another
+        (each step's layer by layer), drawn by the Dropout layers as their forward passes draw them."""
+        masks = np.empty(sum(batch_rows) * self._mask_width, dtype=self.model.dtype)
+        at = 0
+        for rows in batch_rows:
+            for layer, width in self._dropouts:
+                masks[at:at + rows * width] = layer.draw_mask((rows, width)).reshape(-1)
+                at += rows * width
+        return masks
+
+    def __call__(self, inputs, targets):
+        """One step, as `Model.train_step` takes and returns it."""
+        optimizer = self.model.optimizer
+        masks = self._draw_masks([inputs.shape[0]])
+        outputs, loss = self.step(inputs, targets, self._arrays(), masks, optimizer_plan(optimizer),
+                                  optimizer.current_learning_rate, optimizer.iterations + 1)
+        optimizer.iterations += 1
+        return outputs, loss
+
+    def epochs(self, inputs, targets, batch_size, guard, tolerance):
+        """An epoch runner (see `backends.nn.epochs`) over the native `inputs` and `targets` (as
+        `Model.fit` holds them: int64 class indices or float64 rows), in mini-batches of batch_size.
+
+        With dropout the masks are drawn ahead, as many per call as the step takes
+        (`samples_per_call`); after a diverged step the generator is wound back to where the layer
+        path leaves it."""
+        model = self.model
+        n_samples = len(inputs)
+
+        def run_epoch(order, first_step) -> EpochResult:
+            order = np.arange(n_samples) if order is None else order
+            optimizer = model.optimizer
+            arrays = self._arrays()
+            keeps = guard.slots()  # after the state is made
+            plan = optimizer_plan(optimizer)
+            iterations = optimizer.iterations
+            learning_rates = optimizer.learning_rate_after(iterations + np.arange(-(-n_samples // batch_size)))
+            per_call = self.step.samples_per_call(batch_size, n_samples)
+            result = EpochResult(0.0, 0.0, 0, np.nan, np.nan, False)
+            for start in range(0, n_samples, per_call):
+                stop = min(start + per_call, n_samples)
+                batch_rows = [min(batch_size, stop - at) for at in range(start, stop, batch_size)]
+                drawn_from = [(layer.rng, layer.rng.bit_generator.state) for layer, _ in self._dropouts]
+                masks = self._draw_masks(batch_rows)
+                steps_before = result.steps
+                result = EpochResult(*self.step.run_batches(
+                    inputs, targets, order, start, stop, batch_size, arrays, masks, plan, learning_rates, iterations,
+                    keeps, first_step, result[:3] + result[4:5], tolerance))
+                if result.diverged:  # the layer path drew masks up to the diverged step, not beyond
+                    for rng, state in drawn_from:
+                        rng.bit_generator.state = state
+                    self._draw_masks(batch_rows[:result.steps - steps_before + 1])
+                    break
+            guard.kept(first_step, result.steps + result.diverged, iterations)
+            optimizer.iterations += result.steps + result.diverged
+            return result
+
+        return run_epoch
+
+
+class KeptByCompiledEpochs(LastFiniteSteps):
+    """The divergence guard of a model whose epochs a backend compiles: that loop copies the arrays
+    into the guard's two slots itself, so the guard hands it the copies and is told what they hold."""
+
+    def slots(self) -> list[list]:
+        """Both slots' copies, [parameters, *optimizer state arrays], made for the optimizer's current
+        state if needed."""
+        optimizer = self.model.optimizer
+        for slot in (0, 1):
+            if optimizer.state is not self._state_of[slot]:
+                self._state_of[slot] = optimizer.state
+                self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
+        return [[copy for copy, _ in self._pairs[slot]] for slot in (0, 1)]
+
+    def kept(self, first_step: int, steps: int, iterations: int) -> None:
+        """Record that the compiled loop kept the state before `steps` steps from `first_step` on, the
+        optimizer having counted `iterations` updates before the first of them."""
+        for step in range(max(first_step, first_step + steps - 2), first_step + steps):
+            self._iterations[step & 1] = iterations + step - first_step
