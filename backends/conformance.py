@@ -4,10 +4,11 @@
     report = conformance.run("mybackend")        # a name, or a Backend object
     print(conformance.format_report(report))
 
-The suite is the project's own `tests/` folder; an installed package carries a copy of it as
-`backends/conformance_suite` (see `setup.py`), so a user without a clone runs the same tests. `run`
-calls pytest in this process on the suite's per-backend modules with `$NN_TEST_BACKENDS` set to
-the backend, and follows every test: which operations of the backend it called (each public
+The suite is a folder, and the folder is the list: every `test_*.py` in `tests/conformance/` of
+the clone, which an installed package carries as `backends/conformance_suite` (see `setup.py`), so
+a user without a clone runs the same tests. `run` calls pytest in this process on that folder with
+`$NN_TEST_BACKENDS` set to the backend (what `NN_TEST_BACKENDS=NAME pytest tests/conformance`
+runs), and follows every test: which operations of the backend it called (each public
 method and kernel is traced), whether it passed, failed or hit an operation the backend does not
 implement. Every kernel call is also held to the interface's contract (`backends.contract`: no
 input changed, no result aliasing an input, the inputs' dtype and the backend's native type).
@@ -42,41 +43,48 @@ from .interface import OPERATIONS, Backend
 from .registry import get_backend, registered
 from .validation import TypedArrays
 
-#: The suite's modules that test a backend (the others test the project: CLI, registry, README, data).
-SUITE_MODULES = ("test_conversion.py", "test_operations.py", "test_gradients.py", "test_properties.py", "test_stability.py",
-                 "test_bad_input.py", "test_optimizers.py", "test_layers.py", "test_model.py",
-                 "test_training.py", "test_saving.py", "test_divergence.py")
 CONVERSIONS = ("asarray", "tolist")
 COMBINED = "combined"
 
 
 def suite_directory() -> Path:
-    """Where the suite lives: the installed copy, else the `tests/` folder of the clone."""
+    """Where the suite lives: the installed copy, else `tests/conformance/` of the clone."""
     package = Path(__file__).resolve().parent
-    for folder in (package / "conformance_suite", package.parent / "tests"):
+    for folder in (package / "conformance_suite", package.parent / "tests" / "conformance"):
         if (folder / "conftest.py").is_file():
             return folder
     raise FileNotFoundError(f"conformance: the suite is not installed; got package={package}; "
                             "reinstall nn-backends with pip")
 
 
-def run(backend: str | Backend, select: str | None = None, modules=SUITE_MODULES, verbose=False,
+def suite_modules() -> list[str]:
+    """The suite's test modules: every `test_*.py` of its folder."""
+    return sorted(path.name for path in suite_directory().glob("test_*.py"))
+
+
+def run(backend: str | Backend, select: str | None = None, modules=None, verbose=False,
         quick=False, known_failures: dict[str, str] | None = None) -> dict:
     """Run the suite on `backend` (a registered name or a Backend) and return the report: the
     header (versions, dtypes); per operation, passed/failed/not implemented/known failures and the
     largest error against the oracle; every failure (id, blamed operations, operations called,
     assertion with its reproduction); the skipped tests with their reasons. `select` is a pytest -k
     expression; `quick` leaves out the long training runs (marked slow); `known_failures` adds to
-    the kernel module's `KNOWN_FAILURES`."""
+    the kernel module's `KNOWN_FAILURES`. `modules` (file names of the suite's folder) narrows the
+    run to those modules; None runs the whole folder."""
 
     folder = suite_directory()
+    unknown = sorted(set(modules or ()) - set(suite_modules()))
+    if unknown:
+        raise ValueError(f"conformance: no such module in the suite; got modules={unknown}; "
+                         f"the suite's modules are {', '.join(suite_modules())}")
     with (registered(backend) if isinstance(backend, Backend) else contextlib.nullcontext()):
         target = get_backend(backend if isinstance(backend, str) else backend.name)
         declared = {**(getattr(target.kernels, "KNOWN_FAILURES", None) or {}), **(known_failures or {})}
         recorder = _Recorder(target, declared)
-        arguments = [str(folder / module) for module in modules] + [
-            "-p", "no:cacheprovider", "-W", "error", "--rootdir", str(folder), "-q", "--tb=short",
-            *(["-k", select] if select else []), *(["-m", "not slow"] if quick else [])]
+        # --confcutdir: the suite's own conftest only, in a clone as in an install
+        arguments = [str(folder / module) for module in modules or ()] or [str(folder)]
+        arguments += ["-p", "no:cacheprovider", "-W", "error", "--rootdir", str(folder), "--confcutdir", str(folder),
+                      "-q", "--tb=short", *(["-k", select] if select else []), *(["-m", "not slow"] if quick else [])]
         shown = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
         with _suite_environment(folder, target.name), recorder.tracing(), shown:
             exit_code = pytest.main(arguments, plugins=[recorder])

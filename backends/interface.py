@@ -107,7 +107,7 @@ class Backend:
         self._arrays.shape("tolist", "x", x)
         return self.kernels.tolist(x)
 
-    # ---------------------------------------------------------------- the seeds' first lessons
+    # ---------------------------------------------------------------- the course notebooks' first lessons
     def matmul(self, a, c):
         """Matrix product a·c of a (n, k) and c (k, m) array: every row of a dotted with every column of c."""
         check.check_matmul(self._arrays, "matmul", a, c)

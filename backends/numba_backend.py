@@ -1,9 +1,13 @@
 """The `numba` backend: the loops of the `python` backend again, compiled to machine code.
 
 Each operation is an `@njit(cache=True)` kernel of plain loops, in the order and under the name it has
-in `python_backend.py`, behind an adapter that hands it C-ordered arrays. Loops whose iterations are
-independent (element-wise, and row by row) use `prange`: both cores, and a loop LLVM vectorizes;
-reductions (the losses' sums) and `transpose` use `range`. The matrix products alone are not
+in `python_backend.py`, behind an adapter that hands it C-ordered arrays. Most outer loops are
+`prange` loops under `parallel=True`, shared among Numba's threads: `multiply`, every activation and
+its backward, `softmax` and `softmax_backward` (row by row), the backwards of the losses but one,
+`regularization_backward` and the four optimizer updates. The outer loops that stay `range`, on one
+thread: the sums that reduce to one number (the four losses' forwards and `regularization_loss`,
+added in one order), `transpose`, and `categorical_cross_entropy_backward` (one write per row into
+zeros). Loops over a row's columns inside a `prange` are `range`. The matrix products alone are not
 textbook loops: they call `numba_kernels.products`, compiled calls of `numba_kernels.gemm.product`,
 a packed, register-blocked GEMM in Numba loops (no BLAS) shaped for the CPU it runs on, because the
 textbook loop reaches a tenth of BLAS's speed (`nn-backends ladder` measures each step between).
@@ -37,7 +41,7 @@ def _clip_bounds(like):
 from .numpy_backend import asarray, tolist  # noqa: E402  (the same native arrays as the numpy backend)
 
 
-# ---------------------------------------------------------------- the seeds' first lessons
+# ---------------------------------------------------------------- the course notebooks' first lessons
 def matmul(a, c):
     gemm.prepare(a.dtype)
     return products.matmul(_C(a), _C(c), gemm.thread_count())

@@ -28,7 +28,7 @@ def tolist(x):
     return x.tolist()
 
 
-# ---------------------------------------------------------------- the seeds' first lessons
+# ---------------------------------------------------------------- the course notebooks' first lessons
 def matmul(a, c):
     return np.dot(a, c)
 

@@ -36,7 +36,7 @@ def tolist(x):
     return [list(row) for row in x] if isinstance(x[0], list) else list(x)
 
 
-# ---------------------------------------------------------------- the seeds' first lessons
+# ---------------------------------------------------------------- the course notebooks' first lessons
 def matmul(a, c):
     n_inner, n_columns = len(c), len(c[0])
     output = []

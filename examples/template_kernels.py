@@ -13,7 +13,7 @@ and run `nn-backends conformance mybackend`. Inputs arrive validated: the kernel
 The loss kernels take `classes`, the class indices (a tuple of ints or a 1-D integer ndarray, one per
 row), whatever form of targets the user passed.
 
-Every convention the suite's oracle (tests/reference.py) holds you to:
+Every convention the suite's oracle (tests/conformance/reference.py) holds you to:
 
 - in place, only the updates: sgd/adagrad/rmsprop/adam change param and their state arrays
   (velocity, cache, m, v) in place and return None; they leave grad as it was. No other kernel

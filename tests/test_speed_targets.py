@@ -1,8 +1,11 @@
-"""The speed targets table is rendered from bench result files, and the README's copy of it is
-exactly what `nn-backends targets` renders from the committed files it names (no typed figures)."""
+"""The speed targets table is rendered from bench result files, and every rendered table in the docs
+(the headline table in README.md, the targets table in docs/benchmarks.md) is exactly what
+`nn-backends targets` renders from the committed files it names (no typed figures)."""
 
 import re
 from pathlib import Path
+
+import pytest
 
 from backends.benchmarking.speed_targets import TARGETS, Target, markdown
 from backends.cli import main
@@ -29,10 +32,16 @@ def test_a_target_reads_met_not_met_or_not_run():
     assert table.count("not run") == 2 * (len(TARGETS) - 1)
 
 
-def test_the_readme_tables_are_what_the_command_renders_from_the_committed_files(capsys):
-    marked = list(MARKED.finditer((ROOT / "README.md").read_text()))
-    assert len(marked) == 2, "README.md must hold the targets and the headline table, each marked " \
-                             "<!-- rendered by: nn-backends targets ARGUMENTS -->"
+#: Where each rendered table lives: the file, and whether it is the headline table (--headline).
+RENDERED = {"README.md": [True], "docs/benchmarks.md": [False]}
+
+
+@pytest.mark.parametrize("document", RENDERED)
+def test_the_rendered_tables_are_what_the_command_renders_from_the_committed_files(document, capsys):
+    marked = list(MARKED.finditer((ROOT / document).read_text()))
+    assert ["--headline" in found["arguments"].split() for found in marked] == RENDERED[document], (
+        f"{document} must hold {len(RENDERED[document])} table(s) rendered by nn-backends targets, each marked "
+        "<!-- rendered by: nn-backends targets ARGUMENTS --> ... <!-- end -->")
     for found in marked:
         arguments = found["arguments"].split()
         options = [argument for argument in arguments if argument.startswith("--")]

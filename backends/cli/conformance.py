@@ -1,7 +1,9 @@
 """`nn-backends conformance NAME`: the conformance suite on one backend, reported per operation.
 
 Exit status 0 only when every operation the backend implements passes; operations it does not
-implement are listed as such, and so are the known failures the backend declares. The same suite runs under pytest with `NN_TEST_BACKENDS=NAME`.
+implement are listed as such, and so are the known failures the backend declares. The suite is the
+folder `tests/conformance/` (installed as `backends.conformance_suite`); in a clone,
+`NN_TEST_BACKENDS=NAME python -m pytest tests/conformance` runs the same tests under plain pytest.
 """
 
 from __future__ import annotations

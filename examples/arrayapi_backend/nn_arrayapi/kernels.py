@@ -36,7 +36,7 @@ class ArrayApiKernels:
     def tolist(self, x):
         return np.from_dlpack(x).tolist()  # DLPack: the standard's way to share memory with NumPy
 
-    # ---------------------------------------------------------------- the seeds' first lessons
+    # ---------------------------------------------------------------- the course notebooks' first lessons
     def matmul(self, a, c):
         return self.xp.matmul(a, c)
 

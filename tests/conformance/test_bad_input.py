@@ -1,7 +1,7 @@
 """Bad input, matched by its full message, on every backend.
 
 Every case raises the same exception type with the same message on python, numpy and numba — the
-checks live once, in backends/validation.py. Only the messages about a backend's own native arrays
+checks live once, in backends/validation/. Only the messages about a backend's own native arrays
 name that backend; those cases build their expected message from the backend's name.
 """
 

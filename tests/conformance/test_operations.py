@@ -1,5 +1,5 @@
-"""Every operation of the interface against the independent oracle (tests/reference.py), on every
-backend and dtype, over the edge shapes: the seeds' 3×4, 1×1, a batch of one, one feature, tall, wide."""
+"""Every operation of the interface against the independent oracle (reference.py, beside it), on every
+backend and dtype, over the edge shapes: the book's 3×4, 1×1, a batch of one, one feature, tall, wide."""
 
 import numpy as np
 import pytest
@@ -28,7 +28,7 @@ def classes_for(n_samples, n_classes, seed):
     return np.random.default_rng(seed).integers(0, n_classes, size=n_samples)
 
 
-# ---------------------------------------------------------------- the seeds' first lessons
+# ---------------------------------------------------------------- the course notebooks' first lessons
 @pytest.mark.parametrize("shape", EDGE_SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("n_columns", [1, 3])
 def test_matmul(backend, dtype, shape, n_columns):

@@ -21,7 +21,7 @@ TOLERANCE = {
 GRADIENT_STEP = 1e-6
 GRADIENT_TOLERANCE = {"rtol": 1e-6, "atol": 1e-8}
 
-#: Shapes every operation is checked on: the seeds' 3×4, 1×1, a batch of one, one neuron, tall, wide.
+#: Shapes every operation is checked on: the book's 3×4, 1×1, a batch of one, one neuron, tall, wide.
 EDGE_SHAPES = [(3, 4), (1, 1), (1, 5), (6, 1), (50, 2), (2, 50)]
 
 

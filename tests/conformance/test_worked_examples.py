@@ -1,9 +1,11 @@
-"""The seeds' worked examples (`../shared/seeds`, beside the repository), reproduced through the interface on every backend.
+"""The worked examples of the book *Neural Networks from Scratch in Python* (Harrison Kinsley and
+Daniel Kukieła) and of the course notebooks this project grew out of, reproduced through the
+interface on every backend.
 
-Inputs, weights and expected outputs are the seeds' own numbers. Where a seed prints a wrong value
-the test asserts the right one and says why in one line. Expected values are literals checked by
-hand or plain-Python formulas below (`_dense_by_hand`, `_sigmoid`, `_softmax_row`), never another
-backend.
+Inputs, weights and expected outputs are the book's and the notebooks' own numbers. Where a
+notebook prints a wrong value the test asserts the right one and says why in one line. Expected
+values are literals checked by hand or plain-Python formulas below (`_dense_by_hand`, `_sigmoid`,
+`_softmax_row`), never another backend.
 """
 
 import math
@@ -12,7 +14,7 @@ import pytest
 
 TOL = 1e-12
 
-# The batch of three samples and the three-neuron layer used throughout seeds 000, 001 and 003.
+# The batch of three samples and the three-neuron layer of the book, used by the first two notebooks too.
 BATCH = [[1.0, 2.0, 3.0, 2.5],
          [2.0, 5.0, -1.0, 2.0],
          [-1.5, 2.7, 3.3, -0.8]]
@@ -24,7 +26,7 @@ LAYER_OUTPUTS = [[4.8, 1.21, 2.385],
                  [8.9, -1.81, 0.2],
                  [1.41, 1.051, 0.026]]
 
-# Seed 002's hidden layer: 3 neurons on 3 inputs, and its single output neuron.
+# The matrices notebook's hidden layer: 3 neurons on 3 inputs, and its single output neuron.
 HIDDEN_WEIGHTS = [[0.20, 0.80, -0.50],
                   [0.50, -0.91, 0.26],
                   [-0.26, -0.27, 0.17]]
@@ -66,7 +68,7 @@ def _forward(b, inputs, weights, biases):
     return b.dense_forward(b.asarray(inputs), b.asarray(weights), b.asarray(biases))
 
 
-# ---------------------------------------------------------------- seed 000: numpy warm-up
+# ---------------------------------------------------------------- the warm-up notebook: NumPy
 
 def test_scalar_product_as_one_by_one_matrices(backend):
     b = backend
@@ -93,7 +95,7 @@ def test_transpose_two_by_two(backend):
 
 def test_softmax_exponentiates_one_zero_minus_one(backend):
     b = backend
-    exps = [2.718281828459045, 1.0, 0.36787944117144233]  # the seed's exp(1), exp(0), exp(-1)
+    exps = [2.718281828459045, 1.0, 0.36787944117144233]  # the notebook's exp(1), exp(0), exp(-1)
     expected = [[e / sum(exps) for e in exps]]
     _assert_close(b.tolist(b.softmax(b.asarray([[1, 0, -1]]))), expected)
 
@@ -118,7 +120,7 @@ def test_layer_of_three_neurons(backend):
 
 
 def test_layer_dot_products_before_biases(backend):
-    """weights·inputs gives one dot product per neuron: [2.8, -1.79, 1.885] (seed 003)."""
+    """weights·inputs gives one dot product per neuron: [2.8, -1.79, 1.885] (the book)."""
     b = backend
     inputs = b.asarray([[1.0, 2.0, 3.0, 2.5]])
     weights = b.asarray(LAYER_WEIGHTS)
@@ -126,20 +128,20 @@ def test_layer_dot_products_before_biases(backend):
     _assert_close(b.tolist(b.matmul(inputs, b.transpose(weights))), [[2.8, -1.79, 1.885]])
 
 
-def test_layer_with_seed_001_typo_weights_gives_3_465(backend):
-    """Seed 001 types weights3 as [-0.26, 0.27, ...] (the book has -0.27): its 3.465 is right for
+def test_layer_with_the_notebooks_typo_weights_gives_3_465(backend):
+    """The layers notebook types weights3 as [-0.26, 0.27, ...] (the book has -0.27): its 3.465 is right for
     those weights; with the book's weights the third neuron gives 2.385 (test_layer_of_three_neurons)."""
     b = backend
     typo_weights = [[0.2, 0.8, -0.5, 1], [0.5, -0.91, 0.26, -0.5], [-0.26, 0.27, 0.17, 0.87]]
     out = _forward(b, [[1, 2, 3, 2.5]], typo_weights, [2.0, 3.0, 0.5])
     _assert_close(b.tolist(out), [[4.8, 1.21, 3.465]])
-    # the seed's np.dot(weights, inputs) form: weights times the inputs as a column
+    # the notebook's np.dot(weights, inputs) form: weights times the inputs as a column
     column = b.matmul(b.asarray(typo_weights), b.transpose(b.asarray([[1.0, 2.0, 3.0, 2.5]])))
     _assert_close(b.tolist(column), [[2.8], [-1.79], [2.965]])
 
 
 def test_batch_uses_transposed_weights(backend):
-    """Seed 000's code listing has -0.51 as weights[1][3]; its matrices and results use -0.5, as here."""
+    """The warm-up notebook's code listing has -0.51 as weights[1][3]; its matrices and results use -0.5, as here."""
     b = backend
     inputs, weights = b.asarray(BATCH), b.asarray(LAYER_WEIGHTS)
     transposed = b.transpose(weights)
@@ -154,7 +156,7 @@ def test_batch_uses_transposed_weights(backend):
 
 
 def test_two_stacked_layers(backend):
-    """Seed 001 prints [[-2.1744, 3.21425, 1.19065], ...] because it multiplies by weights2 without
+    """The layers notebook prints [[-2.1744, 3.21425, 1.19065], ...] because it multiplies by weights2 without
     transposing it; with weights2 as one row per neuron the second layer gives the matrix below."""
     b = backend
     weights2 = [[0.1, -0.14, 0.5], [-0.5, 0.12, -0.33], [-0.44, 0.73, -0.13]]
@@ -169,8 +171,8 @@ def test_two_stacked_layers(backend):
                                      [-0.99314, 1.41254, -0.35655]])
 
 
-def test_seed_001_two_layer_matrix_comes_from_untransposed_weights(backend):
-    """The seed's printed matrix is what a layer computes when handed weights2 transposed."""
+def test_the_notebooks_two_layer_matrix_comes_from_untransposed_weights(backend):
+    """The layers notebook's printed matrix is what a layer computes when handed weights2 transposed."""
     b = backend
     weights2 = b.asarray([[0.1, -0.14, 0.5], [-0.5, 0.12, -0.33], [-0.44, 0.73, -0.13]])
     layer1 = _forward(b, BATCH, LAYER_WEIGHTS, LAYER_BIASES)
@@ -197,7 +199,7 @@ def test_step_fires_only_above_zero(backend):
 
 
 def test_softmax_rows(backend):
-    """Seed 001's Softmax(10) ignores its argument and normalizes columns; softmax is row-wise."""
+    """The layers notebook's Softmax(10) ignores its argument and normalizes columns; softmax is row-wise."""
     b = backend
     probs = b.tolist(b.softmax(b.asarray(BATCH)))
     _assert_close(probs, [_softmax_row(row) for row in BATCH])
@@ -205,8 +207,8 @@ def test_softmax_rows(backend):
         assert sum(row) == pytest.approx(1.0, rel=TOL, abs=TOL)
 
 
-def test_seed_001_softmax_output_is_column_normalized(backend):
-    """The seed's printed 3x4 matrix is the softmax of each column of the batch (its columns sum
+def test_the_notebooks_softmax_output_is_column_normalized(backend):
+    """The layers notebook's printed 3x4 matrix is the softmax of each column of the batch (its columns sum
     to 1, its rows do not), so softmax of the transposed batch, transposed back, reproduces it."""
     b = backend
     columns = b.transpose(b.softmax(b.transpose(b.asarray(BATCH))))
@@ -216,7 +218,7 @@ def test_seed_001_softmax_output_is_column_normalized(backend):
     _assert_close(b.tolist(columns), printed, abs_tol=5e-9, rel_tol=0)  # printed to 8 decimals
 
 
-# ---------------------------------------------------------------- seed 002: matrices and small layers
+# ---------------------------------------------------------------- the matrices notebooks: matrices and small layers
 
 def test_matrix_product_two_by_three_times_three_by_three(backend):
     b = backend
@@ -239,7 +241,7 @@ def test_single_neuron_relu_keeps_2_3(backend):
 
 
 def test_hidden_layer_of_three_neurons(backend):
-    """Seed 002 labels its sigmoid outputs "After ReLU"; they are sigmoid(Z)."""
+    """The matrices notebook labels its sigmoid outputs "After ReLU"; they are sigmoid(Z)."""
     b = backend
     z = _forward(b, [[1, 2, 3]], HIDDEN_WEIGHTS, HIDDEN_BIASES)
     _assert_close(b.tolist(z), [[2.3, 2.46, 0.21]])
@@ -250,7 +252,7 @@ def test_hidden_layer_of_three_neurons(backend):
 
 
 def test_output_neuron_after_relu_hidden_layer(backend):
-    """Seed 002 prints Final Output 0.21366 for Z 1.303, but that is sigmoid(-1.303); sigmoid(1.303)
+    """The matrices notebook prints Final Output 0.21366 for Z 1.303, but that is sigmoid(-1.303); sigmoid(1.303)
     is 0.78634. Its 1.303 comes from the ReLU outputs [2.3, 2.46, 0.21], not the sigmoid ones."""
     b = backend
     hidden = b.relu(_forward(b, [[1, 2, 3]], HIDDEN_WEIGHTS, HIDDEN_BIASES))
@@ -261,7 +263,7 @@ def test_output_neuron_after_relu_hidden_layer(backend):
 
 
 def test_output_neuron_after_sigmoid_hidden_layer(backend):
-    """With the sigmoid outputs as hidden layer (what the seed's cell order implies) Z is 1.36456."""
+    """With the sigmoid outputs as hidden layer (what the notebook's cell order implies) Z is 1.36456."""
     b = backend
     hidden = b.sigmoid(_forward(b, [[1, 2, 3]], HIDDEN_WEIGHTS, HIDDEN_BIASES))
     z2 = b.dense_forward(hidden, b.asarray(OUTPUT_WEIGHTS), b.asarray(OUTPUT_BIASES))
@@ -298,7 +300,7 @@ def test_single_neuron_with_adjustable_weights_and_bias(backend, weights, bias, 
 
 
 def test_layer_of_four_neurons_with_printed_random_weights(backend):
-    """Seed 002's random layer, from its printed weights and biases (rounded to 8 decimals, so the
+    """The matrices notebook's random layer, from its printed weights and biases (rounded to 8 decimals, so the
     outputs agree with its printed ones to about 1e-7, and exactly with the hand formula)."""
     b = backend
     inputs = [[1, 2, 3], [4, 5, 6]]
@@ -323,7 +325,7 @@ def test_matrix_product_is_not_commutative(backend):
 
 
 def test_matrix_times_its_pseudo_inverse(backend):
-    """The seed's pinv(a) is exactly [[-1, 7], [5, -11], [2, -2]] / 12; its 7.77e-16 is rounding."""
+    """The matrices notebook's pinv(a) is exactly [[-1, 7], [5, -11], [2, -2]] / 12; its 7.77e-16 is rounding."""
     b = backend
     a = b.asarray([[4, 2, 3], [2, 0, 1]])
     pinv = b.asarray([[-1 / 12, 7 / 12], [5 / 12, -11 / 12], [2 / 12, -2 / 12]])
@@ -336,7 +338,7 @@ def test_matrix_times_its_pseudo_inverse(backend):
                                                 [1 / 3, 1 / 3, 1 / 3]])
 
 
-# ---------------------------------------------------------------- seed 003: matrix product and transposition
+# ---------------------------------------------------------------- the book: matrix product and transposition
 
 def test_row_vector_times_column_vector_gives_20(backend):
     b = backend

@@ -1,0 +1,12 @@
+"""The conformance suite: every module of this folder runs against any backend (the folder is the
+list; it ships inside the package as `backends.conformance_suite`). Its fixtures are the plugin
+`backend_fixture.py` beside this file, loaded once per pytest session: by this file when the
+suite runs alone (`nn-backends conformance NAME`, or pytest on this folder of an install), and
+already by the project's `tests/conftest.py` in a clone, which lends them to the project's tests."""
+
+PLUGIN = "backend_fixture"
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.has_plugin(PLUGIN):
+        config.pluginmanager.import_plugin(PLUGIN)
