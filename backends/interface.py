@@ -317,21 +317,23 @@ class Backend:
         self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step)
 
     # ---------------------------------------------------------------- optional: a whole training step
-    def compiled_training_step(self, model):
-        """A whole training step of `model` compiled as one call, or None to run it layer by layer.
+    def compiled_training_step(self, plan):
+        """A whole training step of the model `plan` describes, compiled as one call, or None to run
+        it layer by layer.
 
-        An optional hook: a kernel module that defines `compiled_training_step(model)` may return a
-        callable `step(inputs, targets) -> (outputs, loss)` that does exactly what `Model.train_step`
-        does layer by layer (forward, loss, backward, one optimizer update, counted in
-        `model.optimizer.iterations`), or None for a model it cannot compile. It may read the model's
-        `layers`, `loss`, `optimizer`, `dtype`, `parameter_buffer` and `gradient_buffer`. `Model`
-        asks once, when it is built; `Model(..., compile_step=False)` does not ask.
-
-        The step may also offer `run_epoch(inputs, targets, order, batch_size, guard, first_step, tolerance)`,
-        a whole epoch of mini-batches in one call (see `numba_kernels.training_step.CompiledStep`),
-        which `fit` then uses for mini-batch epochs."""
+        An optional hook: a kernel module that defines `compiled_training_step(plan)` receives the
+        model's training plan (`backends.nn.plan.TrainingPlan`: plain data, the layers, loss,
+        optimizer and where each parameter sits in the flat buffer), never the `Model`, and may
+        return a step, or None for a plan it cannot run. `Model` calls the step as
+        `step(inputs, targets, arrays, masks, optimizer, learning_rate, step_number) -> (outputs, loss)`,
+        doing exactly what `Model.train_step` does layer by layer (forward, loss, backward, one
+        update): `arrays` is [the flat parameters, their gradients, *the optimizer's state arrays],
+        updated in place; `masks` the step's dropout masks; `optimizer` an `OptimizerPlan`. For
+        mini-batch epochs the step also offers `samples_per_call(batch_size, n_samples)` and
+        `run_batches(...)` (see `numba_kernels.training_step.CompiledStep`). `Model` asks once, when
+        it is built, with a plan and a flat parameter buffer; `Model(..., compile_step=False)` does not ask."""
         hook = getattr(self.kernels, "compiled_training_step", None)
-        return None if hook is None else hook(model)
+        return None if hook is None else hook(plan)
 
 
 #: Every operation of the interface, in the order above: what a kernel module may define.

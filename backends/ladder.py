@@ -17,7 +17,7 @@ idea to the rung below it:
   7 packed gemm     packing + a register-blocked micro-kernel: the numba backend's own product
   8 blas            the numpy backend: np.dot, i.e. this machine's BLAS (and torch, when installed)
 
-Why the matrix product `matmul(a, c)` and not the dense forward `x · Wᵀ + b`: it is the seeds' first
+Why the matrix product `matmul(a, c)` and not the dense forward `x · Wᵀ + b`: it is the book's first
 lesson and the python backend's plain triple loop, and its textbook loop order walks down a column
 of c, so the step to contiguous memory (rung 3) is a visible change instead of a given: the dense
 layer's layout, weights one row per neuron, is exactly where rung 3 arrives. The bias would add

@@ -354,8 +354,9 @@ def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
 
 
 # ---------------------------------------------------------------- optional: a whole training step, compiled
-def compiled_training_step(model):
-    """The interface's optional hook: forward, loss, backward and update of `model` as one compiled
-    call (see `numba_kernels.training_step`), or None for a model that step cannot run."""
+def compiled_training_step(plan):
+    """The interface's optional hook: forward, loss, backward and update of the model the training
+    `plan` describes as one compiled call (see `numba_kernels.training_step`), or None for a plan
+    that step cannot run."""
     from .numba_kernels.training_step import compiled_training_step as compile_step
-    return compile_step(model)
+    return compile_step(plan)

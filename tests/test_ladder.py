@@ -47,7 +47,7 @@ def test_rung_across_tile_edges(rung, dtype, sizes):
     check_rung(rung, dtype, uniform((n, k), 3), uniform((k, m), 4))
 
 
-def test_the_seeds_product_on_every_rung():
+def test_the_books_product_on_every_rung():
     a = np.array([[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]])
     weights = np.array([[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]])
     for rung in RUNGS:

@@ -89,7 +89,7 @@ def _torch():
     return torch
 
 
-# ---------------------------------------------------------------- the seeds' first lessons
+# ---------------------------------------------------------------- the book's first lessons
 def _matmul(contender, sizes, dtype):
     rows, inner, columns = sizes
     a, c = _random((rows, inner), 0, dtype), _random((inner, columns), 1, dtype)
@@ -323,7 +323,7 @@ def _step_flops(sizes):
     return 2.0 * n * i * h * 2 + 2.0 * n * h * o * 3
 
 
-SEEDS = (3, 4, 3)
+BOOK_LAYER = (3, 4, 3)  # the first layer of Neural Networks from Scratch: 3 samples, 4 inputs, 3 neurons
 SQUARE = tuple((n, n, n) for n in (16, 64, 256, 1024))
 SMALL_LAYER = (32, 64, 64)  # a batch of 32 through a 64-wide layer: where per-call costs still matter
 #: The dense layers training really runs (samples, inputs, neurons): the spiral's first layer, the
@@ -339,13 +339,13 @@ def all_cases(dtypes=("float64", "float32")) -> list[Case]:
     """Every case of the full suite, grouped by operation, smallest first."""
     cases = []
     for dtype in dtypes:
-        for sizes in (SEEDS,) + SQUARE:
+        for sizes in (BOOK_LAYER,) + SQUARE:
             flops = 2.0 * sizes[0] * sizes[1] * sizes[2]
             cases.append(Case("matmul", sizes, dtype, flops, flops / 2, _matmul))
-        for sizes in (SEEDS, SQUARE[0], SMALL_LAYER) + TRAINING_LAYERS + SQUARE[1:]:
+        for sizes in (BOOK_LAYER, SQUARE[0], SMALL_LAYER) + TRAINING_LAYERS + SQUARE[1:]:
             cases.append(Case("dense_forward", sizes, dtype, _dense_flops(sizes), _dense_flops(sizes) / 2,
                               _dense_forward))
-        for sizes in (SEEDS,) + TRAINING_LAYERS + SQUARE:
+        for sizes in (BOOK_LAYER,) + TRAINING_LAYERS + SQUARE:
             flops = 4.0 * sizes[0] * sizes[1] * sizes[2] + sizes[0] * sizes[2]
             cases.append(Case("dense_backward", sizes, dtype, flops, flops / 2, _dense_backward))
         for sizes in ((3, 3), (300, 3), (128, 10), (1024, 1024)):

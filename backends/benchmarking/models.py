@@ -1,5 +1,5 @@
 """The models the training cases build: the spiral network every training row shares, and the four
-models outside its family that the `fit_models` cases train (as tests/test_training.py trains them)."""
+models outside its family that the `fit_models` cases train (as tests/conformance/test_training.py trains them)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _binary_spiral(contender, dtype):
                  dtype=dtype), X, y
 
 
-#: The models outside the spiral/Adam/softmax family, as tests/test_training.py trains them, by
+#: The models outside the spiral/Adam/softmax family, as tests/conformance/test_training.py trains them, by
 #: variant name: (sizes: samples and layer widths, builder). The `fit_models` cases time full-batch
 #: `Model.fit` epochs of each.
 FIT_MODELS = {"sine": ((1000, 1, 64, 64, 1), _sine_regression), "momentum": ((300, 2, 64, 3), _spiral_momentum),

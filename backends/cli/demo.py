@@ -1,4 +1,4 @@
-"""`nn-backends demo`: the seeds' layer of three neurons on every backend, outputs and timings side by side,
+"""`nn-backends demo`: the book's layer of three neurons (Neural Networks from Scratch) on every backend, outputs and timings side by side,
 the timings as medians with their spread, next to the thread counts and a warning when the machine is busy."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from .. import get_backend, loadable_backends
 from ..benchmarking.report import format_seconds
 from ..benchmarking.timing import machine_load, measure, thread_settings
 
-# The seeds' batch of three samples through a layer of three neurons (weights one row per neuron).
-SEEDS_INPUTS = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
-SEEDS_WEIGHTS = [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
-SEEDS_BIASES = [2.0, 3.0, 0.5]
+# The book's batch of three samples through a layer of three neurons (weights one row per neuron).
+BOOK_INPUTS = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
+BOOK_WEIGHTS = [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
+BOOK_BIASES = [2.0, 3.0, 0.5]
 
 
 def _timed(call, budget):
@@ -29,14 +29,14 @@ def _with_spread(timed):
 
 
 def demo(size: int) -> int:
-    print("The seeds' layer: 3 samples x 4 inputs through 3 neurons, inputs . weights^T + biases\n")
+    print("The book's layer: 3 samples x 4 inputs through 3 neurons, inputs . weights^T + biases\n")
     names = loadable_backends(lambda name, error: print(f"  {name}: left out: {error}"))
     rng = np.random.default_rng(0)
     big = (rng.normal(size=(size, size)), rng.normal(size=(size, size)), rng.normal(size=size))
     rows = []
     for name in names:
         b = get_backend(name)
-        inputs, weights, biases = (b.asarray(v) for v in (SEEDS_INPUTS, SEEDS_WEIGHTS, SEEDS_BIASES))
+        inputs, weights, biases = (b.asarray(v) for v in (BOOK_INPUTS, BOOK_WEIGHTS, BOOK_BIASES))
         start = time.perf_counter()
         output = b.dense_forward(inputs, weights, biases)
         first_call = time.perf_counter() - start

@@ -13,8 +13,8 @@ import pytest
 import backends
 from backends import InvalidInputError, InvalidTypeError, ListArrays, NdArrays
 
-SEEDS_BATCH = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
-SEEDS_WEIGHTS = [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
+BOOK_BATCH = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
+BOOK_WEIGHTS = [[0.2, 0.8, -0.5, 1.0], [0.5, -0.91, 0.26, -0.5], [-0.26, -0.27, 0.17, 0.87]]
 
 
 def a(b, values):
@@ -62,7 +62,7 @@ SAME_EVERYWHERE = {
                  "asarray: x must be nested lists/tuples of numbers or a numpy.ndarray; got type(x)=str"),
     # shapes
     "matmul without transpose": (
-        lambda b: b.matmul(a(b, SEEDS_BATCH), a(b, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+        lambda b: b.matmul(a(b, BOOK_BATCH), a(b, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
         InvalidInputError,
         "matmul: the columns of a must match the rows of c; got a.shape=(3, 4), c.shape=(2, 3); "
         "did you mean transpose(c)?"),
@@ -70,24 +70,24 @@ SAME_EVERYWHERE = {
                                "matmul: a must be 2-D (one row per sample); got a.shape=(2,); "
                                "use [[...]] for a row vector"),
     "weights stored (n_inputs, n_neurons)": (
-        lambda b: b.dense_forward(a(b, SEEDS_BATCH), a(b, [[0.1] * 3] * 4), a(b, [1.0, 2.0, 3.0, 4.0])),
+        lambda b: b.dense_forward(a(b, BOOK_BATCH), a(b, [[0.1] * 3] * 4), a(b, [1.0, 2.0, 3.0, 4.0])),
         InvalidInputError,
         "dense_forward: weights must have shape (n_neurons, n_inputs), one row per neuron; "
         "got inputs.shape=(3, 4), weights.shape=(4, 3); transpose the weights if they are stored "
         "(n_inputs, n_neurons)"),
-    "one bias short": (lambda b: b.dense_forward(a(b, SEEDS_BATCH), a(b, SEEDS_WEIGHTS), a(b, [2.0, 3.0])),
+    "one bias short": (lambda b: b.dense_forward(a(b, BOOK_BATCH), a(b, BOOK_WEIGHTS), a(b, [2.0, 3.0])),
                        InvalidInputError,
                        "dense_forward: biases must be 1-D with one value per neuron (3,); got biases.shape=(2,)"),
-    "biases as a row": (lambda b: b.dense_forward(a(b, SEEDS_BATCH), a(b, SEEDS_WEIGHTS), a(b, [[2.0, 3.0, 0.5]])),
+    "biases as a row": (lambda b: b.dense_forward(a(b, BOOK_BATCH), a(b, BOOK_WEIGHTS), a(b, [[2.0, 3.0, 0.5]])),
                         InvalidInputError,
                         "dense_forward: biases must be 1-D with one value per neuron (3,); got biases.shape=(1, 3)"),
     "a single sample as 1-D": (
-        lambda b: b.dense_forward(a(b, [1.0, 2.0, 3.0, 2.5]), a(b, SEEDS_WEIGHTS), a(b, [2.0, 3.0, 0.5])),
+        lambda b: b.dense_forward(a(b, [1.0, 2.0, 3.0, 2.5]), a(b, BOOK_WEIGHTS), a(b, [2.0, 3.0, 0.5])),
         InvalidInputError,
         "dense_forward: inputs must be 2-D (one row per sample); got inputs.shape=(4,); "
         "wrap a single sample as [[...]]"),
     "dense_backward dvalues of the wrong width": (
-        lambda b: b.dense_backward(a(b, [[1.0, 2.0]] * 3), a(b, SEEDS_BATCH), a(b, SEEDS_WEIGHTS)),
+        lambda b: b.dense_backward(a(b, [[1.0, 2.0]] * 3), a(b, BOOK_BATCH), a(b, BOOK_WEIGHTS)),
         InvalidInputError,
         "dense_backward: expected dvalues (n_samples, n_neurons), inputs (n_samples, n_inputs), "
         "weights (n_neurons, n_inputs); got dvalues.shape=(3, 2), inputs.shape=(3, 4), weights.shape=(3, 4)"),
@@ -232,9 +232,9 @@ def test_unsupported_dtype_lists_the_backends_dtypes(backend):
 @pytest.mark.needs_float32
 def test_mixed_dtypes_are_refused(backend):
     b = backend
-    inputs = b.asarray(SEEDS_BATCH, dtype="float32")
+    inputs = b.asarray(BOOK_BATCH, dtype="float32")
     with pytest.raises(InvalidTypeError) as raised:
-        b.dense_forward(inputs, b.asarray(SEEDS_WEIGHTS), b.asarray([2.0, 3.0, 0.5]))
+        b.dense_forward(inputs, b.asarray(BOOK_WEIGHTS), b.asarray([2.0, 3.0, 0.5]))
     assert str(raised.value) == ("dense_forward: arrays must share one dtype; got inputs.dtype=float32, "
                                  "weights.dtype=float64, biases.dtype=float64; convert them with "
                                  "asarray(..., dtype=...)")
