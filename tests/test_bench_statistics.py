@@ -33,14 +33,16 @@ def test_rounds_interleave_every_contender_in_a_rotating_order(monkeypatch):
     clock, order = FakeClock(lambda now: 1.0), []
     monkeypatch.setattr(rounds.time, "perf_counter", clock.perf_counter)
     calls = {name: clock.contender(1e-3, order, name) for name in ("a", "b", "c")}
-    pauses = []
-    timed = rounds.interleaved(calls, budget=0.03, rounds=3, pause=lambda: pauses.append(len(order)))
+    pauses, warmed = [], []
+    timed = rounds.interleaved(calls, budget=0.03, rounds=3, pause=lambda: pauses.append(len(order)),
+                               warm=lambda call: warmed.append(len(order)))
     assert {len(t["samples"]) for t in timed.values()} == {3}
     assert all(t["number"] == 10 for t in timed.values())  # budget/rounds = 10 ms of 1 ms calls
     timed_part = order[6:]  # after each contender's warming and calibrating call
     turns = [timed_part[i] for i in range(0, len(timed_part), 10)]
     assert turns == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
     assert len(pauses) == 3 + 9  # before each calibration and before every turn
+    assert warmed == pauses[3:]  # every turn warmed after its pause, untimed
 
 
 def test_a_drift_of_the_machine_hits_every_contender_of_a_round_alike(monkeypatch):
@@ -49,7 +51,7 @@ def test_a_drift_of_the_machine_hits_every_contender_of_a_round_alike(monkeypatc
     clock = FakeClock(lambda now: 1.0 if now < 0.05 else 3.0)
     monkeypatch.setattr(rounds.time, "perf_counter", clock.perf_counter)
     timed = rounds.interleaved({"slow": clock.contender(2e-3), "fast": clock.contender(1e-3)}, budget=0.05,
-                               rounds=7, pause=lambda: None)
+                               rounds=7, pause=lambda: None, warm=lambda call: None)
     assert max(timed["slow"]["samples"]) / min(timed["slow"]["samples"]) > 2  # the drift is in the samples
     ratio, low, high = rounds.paired_ratio(timed["slow"]["samples"], timed["fast"]["samples"])
     assert ratio == pytest.approx(2.0, rel=0.05) and low <= ratio <= high and high - low < 0.5
@@ -71,6 +73,14 @@ def test_the_interval_holds_the_median_and_narrows_with_less_noise():
         low, high = rounds.interval(samples)
         assert low <= np.median(samples) <= high
     assert np.subtract(*rounds.interval(quiet)[::-1]) < np.subtract(*rounds.interval(noisy)[::-1]) / 10
+
+
+def test_warm_up_calls_for_its_time_and_at_least_once():
+    calls = []
+    rounds.warm_up(lambda: calls.append(1), seconds=0.0)
+    assert len(calls) == 1
+    rounds.warm_up(lambda: calls.append(1), seconds=0.002)
+    assert len(calls) > 2
 
 
 def test_settle_waits_while_this_process_spins_and_not_longer(monkeypatch):

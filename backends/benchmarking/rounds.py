@@ -24,9 +24,14 @@ import time
 import numpy as np
 
 #: Rounds per case: each contender is timed once per round, for budget / ROUNDS seconds.
-ROUNDS = 7
+ROUNDS = 11
 CONFIDENCE = 0.95
 RESAMPLES = 2000  # bootstrap resamples (seeded: the same samples always give the same interval)
+#: Untimed calls before each timed repeat, in seconds: a core idle for the pause runs the first
+#: milliseconds after it slowly (its clock ramps up again, its caches hold another contender's
+#: data): on a KVM guest here, a pure-Python loop ran at half speed for 20-50 ms after a 5-10 ms
+#: sleep, and timed cold, the spiral step read 1.3-1.8x slower on every contender than back to back.
+WARM_SECONDS = 0.02
 #: Other programs' CPU use during a measurement, in cores, above which the machine counts as busy.
 BUSY_OTHER_CORES = 0.25
 
@@ -41,6 +46,15 @@ def settle(longest: float = 0.3, poll: float = 0.005, quiet_cores: float = 0.1) 
         if (time.process_time() - cpu) / (time.perf_counter() - wall) < quiet_cores:
             break
     return time.perf_counter() - start
+
+
+def warm_up(call, seconds: float = WARM_SECONDS) -> None:
+    """Call `call` untimed for about `seconds` (once at least): after a pause the core has slowed
+    its clock and the contender before has taken the caches."""
+    start = time.perf_counter()
+    call()
+    while time.perf_counter() - start < seconds:
+        call()
 
 
 def calls_per_repeat(call, seconds: float) -> int:
@@ -103,10 +117,10 @@ def summary(samples: list[float]) -> dict:
             "samples": list(samples), "repeats": len(samples)}
 
 
-def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle) -> dict:
+def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle, warm=warm_up) -> dict:
     """Time every zero-argument callable of `calls` ({name: call}) in `rounds` rounds, each round one
-    repeat of about budget/rounds seconds per call, the order rotated every round and `pause()`
-    before each turn. Returns {name: summary(...) | {"number": calls per repeat}}; each summary's
+    repeat of about budget/rounds seconds per call, the order rotated every round, and `pause()`
+    then `warm(call)` before each turn. Returns {name: summary(...) | {"number": calls per repeat}}; each summary's
     samples are seconds per call, round by round, in the same order for every name."""
     names = list(calls)
     number = {}
@@ -119,6 +133,7 @@ def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle) 
         for name in names[shift:] + names[:shift]:
             call, count = calls[name], number[name]
             pause()
+            warm(call)
             start = time.perf_counter()
             for _ in range(count):
                 call()
