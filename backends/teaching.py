@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .benchmarking.report import format_seconds
 from .benchmarking.timing import thread_settings
-from .walkthrough import measurements, source_view
+from .walkthrough import followed_source, measurements, source_view
 from .walkthrough.measurements import busy_note, cpu_clock, cpu_use, speedup
 
 FAST = os.environ.get("NN_WALKTHROUGH_FAST", "") not in ("", "0")
@@ -79,7 +79,7 @@ def diagram(kind: str, name: str, *arguments, **options) -> None:
 
 def source(backend: str, operation: str) -> str:
     """The code of one operation in one backend's kernel module, as it is on disk now."""
-    return source_view.source(backend, operation)
+    return followed_source.source(backend, operation)
 
 
 def side_by_side(operation: str, backends=BACKENDS) -> None:

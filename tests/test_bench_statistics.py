@@ -75,29 +75,40 @@ def test_the_interval_holds_the_median_and_narrows_with_less_noise():
     assert np.subtract(*rounds.interval(quiet)[::-1]) < np.subtract(*rounds.interval(noisy)[::-1]) / 10
 
 
-def test_warm_up_calls_for_its_time_and_at_least_once():
-    calls = []
-    rounds.warm_up(lambda: calls.append(1), seconds=0.0)
+class FakeTimes:
+    """time.perf_counter, time.process_time and time.sleep for `rounds`, on a clock that only moves
+    when told: `busy_cores` of CPU time accrue while asleep until wall time `spin_until`."""
+
+    def __init__(self, monkeypatch, spin_until=0.0, busy_cores=1.5):
+        self.wall = self.cpu = 0.0
+        self.spin_until, self.busy_cores = spin_until, busy_cores
+        monkeypatch.setattr(rounds.time, "perf_counter", lambda: self.wall)
+        monkeypatch.setattr(rounds.time, "process_time", lambda: self.cpu)
+        monkeypatch.setattr(rounds.time, "sleep", self.sleep)
+
+    def sleep(self, seconds):
+        self.cpu += seconds * (self.busy_cores if self.wall < self.spin_until else 0.0)
+        self.wall += seconds
+
+
+def test_warm_up_calls_for_its_time_and_at_least_once(monkeypatch):
+    times, calls = FakeTimes(monkeypatch), []
+
+    def call():
+        calls.append(times.wall)
+        times.wall += 0.001
+    rounds.warm_up(call, seconds=0.0)
     assert len(calls) == 1
-    rounds.warm_up(lambda: calls.append(1), seconds=0.002)
-    assert len(calls) > 2
+    rounds.warm_up(call, seconds=0.005)
+    assert len(calls) == 1 + 5
 
 
 def test_settle_waits_while_this_process_spins_and_not_longer(monkeypatch):
-    assert rounds.settle(longest=0.2) < 0.1  # nothing spins: one poll
-    spinning = {"until": 0.08}
-    times = {"cpu": 0.0, "wall": 0.0}
-    monkeypatch.setattr(rounds.time, "perf_counter", lambda: times["wall"])
-    monkeypatch.setattr(rounds.time, "process_time", lambda: times["cpu"])
-
-    def sleep(seconds):
-        times["cpu"] += seconds * (1.5 if times["wall"] < spinning["until"] else 0.0)  # a pool on 1.5 cores
-        times["wall"] += seconds
-    monkeypatch.setattr(rounds.time, "sleep", sleep)
-    waited = rounds.settle(longest=0.3, poll=0.005)
-    assert 0.08 <= waited <= 0.09
-    spinning["until"] = 10.0
-    times["wall"] = 0.0
+    times = FakeTimes(monkeypatch)
+    assert rounds.settle(longest=0.3, poll=0.005) == pytest.approx(0.005)  # nothing spins: one poll
+    times.wall, times.spin_until = 0.0, 0.08  # a pool on 1.5 cores for 80 ms
+    assert 0.08 <= rounds.settle(longest=0.3, poll=0.005) <= 0.09
+    times.wall, times.spin_until = 0.0, 10.0
     assert rounds.settle(longest=0.3, poll=0.005) == pytest.approx(0.3, abs=0.006)  # gives up at the limit
 
 

@@ -1,4 +1,4 @@
-"""What `teaching.side_by_side` prints (`backends/walkthrough/source_view.py`): the numba column
+"""What `teaching.side_by_side` prints (`backends/walkthrough/followed_source.py` and `source_view.py`): the numba column
 holds the code of the compiled loops that run, read from the functions themselves; the columns fit
 the terminal, wrap without losing a character, and fall back to one block after another when the
 terminal is too narrow for them."""
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from backends import numba_backend, teaching
 from backends.numba_kernels import blocking, gemm, products, stable_formulas, tiling
-from backends.walkthrough import source_view
+from backends.walkthrough import followed_source, source_view
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "docs" / "walkthrough").glob("[0-9][0-9]_*.py"))
@@ -71,15 +71,15 @@ def printed(operation, monkeypatch, capsys, columns):
 
 @pytest.mark.parametrize("operation", list(FOLLOWED))
 def test_the_numba_column_holds_the_code_of_the_functions_the_wrapper_calls(operation):
-    column = source_view.numba_lines(operation)
+    column = followed_source.numba_lines(operation)
     for function in FOLLOWED[operation]:
         code = code_lines(function)
         assert contains_run(column, code), f"{operation}: the code of {function.__name__} is not in the column"
-        assert source_view.header(function.py_func) in column
+        assert followed_source.header(function.py_func) in column
         doc = inspect.getdoc(function)
         if doc:
             assert doc.splitlines()[0] not in "\n".join(column), f"{function.__name__}'s docstring is shown"
-    wrapper = source_view.source("numba", operation).splitlines()
+    wrapper = followed_source.source("numba", operation).splitlines()
     assert column[:len(wrapper)] == wrapper, "the backend's own function comes first, as it is"
 
 
@@ -88,7 +88,7 @@ def test_the_product_columns_end_in_this_cpus_micro_kernel():
     tile_lines = inspect.getsource(module).splitlines()
     rows, columns = tiling.gemm_plan(np.float64).tile
     for operation in PRODUCTS:
-        column = source_view.numba_lines(operation)
+        column = followed_source.numba_lines(operation)
         header = f"# numba_kernels/microkernels/tile_{rows}x{columns}.py: microkernel"
         assert header in column
         shown = column[column.index(header) + 1:]
@@ -107,7 +107,7 @@ def test_the_product_columns_end_in_this_cpus_micro_kernel():
 
 
 def test_a_long_run_of_generated_lines_keeps_its_first_and_last():
-    kernel = source_view.trimmed(this_cpus_tile().microkernel.py_func)
+    kernel = followed_source.trimmed(this_cpus_tile().microkernel.py_func)
     columns = tiling.gemm_plan(np.float64).tile[1]
     at = kernel.index("        b0 = B[pb + U0]")
     assert kernel[at + 1] == f"        # ... ({columns - 2} more like these)"
@@ -117,37 +117,37 @@ def test_a_long_run_of_generated_lines_keeps_its_first_and_last():
 def test_every_chapters_operation_starts_with_its_own_code_and_follows_only_compiled_functions():
     assert set(FOLLOWED) <= set(SHOWN), "the chapters show the operations this file checks"
     for operation in SHOWN:
-        root = source_view.python_function(getattr(numba_backend, operation))
-        for followed in source_view.follow(root):
+        root = followed_source.python_function(getattr(numba_backend, operation))
+        for followed in followed_source.follow(root):
             assert followed.header.startswith("# numba_kernels/")
             assert followed.lines[0].startswith("@njit")
 
 
 # ---------------------------------------------------------------- the hand-kept lists still hold
 
-@pytest.mark.parametrize("qualified", list(source_view.BRANCH_FOLLOWED))
+@pytest.mark.parametrize("qualified", list(followed_source.BRANCH_FOLLOWED))
 def test_each_branch_followed_names_a_function_that_still_calls_it(qualified):
     module_name, function_name = qualified.rsplit(".", 1)
     function = getattr(importlib.import_module(module_name), function_name, None)
-    assert function is not None, f"{qualified} no longer exists: update source_view.BRANCH_FOLLOWED"
-    called = [name.split(".")[-1] for name, _ in source_view.compiled_callees(function.py_func)]
-    for name in source_view.BRANCH_FOLLOWED[qualified]:
-        assert name in called, f"{qualified} no longer calls {name}: update source_view.BRANCH_FOLLOWED"
-    assert len(called) > len(source_view.BRANCH_FOLLOWED[qualified]), "it still chooses among kernels"
+    assert function is not None, f"{qualified} no longer exists: update followed_source.BRANCH_FOLLOWED"
+    called = [name.split(".")[-1] for name, _ in followed_source.compiled_callees(function.py_func)]
+    for name in followed_source.BRANCH_FOLLOWED[qualified]:
+        assert name in called, f"{qualified} no longer calls {name}: update followed_source.BRANCH_FOLLOWED"
+    assert len(called) > len(followed_source.BRANCH_FOLLOWED[qualified]), "it still chooses among kernels"
 
 
-@pytest.mark.parametrize("qualified", list(source_view.RESOLVED_WHILE_TYPING))
+@pytest.mark.parametrize("qualified", list(followed_source.RESOLVED_WHILE_TYPING))
 def test_each_call_resolved_by_hand_still_exists_and_is_still_called(qualified):
     module_name, function_name = qualified.rsplit(".", 1)
     function = getattr(importlib.import_module(module_name), function_name, None)
-    assert function is not None, f"{qualified} no longer exists: update source_view.RESOLVED_WHILE_TYPING"
+    assert function is not None, f"{qualified} no longer exists: update followed_source.RESOLVED_WHILE_TYPING"
     callers = [caller for caller in (blocking.block, gemm.product, gemm._serial_product, gemm._parallel_product)
                if any(name.split(".")[-1] == function_name and
-                      source_view._resolve(ast.parse(name, mode="eval").body,
+                      followed_source._resolve(ast.parse(name, mode="eval").body,
                                            caller.py_func.__globals__) is function
-                      for name in source_view.called_names(caller.py_func))]
-    assert callers, f"nothing in the GEMM calls {qualified} any more: update source_view.RESOLVED_WHILE_TYPING"
-    resolved, note = source_view.RESOLVED_WHILE_TYPING[qualified]()
+                      for name in followed_source.called_names(caller.py_func))]
+    assert callers, f"nothing in the GEMM calls {qualified} any more: update followed_source.RESOLVED_WHILE_TYPING"
+    resolved, note = followed_source.RESOLVED_WHILE_TYPING[qualified]()
     assert resolved is this_cpus_tile().microkernel
     assert "tile" in note
 
@@ -164,21 +164,21 @@ def test_a_wrapper_calling_another_function_is_followed_there(tmp_path, monkeypa
         """))
     monkeypatch.syspath_prepend(str(tmp_path))
     rewired = importlib.import_module("rewired_wrapper")
-    followed = [item.function for item in source_view.follow(rewired.matmul)]
+    followed = [item.function for item in followed_source.follow(rewired.matmul)]
     assert followed[0] is products.dense_forward.py_func
     assert products.matmul.py_func not in followed
 
 
 def test_rebinding_a_called_name_changes_what_is_followed(monkeypatch):
-    sigmoid = source_view.python_function(numba_backend.sigmoid)
-    assert [item.function for item in source_view.follow(sigmoid)] == [stable_formulas.sigmoid_of.py_func]
+    sigmoid = followed_source.python_function(numba_backend.sigmoid)
+    assert [item.function for item in followed_source.follow(sigmoid)] == [stable_formulas.sigmoid_of.py_func]
     monkeypatch.setattr(numba_backend, "sigmoid_of", stable_formulas.softmax_row)
-    assert [item.function for item in source_view.follow(sigmoid)] == [stable_formulas.softmax_row.py_func]
+    assert [item.function for item in followed_source.follow(sigmoid)] == [stable_formulas.softmax_row.py_func]
 
 
 def test_a_different_branch_followed_shows_that_kernel_and_names_the_others(monkeypatch):
-    monkeypatch.setitem(source_view.BRANCH_FOLLOWED, f"{gemm.__name__}.product", ("_dot_products",))
-    followed = source_view.follow(source_view.python_function(numba_backend.matmul))
+    monkeypatch.setitem(followed_source.BRANCH_FOLLOWED, f"{gemm.__name__}.product", ("_dot_products",))
+    followed = followed_source.follow(followed_source.python_function(numba_backend.matmul))
     functions = [item.function for item in followed]
     assert gemm._dot_products.py_func in functions and gemm._serial_product.py_func not in functions
     product = next(item for item in followed if item.function is gemm.product.py_func)
@@ -186,7 +186,7 @@ def test_a_different_branch_followed_shows_that_kernel_and_names_the_others(monk
 
 
 def test_following_works_with_the_jit_disabled():
-    script = ("from backends.walkthrough import source_view; lines = source_view.numba_lines('matmul'); "
+    script = ("from backends.walkthrough import followed_source; lines = followed_source.numba_lines('matmul'); "
               "print('\\n'.join(lines))")
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env=os.environ | {"NUMBA_DISABLE_JIT": "1"})
@@ -248,7 +248,7 @@ def joined(cells, width):
 @pytest.mark.parametrize("width", [80, 110, 200])
 @pytest.mark.parametrize("operation", list(FOLLOWED))
 def test_the_printed_columns_join_back_into_the_code_character_for_character(operation, width):
-    blocks = source_view.blocks(operation)
+    blocks = followed_source.blocks(operation)
     side, tail = source_view.split_tail(blocks)
     widths = source_view.column_widths([max(map(len, lines)) for _, lines in side], width)
     printed_lines = source_view.layout(blocks, width)
@@ -305,7 +305,7 @@ def test_wrapping_never_loses_or_adds_a_character(line, width):
 
 @pytest.mark.parametrize("operation", list(FOLLOWED))
 def test_every_line_of_every_column_survives_wrapping_at_any_width(operation):
-    for _, lines in source_view.blocks(operation):
+    for _, lines in followed_source.blocks(operation):
         for width in (24, 31, 57):
             for line in source_view.fit_indentation(lines, width):
                 pieces = source_view.wrap(line, width)
