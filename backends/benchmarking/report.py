@@ -36,6 +36,20 @@ def ratio_of(slow: dict, fast: dict) -> tuple[float, float | None, float | None]
     return slow["median"] / fast["median"], None, None
 
 
+def case_rows(results: list[dict], operation: str, label: str, dtype: str) -> dict[str, dict]:
+    """Each contender's timed result on one bench row (operation, label, dtype)."""
+    return {row["contender"]: row for row in results
+            if (row["operation"], row["label"], row["dtype"]) == (operation, label, dtype) and "median" in row}
+
+
+def ratio_between(results: list[dict], operation: str, label: str, dtype: str, contender: str, other: str):
+    """`ratio_of(other's row, contender's row)` on one bench row, or None when either was not measured."""
+    rows = case_rows(results, operation, label, dtype)
+    if contender not in rows or other not in rows:
+        return None
+    return ratio_of(rows[other], rows[contender])
+
+
 def ratio_text(ratio: tuple, percent: bool = False) -> str:
     """'12.3x [11.9–12.8]' (or '95% [91–99]'), the interval in brackets when there is one."""
     value, low, high = ratio

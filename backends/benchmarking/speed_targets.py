@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .report import ratio_of
+from .report import case_rows, ratio_between
 
 DENSE_SIZES = (256, 1024)
 FIT_MODEL_LABELS = ("1000x1x64x64x1-sine", "300x2x64x3-momentum", "300x2x64x3-dropout-l2", "200x2x64x1-binary")
@@ -25,9 +25,7 @@ FIT_MODEL_LABELS = ("1000x1x64x64x1-sine", "300x2x64x3-momentum", "300x2x64x3-dr
 
 def medians(results: list[dict], operation: str, label: str, dtype: str) -> dict[str, float]:
     """Each contender's median time on one bench row (operation, label, dtype)."""
-    return {row["contender"]: row["median"] for row in results
-            if row["operation"] == operation and row["label"] == label and row["dtype"] == dtype
-            and "median" in row}
+    return {contender: row["median"] for contender, row in case_rows(results, operation, label, dtype).items()}
 
 
 @dataclass(frozen=True)
@@ -44,11 +42,8 @@ class Target:
 
     def ratio(self, results: list[dict]) -> float | None:
         """The other's time over the contender's: the median of the per-round ratios (`report.ratio_of`)."""
-        rows = {row["contender"]: row for row in results if (row["operation"], row["label"], row["dtype"])
-                == (self.operation, self.label, self.dtype) and "median" in row}
-        if self.contender not in rows or self.other not in rows:
-            return None
-        return ratio_of(rows[self.other], rows[self.contender])[0]
+        ratio = ratio_between(results, self.operation, self.label, self.dtype, self.contender, self.other)
+        return None if ratio is None else ratio[0]
 
 
 def _targets() -> list[Target]:

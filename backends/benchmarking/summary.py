@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from .report import ratio_of
+from .report import ratio_between
 
 NAMES = {"python": "pure Python", "numpy": "the numpy backend", "numba": "the numba backend", "blas": "BLAS",
          "torch": "PyTorch"}
@@ -31,11 +31,7 @@ class HeadlineRatio:
     what: str  # the case in words
 
     def measure(self, results: list[dict]) -> tuple[float, float | None, float | None] | None:
-        rows = {r["contender"]: r for r in results if (r["operation"], r["label"], r["dtype"])
-                == (self.operation, self.label, self.dtype) and "median" in r}
-        if self.contender not in rows or self.other not in rows:
-            return None
-        return ratio_of(rows[self.other], rows[self.contender])
+        return ratio_between(results, self.operation, self.label, self.dtype, self.contender, self.other)
 
     def sentence(self, ratio: tuple) -> str:
         value, low, high = ratio
