@@ -48,6 +48,8 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def timed(case, contender, benchmark):
     """The callable to time, warmed up (Numba compiled), with the benchmark labelled."""
+    if not case.applies_to(contender):
+        pytest.skip(f"{contender} has nothing to show on {case.operation}")
     try:
         call = case.callable_for(contender, python_limit=PYTHON_LIMIT)
     except bench_cases.Unsupported as reason:

@@ -20,9 +20,10 @@ from ..registry import BUILTINS
 from ..nn.layers import Dense, ReLU, Softmax
 from ..nn.model import Model
 from ..nn.optim import Adam
+from . import jax_peer
 from .models import FIT_MODELS, spiral_network
 
-PEERS = ("blas", "torch")
+PEERS = ("blas", "torch") + jax_peer.CONTENDERS
 
 #: Pure Python pays roughly this per multiply-add (measured on the 2-core machines this project
 #: runs on); the estimate decides whether a pure-Python call is worth timing.
@@ -37,6 +38,7 @@ def contenders(backends: list[str] | None = None) -> list[str]:
     """The backends named (built-ins or plug-ins; each is loaded now, so a bad name fails before any
     timing), else the built-in backends installed here; then the peers that are installed."""
     peers = ["blas"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
+    peers += list(jax_peer.CONTENDERS) if jax_peer.installed() else []
     if backends is None:
         return [name for name in available_backends() if name in BUILTINS] + peers
     return [get_backend(name).name for name in backends] + peers
@@ -65,6 +67,10 @@ class Case:
 
     def python_seconds(self) -> float:
         return self.multiply_adds * self.steps * PYTHON_SECONDS_PER_MULTIPLY_ADD
+
+    def applies_to(self, contender: str) -> bool:
+        """False where the contender has nothing to show (JAX's scan outside a training loop): no row."""
+        return contender != "jax-scan" or self.operation in jax_peer.SCANNED_OPERATIONS
 
     def callable_for(self, contender: str, python_limit: float = 1.0):
         """The zero-argument callable to time for contender, inputs built; Unsupported if it can't run."""
@@ -99,6 +105,8 @@ def _matmul(contender, sizes, dtype):
         torch = _torch()
         ta, tc = torch.from_numpy(a), torch.from_numpy(c)
         return lambda: torch.mm(ta, tc)
+    if contender == "jax":
+        return jax_peer.jitted(lambda x, y: x @ y, a, c)
     b = get_backend(contender)
     na, nc = b.asarray(a, dtype), b.asarray(c, dtype)
     return lambda: b.matmul(na, nc)
@@ -119,6 +127,8 @@ def _dense_forward(contender, sizes, dtype):
         torch = _torch()
         tx, tw, tb = (torch.from_numpy(v) for v in (x, w, bias))
         return lambda: torch.nn.functional.linear(tx, tw, tb)
+    if contender == "jax":
+        return jax_peer.jitted(lambda x, w, b: x @ w.T + b, x, w, bias)
     b = get_backend(contender)
     nx, nw, nb = (b.asarray(v, dtype) for v in (x, w, bias))
     return lambda: b.dense_forward(nx, nw, nb)
@@ -132,6 +142,8 @@ def _dense_backward(contender, sizes, dtype):
         torch = _torch()
         tx, tw, td = (torch.from_numpy(v) for v in (x, w, d))
         return lambda: (td @ tw, td.T @ tx, td.sum(dim=0))
+    if contender == "jax":
+        return jax_peer.jitted(lambda d, w, x: (d @ w, d.T @ x, d.sum(axis=0)), d, w, x)
     b = get_backend(contender)
     nx, nw, nd = (b.asarray(v, dtype) for v in (x, w, d))
     return lambda: b.dense_backward(nd, nx, nw)
@@ -164,6 +176,13 @@ def _softmax_cross_entropy(contender, sizes, dtype):
             loss.backward()
             return loss, tz.grad
         return step
+    if contender == "jax":
+        import jax
+
+        def loss(logits, targets):
+            picked = jax.numpy.take_along_axis(jax.nn.log_softmax(logits), targets[:, None], axis=1)
+            return -picked.mean()
+        return jax_peer.jitted(jax.value_and_grad(loss), z, classes)
     b = get_backend(contender)
     nz = b.asarray(z, dtype)
 
@@ -183,6 +202,8 @@ def _training_step(contender, sizes, dtype):
         return _numpy_training_step(X, classes, n_hidden, n_outputs, dtype)
     if contender == "torch":
         return _torch_training_step(X, classes, n_hidden, n_outputs)
+    if contender == "jax":
+        return jax_peer.training_step(X, classes, (n_inputs, n_hidden, n_outputs), 0.001, dtype)
     model = spiral_network(contender, n_inputs, n_hidden, n_outputs, dtype)
     inputs = model.backend.asarray(X, dtype)
     return lambda: model.train_step(inputs, classes)
@@ -244,6 +265,12 @@ FIT_EPOCHS_PER_CALL = 20
 def _fit_full_batch(contender, sizes, dtype):
     """Model.fit, full batch: each epoch is one training step plus fit's bookkeeping (loss, accuracy,
     history). One call runs FIT_EPOCHS_PER_CALL epochs; the peers run as many bare steps."""
+    if contender == "jax-scan":
+        n_samples, n_inputs, n_hidden, n_outputs = sizes
+        X = _random((n_samples, n_inputs), 0, dtype)
+        classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
+        return jax_peer.epochs_of_full_batch(X, classes, (n_inputs, n_hidden, n_outputs), 0.001, dtype,
+                                             FIT_EPOCHS_PER_CALL)
     if contender in PEERS:
         step = _training_step(contender, sizes, dtype)
 
@@ -288,6 +315,9 @@ def _minibatch_epoch(contender, sizes, dtype):
     classes = np.random.default_rng(1).integers(0, n_outputs, size=n_samples)
     if contender == "blas":
         raise Unsupported("the hand-written NumPy peer covers single steps (training_step)")
+    if contender in jax_peer.CONTENDERS:
+        return jax_peer.minibatch_epoch(contender, X, classes, (n_inputs, n_hidden, n_hidden, n_outputs), 1e-2, dtype,
+                                        batch_size)
     if contender == "torch":
         torch = _torch()
         torch.manual_seed(0)

@@ -75,7 +75,7 @@ def time_case(case, contenders: list[str], budget: float, python_limit: float) -
     """One result per contender for `case`: its per-round times per step (`rounds.interleaved`, all
     contenders of the case in the same rounds), or the reason it was skipped."""
     rows, calls = {}, {}
-    for contender in contenders:
+    for contender in filter(case.applies_to, contenders):
         rows[contender] = {"operation": case.operation, "sizes": list(case.sizes), "label": case.label,
                            "dtype": case.dtype, "contender": contender, "flops": case.flops}
         try:
