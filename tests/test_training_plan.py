@@ -201,8 +201,8 @@ def test_a_plan_describes_the_model_it_was_made_from():
             assert described.biases_at == -1
     assert plan.parameter_count == flat.size == model.parameter_count
     # the loss, the optimizer and its schedule
-    assert (plan.loss.name, plan.loss.fused_softmax_backward, plan.loss.takes_classes,
-            plan.loss.accuracy_rule) == ("categorical_cross_entropy", True, True, "largest")
+    assert (plan.loss.name, plan.loss.fused_softmax_backward, plan.loss.takes_classes) == (
+        "categorical_cross_entropy", True, True)
     optimizer = plan.optimizer
     rebuilt = OPTIMIZERS[optimizer.name](learning_rate=optimizer.learning_rate, decay=optimizer.decay,
                                          **dict(optimizer.hyperparameters))
@@ -245,12 +245,10 @@ def test_a_model_rebuilt_from_its_plan_has_the_same_plan_and_trains_alike():
             == model.fit(X, y, epochs=3, batch_size=8, verbose=False))
 
 
-@pytest.mark.parametrize("loss, output, rule", [("binary_cross_entropy", Sigmoid, "threshold"),
-                                                ("mean_squared_error", Softmax, "tolerance")])
-def test_a_plan_names_the_loss_and_how_it_counts_a_hit(loss, output, rule):
+@pytest.mark.parametrize("loss, output", [("binary_cross_entropy", Sigmoid), ("mean_squared_error", Softmax)])
+def test_a_plan_names_the_loss(loss, output):
     plan = Model([Dense(2, 3), output()], loss=loss, optimizer=RMSprop(), backend="numpy").plan
     assert (plan.loss.name, plan.loss.fused_softmax_backward, plan.loss.takes_classes) == (loss, False, False)
-    assert (plan.loss.accuracy_rule, plan.loss.threshold) == (rule, 0.5)
     assert plan.optimizer.hyperparameters == (("epsilon", 1e-7), ("rho", 0.9))
 
 

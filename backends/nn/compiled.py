@@ -26,6 +26,8 @@ class CompiledTraining:
     def __init__(self, model, step):
         self.model = model
         self.step = step
+        #: Whether the step also runs whole epochs (`epoch_runner`); else `fit` calls it batch by batch.
+        self.runs_epochs = hasattr(step, "epoch_runner")
         self._dropouts, width = [], model.n_inputs  # the Dropout layers that draw masks, in order, with widths
         for layer in model.layers:
             if isinstance(layer, Dense):
@@ -62,43 +64,57 @@ class CompiledTraining:
 
     def epochs(self, inputs, targets, batch_size, guard, tolerance):
         """An epoch runner (see `backends.nn.epochs`) over the native `inputs` and `targets` (as
-        `Model.fit` holds them: int64 class indices or float64 rows), in mini-batches of batch_size.
+        `Model.fit` holds them: int64 class indices or float64 rows), in mini-batches of batch_size
+        (None: the one full batch).
 
-        With dropout the masks are drawn ahead, as many per call as the step takes
-        (`samples_per_call`); after a diverged step the generator is wound back to where the layer
-        path leaves it."""
+        The backend's compiled calls run the steps and say how many were finite; the loss of each
+        step and the outputs come back as arrays, and the epoch's sums are taken here, by the loss's
+        own accuracy rule. With dropout the masks are drawn ahead, as many per call as the step
+        takes (`samples_per_call`); after a diverged step the generator is wound back to where the
+        layer path leaves it."""
         model = self.model
         n_samples = len(inputs)
+        batch_size = batch_size or n_samples
+        run = self.step.epoch_runner(inputs, targets, batch_size, optimizer_plan(model.optimizer))
+        in_order, steps = np.arange(n_samples), np.arange(-(-n_samples // batch_size))
+        rows = np.minimum(batch_size, n_samples - steps * batch_size)  # of each step
+        per_call = self.step.samples_per_call(batch_size, n_samples)
+        no_masks = np.empty(0, dtype=model.dtype)
 
         def run_epoch(order, first_step) -> EpochResult:
-            order = np.arange(n_samples) if order is None else order
+            order = in_order if order is None else order
             optimizer = model.optimizer
-            arrays = self._arrays()
-            keeps = guard.slots()  # after the state is made
-            plan = optimizer_plan(optimizer)
+            arrays, keeps = self._arrays(), guard.slots()  # after the state is made
             iterations = optimizer.iterations
-            learning_rates = optimizer.learning_rate_after(iterations + np.arange(-(-n_samples // batch_size)))
-            per_call = self.step.samples_per_call(batch_size, n_samples)
-            result = EpochResult(0.0, 0.0, 0, np.nan, np.nan, False)
+            learning_rates = optimizer.learning_rate_after(iterations + steps)
+            done, diverged = 0, False
             for start in range(0, n_samples, per_call):
                 stop = min(start + per_call, n_samples)
-                batch_rows = [min(batch_size, stop - at) for at in range(start, stop, batch_size)]
+                batch_rows = rows[start // batch_size:-(-stop // batch_size)]
                 drawn_from = [(layer.rng, layer.rng.bit_generator.state) for layer, _ in self._dropouts]
-                masks = self._draw_masks(batch_rows)
-                steps_before = result.steps
-                result = EpochResult(*self.step.run_batches(
-                    inputs, targets, order, start, stop, batch_size, arrays, masks, plan, learning_rates, iterations,
-                    keeps, first_step, result[:3] + result[4:5], tolerance))
-                if result.diverged:  # the layer path drew masks up to the diverged step, not beyond
+                masks = self._draw_masks(batch_rows) if self._dropouts else no_masks
+                finite, diverged = run(order, start, stop, arrays, keeps, masks, learning_rates, iterations, first_step)
+                done += finite
+                if diverged:  # the layer path drew masks up to the diverged step, not beyond
                     for rng, state in drawn_from:
                         rng.bit_generator.state = state
-                    self._draw_masks(batch_rows[:result.steps - steps_before + 1])
+                    self._draw_masks(batch_rows[:finite + 1])
                     break
-            guard.kept(first_step, result.steps + result.diverged, iterations)
-            optimizer.iterations += result.steps + result.diverged
-            return result
+            guard.kept(first_step, done + diverged, iterations)
+            optimizer.iterations += done + diverged
+            return self._result(run, targets, order, rows[:done], diverged, tolerance)
 
         return run_epoch
+
+    def _result(self, run, targets, order, rows, diverged, tolerance) -> EpochResult:
+        """The epoch's `EpochResult` from the losses and outputs of its finite steps (rows: theirs)."""
+        steps, covered = len(rows), int(rows.sum())
+        loss = float(run.losses[steps]) if diverged else np.nan
+        if steps == 0:
+            return EpochResult(0.0, 0.0, 0, loss, np.nan, diverged)
+        accuracy = self.model.loss.accuracy(run.outputs[:covered], targets[order[:covered]], tolerance)
+        return EpochResult(float(run.losses[:steps] @ rows), accuracy * covered, steps, loss,
+                           float(run.losses[steps - 1]), diverged)
 
 
 class KeptByCompiledEpochs(LastFiniteSteps):

@@ -17,9 +17,7 @@ class Loss:
     name: str
     #: Whether the targets are class indices (else float rows of the outputs' shape).
     takes_classes = False
-    #: How `accuracy` counts a hit: "largest" (the first largest output is the class), "threshold"
-    #: (output and target on the same side of `threshold`) or "tolerance" (within the tolerance).
-    accuracy_rule: str
+    #: Where `BinaryCrossEntropy.accuracy` splits the outputs and targets into yes and no.
     threshold = 0.5
 
     def targets(self, op: str, y, n_samples: int, n_outputs: int) -> np.ndarray:
@@ -56,7 +54,6 @@ class CategoricalCrossEntropy(Loss):
 
     name = "categorical_cross_entropy"
     takes_classes = True
-    accuracy_rule = "largest"
 
     def targets(self, op, y, n_samples, n_outputs):
         y = np.asarray(y)
@@ -89,7 +86,6 @@ class BinaryCrossEntropy(Loss):
     """Independent yes/no outputs in (0, 1), usually after a Sigmoid; targets 0 or 1 (or in between)."""
 
     name = "binary_cross_entropy"
-    accuracy_rule = "threshold"
 
     def targets(self, op, y, n_samples, n_outputs):
         y = _float_targets(op, y, n_samples, n_outputs)
@@ -112,7 +108,6 @@ class MeanSquaredError(Loss):
     """Regression: the mean of (target - prediction)²; accuracy counts predictions within a tolerance."""
 
     name = "mean_squared_error"
-    accuracy_rule = "tolerance"
 
     def targets(self, op, y, n_samples, n_outputs):
         return _float_targets(op, y, n_samples, n_outputs)

@@ -252,7 +252,8 @@ class Model:
         progress = tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", disable=not verbose, leave=verbose)
         refresh_every = max(1, epochs // 100)
         if getattr(self, "_last_finite_steps", None) is None:
-            guard_type = LastFiniteSteps if self.compiled_step is None else KeptByCompiledEpochs
+            compiled_epochs = self.compiled_step is not None and self.compiled_step.runs_epochs
+            guard_type = KeptByCompiledEpochs if compiled_epochs else LastFiniteSteps
             self._last_finite_steps = guard_type(self)
         guard, step, last_loss = self._last_finite_steps, 0, None
         run_epoch = self._epoch_runner(X, targets, batch_size, guard, tolerance)
@@ -283,10 +284,10 @@ class Model:
         return history
 
     def _epoch_runner(self, X, targets, batch_size, guard, tolerance):
-        """How `fit` runs an epoch (see `backends.nn.epochs`): mini-batches of a compiled step as a
-        backend's whole-epoch calls, else step by step: the one full batch, converted once, or the
-        mini-batches of each epoch's order."""
-        if batch_size and self.compiled_step is not None:
+        """How `fit` runs an epoch (see `backends.nn.epochs`): a backend's compiled epochs where the
+        model's compiled step offers them, else step by step: the one full batch, converted once, or
+        the mini-batches of each epoch's order."""
+        if self.compiled_step is not None and self.compiled_step.runs_epochs:
             return self.compiled_step.epochs(self.backend.asarray(X, self.dtype), targets, batch_size, guard,
                                              tolerance)
         if batch_size:

@@ -49,14 +49,12 @@ class LayerPlan:
 @dataclass(frozen=True)
 class LossPlan:
     """The loss by its name (a key of `losses.LOSSES`); whether the model fuses a final Softmax's
-    backward into it ((probabilities - onehot) / n); whether its targets are class indices; and how
-    `Loss.accuracy` counts a hit (`Loss.accuracy_rule`, with `Loss.threshold` for "threshold")."""
+    backward into it ((probabilities - onehot) / n); whether its targets are class indices. (How a
+    hit is counted is not the backend's business: `Model` counts accuracy from the outputs.)"""
 
     name: str
     fused_softmax_backward: bool
     takes_classes: bool
-    accuracy_rule: str
-    threshold: float
 
 
 @dataclass(frozen=True)
@@ -122,8 +120,7 @@ def _loss_plan(model) -> LossPlan | None:
     loss = model.loss
     if LOSSES.get(getattr(loss, "name", None)) is not type(loss):
         return None
-    return LossPlan(loss.name, uses_fused_softmax_backward(model.layers, loss), loss.takes_classes,
-                    loss.accuracy_rule, float(loss.threshold))
+    return LossPlan(loss.name, uses_fused_softmax_backward(model.layers, loss), loss.takes_classes)
 
 
 def _layer_plans(model) -> tuple | None:

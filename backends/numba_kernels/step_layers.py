@@ -18,7 +18,7 @@ from numba import njit, prange
 
 from .. import numba_backend as nb
 from .stable_formulas import sigmoid_of, softmax_row
-from .step_losses import ACCURACY_RULES, loss_code
+from .step_losses import loss_code
 from .step_updates import optimizing
 
 # the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
@@ -42,15 +42,13 @@ WEIGHT_L1, WEIGHT_L2, BIAS_L1, BIAS_L2 = range(4)
 
 class Network(NamedTuple):
     """What the compiled step reads of a training plan: the layout table, the penalties, the loss's
-    code, whether a Dropout comes before the first Dense layer (its masks then come first in a
-    step's), and the accuracy rule's code and threshold (see `step_losses.hits`)."""
+    code, and whether a Dropout comes before the first Dense layer (its masks then come first in a
+    step's)."""
 
     layout: np.ndarray
     penalties: np.ndarray
     loss: int
     drops_inputs: bool
-    accuracy_rule: int
-    threshold: float
 
 
 def _arrangements() -> dict:
@@ -83,7 +81,7 @@ def layout_of(plan) -> Network | None:
     optimizer the plan does not name. A Dropout of rate 0 changes nothing and draws nothing: it is
     skipped."""
     loss = loss_code(plan.loss)
-    if loss is None or optimizing(plan.optimizer) is None or plan.loss.accuracy_rule not in ACCURACY_RULES:
+    if loss is None or optimizing(plan.optimizer) is None:
         return None
     layers = [layer for layer in plan.layers if not (layer.kind == "dropout" and layer.rate == 0.0)]
     starts = [i for i, layer in enumerate(layers) if layer.kind == "dense"]
@@ -98,8 +96,7 @@ def layout_of(plan) -> Network | None:
         rows.append([dense.n_inputs, dense.n_neurons, dense.weights_at, dense.biases_at, *row, masks_at])
         masks_at += dense.n_neurons if row[1] != NO_DROPOUT else 0
         penalties.append([dense.weight_l1, dense.weight_l2, dense.bias_l1, dense.bias_l2])
-    return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss, drops_inputs,
-                   ACCURACY_RULES[plan.loss.accuracy_rule], float(plan.loss.threshold))
+    return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss, drops_inputs)
 
 
 @njit(cache=True, parallel=True)

@@ -1,9 +1,9 @@
-"""The losses of the compiled training step: each loss's value, its gradient, and its accuracy count.
+"""The losses of the compiled training step: each loss's value and its gradient.
 
 The step reads the loss as a code (`loss_code(plan.loss)`, from the training plan's loss), so one
 compiled step serves every loss. Values and gradients come from the numba backend's own loss
-kernels, so every number is the one the layer-by-layer path computes; `hits` counts by the rule and
-threshold the plan names (`Loss.accuracy_rule`, `Loss.threshold`).
+kernels, so every number is the one the layer-by-layer path computes. Accuracy is not counted here:
+`Model` counts it from the outputs a compiled epoch hands back, by the loss's own rule.
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ _mean_absolute_error_backward = nb.mean_absolute_error_backward.kernel
 SOFTMAX_CROSS_ENTROPY, CROSS_ENTROPY, BINARY_CROSS_ENTROPY, SQUARED_ERROR, ABSOLUTE_ERROR = range(5)
 LOSS_CODES = {"categorical_cross_entropy": CROSS_ENTROPY, "binary_cross_entropy": BINARY_CROSS_ENTROPY,
               "mean_squared_error": SQUARED_ERROR, "mean_absolute_error": ABSOLUTE_ERROR}
-#: Accuracy rules, by the plan's names (see `hits`).
-LARGEST, THRESHOLD, TOLERANCE = range(3)
-ACCURACY_RULES = {"largest": LARGEST, "threshold": THRESHOLD, "tolerance": TOLERANCE}
 
 
 def loss_code(loss) -> int | None:
@@ -64,30 +61,3 @@ def loss_and_gradient(code, outputs, classes, targets):
         loss = _mean_absolute_error(flat, flat_targets)
         gradient = _mean_absolute_error_backward(flat, flat_targets)
     return loss, gradient.reshape(outputs.shape)
-
-
-@njit(cache=True)
-def hits(rule, threshold, outputs, classes, values, samples, tolerance):
-    """(how many of outputs count as accurate, out of how many) as `Loss.accuracy` counts them, by
-    the plan's rule: LARGEST, the first largest output is the class; THRESHOLD, output and target on
-    the same side of `threshold`; TOLERANCE, output within `tolerance` of its target. classes: the
-    batch's class indices; values: the whole data set's float64 targets, of which the batch's are
-    rows `samples`."""
-    n_samples, n_outputs = outputs.shape
-    count = 0
-    if rule == LARGEST:
-        for s in range(n_samples):
-            best = 0
-            for j in range(1, n_outputs):
-                if outputs[s, j] > outputs[s, best]:
-                    best = j
-            count += best == classes[s]
-        return count, n_samples
-    for s in range(n_samples):
-        for j in range(n_outputs):
-            target = values[samples[s], j]
-            if rule == THRESHOLD:
-                count += (outputs[s, j] > threshold) == (target > threshold)
-            else:
-                count += abs(outputs[s, j] - target) < tolerance
-    return count, n_samples * n_outputs

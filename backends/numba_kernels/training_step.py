@@ -27,8 +27,8 @@ from . import gemm, products, tiling
 from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
                           N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
                           activation_backward, drop, layout_of, penalize, penalties_loss)
-from .step_losses import SOFTMAX_CROSS_ENTROPY, hits, loss_and_gradient
-from .step_updates import Trainable, optimizing, update
+from .step_losses import SOFTMAX_CROSS_ENTROPY, loss_and_gradient
+from .step_updates import Optimizing, Trainable, optimizing, update
 
 #: At most this many mask values are drawn ahead for one compiled call of a mini-batch epoch.
 MASK_BUDGET = 1 << 21
@@ -58,7 +58,7 @@ class CompiledStep:
     step's dropout masks (`mask_width` values per sample: each drawing Dropout's, in layer order);
     optimizer the plan's `OptimizerPlan` as it is now; learning_rate already decayed; step_number
     counting updates from 1. The outputs returned are a view of a work buffer that the next step
-    overwrites. `run_batches` runs many steps of a mini-batch epoch as one call."""
+    overwrites. `epoch_runner` gives the compiled epochs of a fit, many steps per call."""
 
     def __init__(self, plan, network: Network):
         self.network = network
@@ -105,38 +105,90 @@ class CompiledStep:
         return outputs, float(loss)
 
     def samples_per_call(self, batch_size: int, n_samples: int) -> int:
-        """How many samples of an epoch `run_batches` should take per call: all of them, or with
+        """How many samples of an epoch one call of an `EpochRunner` should take: all of them, or with
         dropout as many whole batches as MASK_BUDGET mask values allow (at least one)."""
         if not self.mask_width:
             return n_samples
         return batch_size * max(1, MASK_BUDGET // (batch_size * self.mask_width))
 
-    def run_batches(self, inputs, targets, order, start, stop, batch_size, arrays, masks, optimizer, learning_rates,
-                    iterations, keeps, first_step, so_far, tolerance) -> tuple:
-        """The steps of an epoch's mini-batches that begin in order[start:stop], as one compiled call:
-        the batches are rows `order[i:i + batch_size]` of the native `inputs` and of `targets` (int64
-        class indices or float64 rows), the last batch keeps the remainder.
+    def epoch_runner(self, inputs, targets, batch_size, optimizer) -> EpochRunner:
+        """An `EpochRunner` for epochs over the native `inputs` and `targets` (int64 class indices or
+        float64 rows, as `Model.fit` holds them) in mini-batches of batch_size (the whole set: a full
+        batch), at the plan's optimizer `optimizer` (an `OptimizerPlan`)."""
+        return EpochRunner(self, inputs, targets, batch_size, optimizing(optimizer))
 
-        arrays, optimizer: as for a step. masks: these steps' dropout masks, one step's after another.
-        learning_rates[k]: the rate of the epoch's step k, whose update is number iterations + k + 1.
-        keeps: two slots of copies [parameters, *state arrays]; before fit's step s the arrays are
-        copied into slot s & 1, s counting from first_step. so_far: (loss_sum, correct_sum, steps,
-        last_loss) of the epoch's steps before start. tolerance: the regression accuracy's (None
-        where there is none). Stops at the first step whose loss or parameters are not finite.
-        Returns (loss_sum, correct_sum, steps, loss, last_loss, diverged), summed on from so_far as
-        `Model.fit` sums them, loss being the diverged step's (nan when none did)."""
-        classes, values = self._targets(targets, np.float64)
-        dtype = self.dtype
-        batch = (np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype),
-                 np.empty(batch_size if self.takes_classes else 0, dtype=np.int64),
-                 np.empty((0 if self.takes_classes else batch_size, values.shape[1]), dtype=dtype))
-        keeps = tuple(tuple(_padded(slot, 3, dtype)) for slot in keeps)
-        tolerance = math.nan if tolerance is None else float(tolerance)
-        with _threads_for(self.layout, batch_size, dtype) as threads:
-            return _train_epoch(inputs, classes, values, order, start, stop, batch_size, batch, masks, self.network,
-                                self._trainable(arrays), self._buffers_for(batch_size), optimizing(optimizer),
-                                np.asarray(learning_rates, dtype=np.float64), iterations, tolerance, threads, keeps,
-                                first_step, tuple(so_far))
+
+class Epoch(NamedTuple):
+    """What every call of one fit's compiled epochs reads: the data set (native inputs, and int64
+    classes or float64 values, the other empty), buffers the batches are gathered into (inputs,
+    classes, targets in the model's dtype), where each step's results go (`outputs`: the outputs of
+    the epoch's steps, row after row in the epoch's order; `losses`: one per step), the batch size,
+    and the step's own pieces (`Network`, `Buffers`, `Optimizing`, the threads for the products)."""
+
+    inputs: np.ndarray
+    classes: np.ndarray
+    values: np.ndarray
+    batch_inputs: np.ndarray
+    batch_classes: np.ndarray
+    batch_targets: np.ndarray
+    outputs: np.ndarray
+    losses: np.ndarray
+    batch_size: int
+    network: Network
+    buffers: Buffers
+    optimizer: Optimizing
+    threads: int
+
+
+class EpochRunner:
+    """The mini-batches of a fit's epochs as compiled calls; `outputs` and `losses` hold what the
+    last call's steps gave (see `Epoch`), for `Model` to count accuracy and sum losses by its rules."""
+
+    def __init__(self, step: CompiledStep, inputs, targets, batch_size, optimizer):
+        n_samples = len(inputs)
+        classes, values = step._targets(targets, np.float64)
+        dtype, n_outputs = step.dtype, int(step.layout[-1, N_NEURONS])
+        self._threads = _threads_for(step.layout, batch_size, dtype)
+        self.outputs = np.empty((n_samples, n_outputs), dtype=dtype)
+        self.losses = np.empty(-(-n_samples // batch_size), dtype=np.float64)
+        self._epoch = Epoch(inputs, classes, values, np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype),
+                            np.empty(batch_size if step.takes_classes else 0, dtype=np.int64),
+                            np.empty((0 if step.takes_classes else batch_size, values.shape[1]), dtype=dtype),
+                            self.outputs, self.losses, batch_size, step.network, step._buffers_for(batch_size),
+                            optimizer, self._thread_count())
+        self._step = step
+        self._given: list = []
+
+    def _thread_count(self) -> int:
+        with self._threads as threads:
+            return threads
+
+    def __call__(self, order, start, stop, arrays, keeps, masks, learning_rates, iterations, first_step):
+        """Run the epoch's steps on the batches that begin in order[start:stop] (start a multiple of
+        the batch size; batches are rows order[i:i + batch_size], the last one keeps the remainder),
+        stopping at the first whose loss or parameters are not finite; returns (the finite steps
+        run, whether the next one diverged).
+
+        arrays: the flat parameters, gradients and optimizer state arrays, updated in place. keeps:
+        the guard's two slots of copies [parameters, *state arrays]: before fit's step s (counted
+        from first_step at the epoch's first) the arrays are copied into slot s & 1. masks: these
+        steps' dropout masks, one step's after another. learning_rates[k]: the rate of the epoch's
+        step k, whose update is number iterations + k + 1. Step k's loss goes to losses[k], its
+        outputs to outputs[k * batch_size:]."""
+        trainable, keeps = self._bound(arrays, keeps)
+        with self._threads:
+            return _train_epoch(self._epoch, trainable, keeps, masks, order, start, stop, learning_rates, iterations,
+                                first_step)
+
+    def _bound(self, arrays, keeps) -> tuple:
+        """(`Trainable`, the padded slots) for these arrays, made again only when one of them changed
+        (a fit hands the same ones every epoch, until the optimizer makes its state)."""
+        given = [*arrays, *keeps[0], *keeps[1]]
+        if len(given) != len(self._given) or any(a is not b for a, b in zip(given, self._given)):
+            self._given = given  # held, so no id is reused while compared
+            self._arrays = (self._step._trainable(arrays),
+                            tuple(tuple(_padded(slot, 3, self._step.dtype)) for slot in keeps))
+        return self._arrays
 
 
 def _padded(arrays, length, dtype) -> list:
@@ -271,49 +323,34 @@ def _all_finite(x):
 
 
 @njit(cache=True)
-def _train_epoch(inputs, classes, values, order, start, stop, batch_size, batch, masks, network, trainable, buffers,
-                 optimizer, learning_rates, iterations, tolerance, threads, keeps, first_step, so_far):
-    """The epoch's steps on the mini-batches that begin in order[start:stop]; returns the fields of
-    `CompiledStep.run_batches`, summed on from `so_far` (loss_sum, correct_sum, steps, last_loss) as
-    `Model.fit` sums them, so the history matches the layer-by-layer path.
-
-    inputs (n, n_inputs), and classes (n,) or float64 values (n, n_outputs): the whole data set.
-    order: a permutation of range(n). batch: buffers of batch_size rows the batches are gathered into
-    (inputs, classes, targets). masks: the dropout masks of these steps, one after another. optimizer:
-    the `Optimizing`; learning_rates[k] the rate of the epoch's step k, iterations the updates done
-    before the epoch, the steps counting on from so_far's. tolerance: the regression accuracy's
-    (nan where there is none). keeps: two slots of (parameters, state, second state)
-    copies; before fit's step number s the state is copied into slot s & 1, s counting from
-    first_step. The rest as in `_train_step`."""
-    batch_inputs, batch_classes, batch_targets = batch
-    n_features = inputs.shape[1]
-    loss_sum, correct_sum, steps, last_loss = so_far
+def _train_epoch(epoch, trainable, keeps, masks, order, start, stop, learning_rates, iterations, first_step):
+    """The steps of `EpochRunner.__call__` (its arguments, with `epoch` the fit's `Epoch`): gather
+    each batch, keep the arrays in the guard's slot, step, and stop at the first step whose loss or
+    parameters are not finite. Returns (finite steps, diverged)."""
+    n_features, batch_size = epoch.inputs.shape[1], epoch.batch_size
     mask_width = masks.size // (stop - start)  # per sample
+    first = start // batch_size  # the epoch's step number of this call's first step
     for begin in range(start, stop, batch_size):
+        k = begin // batch_size
         rows = min(batch_size, stop - begin)
         samples = order[begin:begin + rows]
         for r in range(rows):
             for j in range(n_features):
-                batch_inputs[r, j] = inputs[samples[r], j]
-            if classes.size:
-                batch_classes[r] = classes[samples[r]]
+                epoch.batch_inputs[r, j] = epoch.inputs[samples[r], j]
+            if epoch.classes.size:
+                epoch.batch_classes[r] = epoch.classes[samples[r]]
             else:
-                for j in range(values.shape[1]):
-                    batch_targets[r, j] = values[samples[r], j]
-        keep = keeps[(first_step + steps) & 1]
+                for j in range(epoch.values.shape[1]):
+                    epoch.batch_targets[r, j] = epoch.values[samples[r], j]
+        keep = keeps[(first_step + k) & 1]
         keep[0][:] = trainable.parameters
         keep[1][:] = trainable.state
         keep[2][:] = trainable.second_state
-        step_masks = masks[(begin - start) * mask_width:]
-        loss, outputs = _train_step(batch_inputs[:rows], batch_classes[:rows], batch_targets[:rows], step_masks,
-                                    network, trainable, buffers, optimizer, learning_rates[steps],
-                                    iterations + steps + 1, threads)
+        loss, outputs = _train_step(epoch.batch_inputs[:rows], epoch.batch_classes[:rows], epoch.batch_targets[:rows],
+                                    masks[(begin - start) * mask_width:], epoch.network, trainable, epoch.buffers,
+                                    epoch.optimizer, learning_rates[k], iterations + k + 1, epoch.threads)
+        epoch.losses[k] = loss
         if not (math.isfinite(loss) and _all_finite(trainable.parameters)):
-            return loss_sum, correct_sum, steps, loss, last_loss, True
-        steps += 1
-        last_loss = loss
-        count, size = hits(network.accuracy_rule, network.threshold, outputs, batch_classes[:rows], values, samples,
-                           tolerance)
-        loss_sum += loss * rows
-        correct_sum += count / size * rows
-    return loss_sum, correct_sum, steps, np.nan, last_loss, False
+            return k - first, True
+        epoch.outputs[begin:begin + rows] = outputs
+    return (stop - start + batch_size - 1) // batch_size, False

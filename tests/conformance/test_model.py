@@ -16,6 +16,13 @@ from support import assert_retraces
 X_SPIRAL, Y_SPIRAL = data.spiral(samples=20, classes=3, seed=0)
 
 
+def assert_same_accuracy(actual: dict, expected: dict) -> None:
+    """Two histories count the same hits: a compiled epoch counts its accuracy over the whole epoch,
+    the layer path batch by batch, so the two fractions may differ in the last bit; one hit more or
+    less moves an epoch's accuracy by at least 1/n_samples."""
+    np.testing.assert_allclose(actual["accuracy"], expected["accuracy"], rtol=1e-12, atol=0)
+
+
 def small_spiral_model(backend, dropout=False, optimizer=None, dtype="float64"):
     layers = [Dense(2, 16), ReLU()] + ([Dropout(0.2)] if dropout else []) + [Dense(16, 3), Softmax()]
     return Model(layers, optimizer=optimizer or Adam(0.05, decay=5e-7), backend=backend, seed=0, dtype=dtype)
@@ -236,7 +243,7 @@ def test_a_compiled_training_step_matches_the_layer_by_layer_step(backend, dtype
         expected = reference.fit(X_SPIRAL, Y_SPIRAL, epochs=10, batch_size=batch_size, verbose=False)
         actual = compiled.fit(X_SPIRAL, Y_SPIRAL, epochs=10, batch_size=batch_size, verbose=False)
         np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=1e-9 if dtype == "float64" else 1e-4)
-        assert actual["accuracy"] == expected["accuracy"]
+        assert_same_accuracy(actual, expected)
     np.testing.assert_allclose(compiled.predict(X_SPIRAL), reference.predict(X_SPIRAL),
                                rtol=1e-9 if dtype == "float64" else 1e-3, atol=1e-12 if dtype == "float64" else 1e-5)
 
@@ -333,7 +340,7 @@ def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penaltie
         actual, expected = (model.fit(X_SPIRAL, targets, epochs=epochs, batch_size=batch_size, verbose=False)
                             for model in (compiled, reference))
         np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=rtol, atol=0)
-        assert actual["accuracy"] == expected["accuracy"]
+        assert_same_accuracy(actual, expected)
         assert actual["loss"][-1] != actual["loss"][0]
         assert compiled.optimizer.iterations == steps
         assert_trained_alike(compiled, reference, rtol=rtol)
@@ -437,7 +444,7 @@ def test_a_compiled_epoch_with_dropout_drawn_in_parts_matches_the_layers(backend
                         for model in (compiled, reference))
     assert compiled.compiled_step is not None
     np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=1e-9, atol=0)
-    assert actual["accuracy"] == expected["accuracy"]
+    assert_same_accuracy(actual, expected)
     assert_trained_alike(compiled, reference, rtol=1e-9)
 
 
