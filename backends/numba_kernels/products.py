@@ -1,12 +1,13 @@
 """The numba backend's matrix products as compiled calls: each allocates its outputs and runs
 `gemm.product` in the form the operation needs (the numba backend's `matmul`, `dense_forward`,
 `dense_backward` call these after `gemm.prepare`; the compiled training step calls
-`dense_backward_into` with its own buffers). `threads` is how many threads a big product may use."""
+`dense_backward_into` with its own buffers). A layer with at most `thin_products.THIN` neurons or
+inputs takes `thin_products`' loops for its backward instead of tiles that would be mostly padding. `threads` is how many threads a big product may use."""
 
 import numpy as np
 from numba import njit
 
-from . import gemm
+from . import gemm, thin_products
 
 
 @njit(cache=True)
@@ -26,15 +27,23 @@ def dense_forward(inputs, weights, biases, threads):
 
 @njit(cache=True)
 def dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, threads):
-    if need_dinputs:
+    n_neurons, n_inputs = weights.shape
+    if need_dinputs and n_neurons <= thin_products.THIN:
+        thin_products.input_gradient_of_few_neurons(dvalues, weights, dinputs)
+    elif need_dinputs:
         gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=gemm.no_bias(dinputs),
                      relu=False, threads=threads)  # dinputs = dvalues · weights
-    gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=gemm.no_bias(dweights),
-                 relu=False, threads=threads)  # dweights = dvaluesᵀ · inputs
-    dbiases[:] = 0.0
-    for s in range(dvalues.shape[0]):
-        for neuron in range(dvalues.shape[1]):
-            dbiases[neuron] += dvalues[s, neuron]
+    if n_neurons <= thin_products.THIN:
+        thin_products.weight_gradient_by_neuron(dvalues, inputs, dweights, dbiases)
+    elif n_inputs <= thin_products.THIN:
+        thin_products.weight_gradient_by_input(dvalues, inputs, dweights, dbiases)
+    else:
+        gemm.product(dvalues, inputs, dweights, transpose_a=True, transpose_b=False, bias=gemm.no_bias(dweights),
+                     relu=False, threads=threads)  # dweights = dvaluesᵀ · inputs
+        dbiases[:] = 0.0
+        for s in range(dvalues.shape[0]):
+            for neuron in range(dvalues.shape[1]):
+                dbiases[neuron] += dvalues[s, neuron]
 
 
 @njit(cache=True)
