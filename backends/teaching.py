@@ -5,12 +5,13 @@
                                                   # the numba one followed into the loops it runs
     teaching.agrees("4.8 example", got, 4.8)       # prints it, and stops the chapter if it is wrong
     print(teaching.timing(lambda: b.relu(z))["text"])   # "1.2 µs (95% interval 1.1 µs–1.3 µs)"
-    times = teaching.compare({"numpy": f, "numba": g})  # interleaved, each with its interval
-    print(teaching.speedup(times, "numba", "numpy")["text"])  # or "not shown on this run (...)"
+    times = teaching.compare({"numpy": f, "numba": g})  # interleaved rounds, each with its interval
+    print(teaching.speedup(times, "numba", "numpy")["text"])  # "...: at least 3.1× (...)" or "not shown..."
 
-A chapter prints a conclusion about speed only through `speedup`, which withholds it when the
-measurement contradicts it or other programs used the CPU while it was measured
-(`backends.walkthrough.measurements`).
+Timing is `benchmarking.rounds`, the bench's own. A chapter states a conclusion about speed, or a
+number derived from times, only through `backends.walkthrough.conclusions` (`speedup`, `Estimate`),
+which says it with its interval when the interval decides it, names a busy machine, and withholds
+it when the interval cannot decide.
 
 `$NN_WALKTHROUGH_FAST=1` runs every chapter small and short (CI does); `$NN_WALKTHROUGH_OUTPUT`
 names the folder the plots go to (default `walkthrough-output/` in the current directory);
@@ -25,10 +26,12 @@ import sys
 import time
 from pathlib import Path
 
+from .benchmarking import rounds
 from .benchmarking.report import format_seconds
+from .benchmarking.rounds import busy_note, cpu_clock, cpu_use
 from .benchmarking.timing import thread_settings
-from .walkthrough import followed_source, measurements, source_view
-from .walkthrough.measurements import busy_note, cpu_clock, cpu_use, speedup
+from .walkthrough import followed_source, source_view
+from .walkthrough.conclusions import Estimate, busy_of, ratio, speedup  # noqa: F401  (the chapters use them)
 
 FAST = os.environ.get("NN_WALKTHROUGH_FAST", "") not in ("", "0")
 BACKENDS = ("python", "numpy", "numba")
@@ -113,10 +116,15 @@ def budget() -> float:
 
 
 def compare(calls: dict, budget_seconds: float | None = None) -> dict:
-    """Time the calls ({label: callable}) interleaved, each with its median, 95% interval and the
-    machine's CPU use while they ran; `text` says the first two, and flags a busy machine."""
-    results = measurements.compare(calls, budget() if budget_seconds is None else budget_seconds)
+    """Time the calls ({label: callable}) in interleaved rounds (`rounds.interleaved`; in fast mode
+    fewer rounds, warmed for less), each with its median, 95% interval and the machine's CPU use
+    while they ran; `text` says the first two, and flags a busy machine."""
+    seconds = budget() if budget_seconds is None else budget_seconds
+    results = rounds.interleaved(calls, seconds, rounds=pick(rounds.ROUNDS, 5),
+                                 warm=lambda call: rounds.warm_up(call, pick(rounds.WARM_SECONDS, 0.002)))
     for result in results.values():
+        result["text"] = (f"{format_seconds(result['median'])} (95% interval {format_seconds(result['low'])}–"
+                          f"{format_seconds(result['high'])})")
         note = busy_note(result["cpu"])
         if note:
             result["text"] += f" [busy: {note}]"

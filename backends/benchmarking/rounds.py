@@ -1,8 +1,10 @@
-"""Interleaved rounds: the contenders of one case timed in turn, round after round, and every ratio
-between them read from the rounds with a 95% interval.
+"""The one way this project times code (the bench, the ladder, the demo and the walkthrough all
+call it): interleaved rounds of the contenders, each turn settled and warmed, every median and
+every ratio between them with a 95% interval, and whether other programs used the CPU meanwhile.
 
     timed = rounds.interleaved({"numpy": f, "numba": g}, budget=0.2)
     timed["numba"]["samples"]                       # seconds per call, one per round
+    timed["numba"]["cpu"]["busy"]                   # other programs used the cores meanwhile
     rounds.paired_ratio(timed["numpy"]["samples"], timed["numba"]["samples"])   # (ratio, low, high)
 
 Timing each contender in one block after the other lets any drift of the machine (another
@@ -117,12 +119,23 @@ def summary(samples: list[float]) -> dict:
             "samples": list(samples), "repeats": len(samples)}
 
 
+def busy_note(cpu: dict) -> str:
+    """'' for a quiet `cpu_use`, else a sentence saying how busy the machine was while it measured."""
+    if not cpu["busy"]:
+        return ""
+    if cpu["others"] is None:
+        return f"this process got {cpu['own_cores']:.0%} of a core while it timed"
+    return f"other programs kept {cpu['others']:.2f} cores busy while this was measured"
+
+
 def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle, warm=warm_up) -> dict:
     """Time every zero-argument callable of `calls` ({name: call}) in `rounds` rounds, each round one
     repeat of about budget/rounds seconds per call, the order rotated every round, and `pause()`
-    then `warm(call)` before each turn. Returns {name: summary(...) | {"number": calls per repeat}}; each summary's
-    samples are seconds per call, round by round, in the same order for every name."""
+    then `warm(call)` before each turn. Returns {name: summary(...) | {"number": calls per repeat,
+    "cpu": cpu_use(...) over all the rounds}}; each summary's samples are seconds per call, round by
+    round, in the same order for every name."""
     names = list(calls)
+    before = cpu_clock()
     number = {}
     for name in names:
         pause()
@@ -138,7 +151,8 @@ def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle, 
             for _ in range(count):
                 call()
             samples[name].append((time.perf_counter() - start) / count)
-    return {name: summary(samples[name]) | {"number": number[name]} for name in names}
+    cpu = cpu_use(before, cpu_clock())
+    return {name: summary(samples[name]) | {"number": number[name], "cpu": cpu} for name in names}
 
 
 def _median_ratio_interval(ratios: np.ndarray) -> tuple[float, float, float]:
