@@ -51,7 +51,7 @@ def output_folder() -> Path:
 
 def save_figure(figure, name: str) -> None:
     """Save a matplotlib figure as `name` in the output folder (written whole, then renamed), show it
-    when the chapter runs as a notebook, and close it."""
+    (`show_image`), and close it."""
     import matplotlib.pyplot as plt
 
     path = output_folder() / name
@@ -59,14 +59,14 @@ def save_figure(figure, name: str) -> None:
     figure.savefig(temporary, dpi=90)
     temporary.replace(path)
     plt.close(figure)
-    print(f"plot saved: {path}")
     show_image(path)
 
 
 def show_image(path) -> None:
-    """Show a saved picture inline when the chapter runs as a notebook (as a script, do nothing)."""
+    """Show a saved picture inline when the chapter runs as a notebook; as a script, say where it is."""
     ipython = sys.modules.get("IPython")
     if ipython is None or ipython.get_ipython() is None:
+        print(f"plot saved: {path}")
         return
     from IPython.display import Image, display
 

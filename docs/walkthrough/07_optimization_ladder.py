@@ -111,7 +111,6 @@ for top, bottom, idea, n in (("compiled", "python", "compiling the loops", min(s
 # %%
 teaching.side_by_side("matmul")
 plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs, limits=limits)
-print(f"plot saved: {teaching.output_folder() / '07_ladder.png'}")
 teaching.show_image(teaching.output_folder() / "07_ladder.png")
 
 # %% [markdown]
