@@ -120,7 +120,8 @@ teaching.show_image(teaching.output_folder() / "07_ladder.png")
 # `python docs/walkthrough/exercises/check.py 7` (worked solutions: `docs/walkthrough/solutions/`).
 #
 # - **7.1** Remove fastmath from rung 4 and predict the time: write your prediction first, then
-#   compile rung 4's code without the flags; the check verifies the product and measures your
-#   prediction against this machine.
+#   compile rung 4's code without the flags; the check verifies the product, measures your
+#   prediction against this machine, and says what would explain a gap.
 # - **7.2** Write `tiled_product(a, c, tile)`, rung 6's idea of tiles, right for sizes that are no
-#   multiple of the tile.
+#   multiple of the tile; the check then compiles it and times it against the same loops without
+#   tiles, at a size where c outgrows this core's L2, so you see what the reuse buys (or not).
