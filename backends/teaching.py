@@ -85,12 +85,19 @@ def source(backend: str, operation: str) -> str:
     return followed_source.source(backend, operation)
 
 
-def side_by_side(operation: str, backends=BACKENDS) -> None:
+def side_by_side(operation: str, backends=BACKENDS, into_gemm: bool = False) -> None:
     """Print one operation's code in every backend, the numba backend's followed into the compiled
-    loops it calls (the GEMM driver and this CPU's micro-kernel for a product, the stable formulas
-    for softmax and sigmoid), in columns that share the terminal's width (`$COLUMNS` honoured), or
-    one after another when it is too narrow for them (`backends.walkthrough.source_view`)."""
-    print(source_view.side_by_side(operation, backends))
+    loops it calls (the stable formulas for softmax and sigmoid; for a product, up to the GEMM's
+    entry, which chapter 7 shows once, or through the GEMM to this CPU's micro-kernel when
+    `into_gemm`), in columns that share the terminal's width (`$COLUMNS` honoured), or one after
+    another when it is too narrow for them (`backends.walkthrough.source_view`)."""
+    print(source_view.side_by_side(operation, backends, into_gemm=into_gemm))
+
+
+def gemm_excerpt() -> None:
+    """Print the GEMM once, short: the loop nest of its cache blocking and one step of this CPU's
+    micro-kernel, read from the code (`followed_source.gemm_excerpt`)."""
+    print("\n".join(followed_source.gemm_excerpt()))
 
 
 def agrees(label: str, got, expected, tolerance: float = 1e-12) -> None:

@@ -197,10 +197,11 @@ def targets(results: list[dict]) -> list[str]:
 
 
 def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", caption: str = "",
-                limits: dict | None = None) -> None:
+                limits: dict | None = None, stacked: bool = False) -> None:
     """Left: GFLOP/s per rung at the largest size (log scale, BLAS and the measured peaks as
     reference lines); middle: time against n for every rung, log-log (dashed where extrapolated);
-    right, with `limits`: every measured rung and size under the machine's roofline."""
+    right, with `limits`: every measured rung and size under the machine's roofline. `stacked`
+    puts the panels one above the other, each a page's width (the walkthrough's page)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -208,7 +209,9 @@ def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", captio
 
     rows = [r for r in results if r["dtype"] == dtype] or results
     largest = max(r["sizes"][0] for r in rows)
-    figure, axes = plt.subplots(1, 3 if limits else 2, figsize=(19.5 if limits else 13, 4.8))
+    panels = 3 if limits else 2
+    figure, axes = (plt.subplots(panels, 1, figsize=(8.5, 5.2 * panels)) if stacked else
+                    plt.subplots(1, panels, figsize=(6.5 * panels, 4.8)))
     bars, lines = axes[0], axes[1]
     top = {r["contender"]: r for r in rows if r["sizes"][0] == largest}
     numbers = {rung.name: rung.number for rung in rungs}

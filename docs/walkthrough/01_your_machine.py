@@ -126,8 +126,8 @@ print(f"at {limits['clock_ghz']:.2f} GHz that is {(per_madd * limits['clock_ghz'
 # %% [markdown]
 # The operation every backend spends most of its time in is the matrix product. Here it is in
 # the three backends: loops over lists, one call to `np.dot`, and the numba backend's two-line
-# wrapper, followed below into the compiled loops that run: the GEMM driver, its cache blocking,
-# and the micro-kernel generated for this CPU's vector registers (chapter 7 takes them apart).
+# wrapper, followed below to the entry of its own compiled matrix product, the GEMM (chapter 7,
+# "Inside the GEMM", shows its cache blocking and the micro-kernel generated for this CPU).
 
 # %%
 teaching.side_by_side("matmul")
