@@ -4,6 +4,7 @@ next chapter, and an index of the chapters with one line on each.
 
     python -m backends.walkthrough.pages OUT                  # from the repository's root
     NN_WALKTHROUGH_FAST=1 python -m backends.walkthrough.pages OUT   # small and short, as CI builds it
+    python -m backends.walkthrough.pages OUT --notebooks docs/walkthrough/executed   # the committed notebooks
 
 Needs the `docs` extra (`pip install -e '.[docs]'`: jupytext, nbclient, ipykernel, nbconvert). A
 chapter whose cell raises stops the build with that cell's traceback. The pages load nothing from
@@ -15,6 +16,7 @@ stderr, and the kernel's own start-up warnings (it talks to the build over local
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import os
 import sys
@@ -99,16 +101,40 @@ def navigation(pages: list[tuple[str, str]], index: int) -> str:
     return f'<nav style="margin:1em 2em;display:flex;justify-content:space-between">{" ".join(links)}</nav>'
 
 
-def machine_line() -> str:
-    """Where the page was executed: the CPU, its thread counts, the date."""
+def machine() -> str:
+    """Where the chapters were executed: the CPU, its CPU count, the date, the mode."""
+    from .. import teaching
     from ..benchmarking.timing import cpu_model
 
-    return (f'<p style="margin:1em 2em;color:#555">Executed on {html.escape(cpu_model())}, {os.cpu_count()} CPUs, '
-            f'{time.strftime("%Y-%m-%d")}; every timing on it is this machine\'s, with its interval.</p>')
+    mode = "fast mode (small sizes, short timings)" if teaching.FAST else "full size"
+    return (f"Executed on {cpu_model()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}, {mode}; every "
+            "timing is this machine's, with its interval, and says when other programs used the CPU meanwhile.")
 
 
-def build(out: Path, folder: Path = CHAPTERS) -> list[Path]:
-    """Build every chapter's page and `index.html` into `out`; returns the chapters' pages in order."""
+def fingerprint(chapter: Path) -> str:
+    """The chapter's source as a hash: an executed notebook records the one it ran."""
+    return hashlib.sha256(chapter.read_bytes()).hexdigest()
+
+
+def save_notebook(notebook, chapter: Path, folder: Path, named: list[tuple[str, str]], index: int) -> None:
+    """The executed chapter as `folder/<chapter>.ipynb` (GitHub shows it with its output and plots),
+    recording the hash of the source it ran, with links to its neighbours and the machine at its foot."""
+    import nbformat
+
+    links = [f"[← {heading}]({name})" for name, heading in named[max(0, index - 1):index]] + ["[all chapters](README.md)"]
+    links += [f"[{heading} →]({name})" for name, heading in named[index + 1:index + 2]]
+    notebook.cells.append(nbformat.v4.new_markdown_cell(f"{' · '.join(links)}\n\n*{machine()}*"))
+    notebook.metadata["nn_backends"] = {"chapter": chapter.name, "chapter_sha256": fingerprint(chapter)}
+    path = folder / f"{chapter.stem}.ipynb"
+    partial = path.with_name(path.name + ".partial")
+    nbformat.write(notebook, str(partial))
+    partial.replace(path)
+
+
+def build(out: Path, folder: Path = CHAPTERS, notebooks: Path | None = None, only=()) -> list[Path]:
+    """Build the chapters' pages (those whose number is in `only`, or all) and `index.html` into
+    `out`, and with `notebooks` the executed chapters as notebooks there, with a README.md listing
+    them; returns the pages built, in order."""
     out.mkdir(parents=True, exist_ok=True)
     plots = out / "plots"
     plots.mkdir(exist_ok=True)
@@ -117,43 +143,63 @@ def build(out: Path, folder: Path = CHAPTERS) -> list[Path]:
     os.environ["COLUMNS"] = "110"
     # tqdm.auto warns in a kernel without ipywidgets; the library's progress bars are off in every chapter
     os.environ["PYTHONWARNINGS"] = "ignore:IProgress not found"
+    import jupytext
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab", mathjax_url="", require_js_url="", jquery_url="")
-    executed = []
-    for chapter in chapters(folder):
+    every = chapters(folder)
+    sources = [jupytext.read(chapter) for chapter in every]  # titles and summaries need no execution
+    named = [(f"{chapter.stem}.html", title(source)) for chapter, source in zip(every, sources)]
+    built = []
+    for index, chapter in enumerate(every):
+        if only and chapter.name[:2] not in only:
+            continue
         start = time.perf_counter()
-        executed.append((chapter, execute(chapter, plots)))
+        notebook = execute(chapter, plots)
         print(f"built {chapter.name} in {time.perf_counter() - start:.1f} s", flush=True)
-    named = [(f"{chapter.stem}.html", title(notebook)) for chapter, notebook in executed]
-    for index, (chapter, notebook) in enumerate(executed):
         page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": named[index][1]}})
         nav = navigation(named, index)
         head, body = page.split("<body", 1)
         opening, rest = body.split(">", 1)
-        rest = rest.replace("</body>", f"{machine_line()}{nav}</body>")
-        (out / named[index][0]).write_text(f"{head}<body{opening}>{nav}{rest}", encoding="utf-8")
-    items = "\n".join(f'<li><a href="{name}">{html.escape(heading)}</a>: {html.escape(summary(notebook))}</li>'
-                      for (name, heading), (_, notebook) in zip(named, executed))
+        foot = f'<p style="margin:1em 2em;color:#555">{html.escape(machine())}</p>'
+        (out / named[index][0]).write_text(f"{head}<body{opening}>{nav}{rest.replace('</body>', foot + nav + '</body>')}",
+                                           encoding="utf-8")
+        built.append(out / named[index][0])
+        if notebooks:
+            notebooks.mkdir(parents=True, exist_ok=True)
+            save_notebook(notebook, chapter, notebooks, [(f"{c.stem}.ipynb", h) for c, (_, h) in zip(every, named)], index)
+    items = [(name, heading, summary(source)) for (name, heading), source in zip(named, sources)]
     (out / "index.html").write_text(
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>nn-backends: the walkthrough</title></head>\n"
-        f"<body><h1>nn-backends: the walkthrough</h1>\n<ol>\n{items}\n</ol>\n{machine_line()}</body></html>\n",
-        encoding="utf-8")
+        "<body><h1>nn-backends: the walkthrough</h1>\n<ol>\n" +
+        "\n".join(f'<li><a href="{name}">{html.escape(heading)}</a>: {html.escape(line)}</li>' for name, heading, line in items)
+        + "\n</ol>\n</body></html>\n", encoding="utf-8")
+    if notebooks:
+        (notebooks / "README.md").write_text(
+            "# The walkthrough, executed\n\nEach chapter as it ran, with its output and plots (the machine is named at "
+            "the foot of each). Rebuilt by `python -m backends.walkthrough.pages walkthrough-pages --notebooks "
+            "docs/walkthrough/executed`; `tests/test_walkthrough_executed.py` fails when a chapter changed and "
+            "its notebook here was not rebuilt.\n\n" + "".join(
+                f"{number}. [{heading}]({name.replace('.html', '.ipynb')}): {line}\n"
+                for number, (name, heading, line) in enumerate(items, 1)), encoding="utf-8")
     print(f"pages written: {out / 'index.html'}")
-    return [out / name for name, _ in named]
+    return built
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backends.walkthrough.pages", description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="folder to write the pages into (created if missing)")
     parser.add_argument("--chapters", type=Path, default=CHAPTERS, help="folder holding the chapters")
+    parser.add_argument("--notebooks", type=Path, help="also write the executed chapters as notebooks here "
+                                                       "(the committed ones: docs/walkthrough/executed)")
+    parser.add_argument("--only", nargs="+", default=(), metavar="NN", help="build only these chapters (01 ... 08)")
     args = parser.parse_args(argv)
     try:
         import jupytext, nbclient, nbconvert  # noqa: F401
     except ImportError as error:
         print(f"the pages need the docs extra: pip install -e '.[docs]' ({error})", file=sys.stderr)
         return 2
-    build(args.out.resolve(), args.chapters)
+    build(args.out.resolve(), args.chapters, args.notebooks.resolve() if args.notebooks else None, args.only)
     return 0
 
 

@@ -11,9 +11,9 @@
 # %% [markdown]
 # # 7. The optimization ladder
 #
-# Chapter 6 timed the numba backend against NumPy. Compiling loops is not what makes a fast
-# product: the table below shows how far the textbook triple loop, compiled, stays from this
-# machine's BLAS. The ladder (`backends/ladder.py`)
+# The matrix product, from interpreted loops up to this machine's BLAS, one idea at a time.
+# Compiling loops is not what makes a fast product: the table below shows how far the textbook
+# triple loop, compiled, stays from BLAS. The ladder (`backends/ladder.py`)
 # computes the matrix product once per idea, each rung adding exactly one idea to the rung below,
 # from interpreted loops to the machine's BLAS. This chapter runs it small, checks every rung
 # against NumPy, and reads what each idea buys. (`nn-backends ladder` runs it at full size.)
