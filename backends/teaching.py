@@ -31,7 +31,7 @@ from .benchmarking.report import format_seconds
 from .benchmarking.rounds import busy_note, cpu_clock, cpu_use
 from .benchmarking.timing import thread_settings
 from .walkthrough import followed_source, source_view
-from .walkthrough.conclusions import Estimate, busy_of, ratio, speedup  # noqa: F401  (the chapters use them)
+from .walkthrough.conclusions import Estimate, busy_of, difference, ratio, speedup  # noqa: F401  (the chapters use them)
 
 FAST = os.environ.get("NN_WALKTHROUGH_FAST", "") not in ("", "0")
 BACKENDS = ("python", "numpy", "numba")

@@ -182,3 +182,14 @@ def test_chapter_8_states_or_withholds_its_lessons_as_the_measurement_decides(mo
     calls = [line for line in printed if "such calls" in line]
     assert calls == [line for line in calls if line.startswith("the layer-by-layer step costs as much as 100 (95%")]
     assert len(calls) == 1 and "machine busy: other programs kept 1.30 cores busy" in calls[0]
+
+
+def test_a_paired_difference_sees_through_noise_the_rounds_share():
+    from backends.walkthrough.conclusions import difference
+
+    # the machine's speed swings threefold from round to round, but b always takes 0.1 more than a
+    swing = [1.0, 3.0, 1.5, 2.5, 1.0, 2.0, 3.0]
+    times = {"a": measured(swing), "b": measured([t + 0.1 for t in swing])}
+    added = difference(times, "b", "a")
+    assert added.value == pytest.approx(0.1) and added.side_of(0) == "above"
+    assert (Estimate.of(times["b"]) - Estimate.of(times["a"])).side_of(0) is None  # the intervals alone cannot tell

@@ -155,21 +155,32 @@ def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle, 
     return {name: summary(samples[name]) | {"number": number[name], "cpu": cpu} for name in names}
 
 
-def _median_ratio_interval(ratios: np.ndarray) -> tuple[float, float, float]:
-    picks = np.random.default_rng(0).integers(0, len(ratios), (RESAMPLES, len(ratios)))
-    medians = np.median(ratios[picks], axis=1)
+def _median_interval(per_round: np.ndarray) -> tuple[float, float, float]:
+    picks = np.random.default_rng(0).integers(0, len(per_round), (RESAMPLES, len(per_round)))
+    medians = np.median(per_round[picks], axis=1)
     tail = (1 - CONFIDENCE) / 2
-    return float(np.median(ratios)), float(np.quantile(medians, tail)), float(np.quantile(medians, 1 - tail))
+    return float(np.median(per_round)), float(np.quantile(medians, tail)), float(np.quantile(medians, 1 - tail))
+
+
+def _paired(name: str, a, b) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) != len(b) or not len(a):
+        raise ValueError(f"{name}: the two contenders need the same rounds; got {len(a)} and {len(b)} samples")
+    return a, b
 
 
 def paired_ratio(slower, faster) -> tuple[float, float, float]:
     """(ratio, low, high): the median over rounds of slower[r] / faster[r] (a speedup of `faster`
     when above 1) and its bootstrap interval over rounds. Both lists come from one `interleaved`."""
-    slower, faster = np.asarray(slower, dtype=float), np.asarray(faster, dtype=float)
-    if len(slower) != len(faster) or not len(slower):
-        raise ValueError(f"paired_ratio: the two contenders need the same rounds; got {len(slower)} and "
-                         f"{len(faster)} samples")
-    return _median_ratio_interval(slower / faster)
+    slower, faster = _paired("paired_ratio", slower, faster)
+    return _median_interval(slower / faster)
+
+
+def paired_difference(more, less) -> tuple[float, float, float]:
+    """(difference, low, high): the median over rounds of more[r] - less[r] (the time one contender
+    adds to the other) and its bootstrap interval over rounds. Both lists come from one `interleaved`."""
+    more, less = _paired("paired_difference", more, less)
+    return _median_interval(more - less)
 
 
 def unpaired_ratio(new, old) -> tuple[float, float, float]:

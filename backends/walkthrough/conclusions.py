@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..benchmarking.rounds import busy_note, paired_ratio
+from ..benchmarking.rounds import busy_note, paired_difference, paired_ratio
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,12 @@ def ratio(results: dict, fast: str, slow: str) -> Estimate:
     """How many times faster `fast` ran than `slow` (below 1: slower), both from one
     `teaching.compare`: the median of the per-round ratios with its interval."""
     return Estimate(*paired_ratio(results[slow]["samples"], results[fast]["samples"]))
+
+
+def difference(results: dict, more: str, less: str) -> Estimate:
+    """How much longer `more` took than `less`, both from one `teaching.compare`: the median of the
+    per-round differences with its interval (narrower than two intervals subtracted)."""
+    return Estimate(*paired_difference(results[more]["samples"], results[less]["samples"]))
 
 
 def faster_or_slower(times: float) -> str:

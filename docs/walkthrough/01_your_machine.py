@@ -113,7 +113,7 @@ print(f"one multiply-add in the loop: {per_call['+ multiply and add'].text(ns)};
       f"the loop and its unpacking alone: {per_call['loop alone'].text(ns)}")
 for what, part, before in (("the multiply (a new float object)", "+ multiply", "loop alone"),
                            ("the add (another)", "+ multiply and add", "+ multiply")):
-    added = per_call[part] - per_call[before]
+    added = teaching.difference(parts, part, before) / count  # round by round, so the noise they share cancels
     print(f"  {what}: " + (f"{added.text(ns)} more" if added.side_of(0) == "above" else
                            "not shown on this run (the interval of the time it adds holds 0)"))
 print(f"the loop's body is {len(body)} bytecodes per turn: {' '.join(body)}")
