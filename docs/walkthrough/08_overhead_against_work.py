@@ -30,41 +30,46 @@ from backends.optim import Adam
 teaching.machine_summary()
 sizes = teaching.pick([1, 2, 4, 8, 16, 32, 64, 128, 256], [1, 4, 16, 64])
 python_limit = teaching.pick(128, 32)  # pure Python beyond this takes too long to time well
-times = {name: {} for name in loadable_backends()}
 rng = np.random.default_rng(0)
-for n in sizes:
-    inputs, weights, biases = rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=n)
-    for name in times:
-        if name == "python" and n > python_limit:
-            continue
-        b = get_backend(name)
-        x, w, c = b.asarray(inputs), b.asarray(weights), b.asarray(biases)
-        times[name][n] = teaching.timing(lambda: b.dense_forward(x, w, c))
+layers = {n: (rng.normal(size=(n, n)), rng.normal(size=(n, n)), rng.normal(size=n)) for n in sizes}
+
+
+def layer_call(b, n):
+    x, w, c = (b.asarray(values) for values in layers[n])
+    return lambda: b.dense_forward(x, w, c)
+
+
+times = {}  # per backend, every size timed in the same interleaved rounds
+for name in loadable_backends():
+    b = get_backend(name)
+    times[name] = teaching.compare({n: layer_call(b, n) for n in sizes if name != "python" or n <= python_limit})
 
 print(f"{'n':>5} " + " ".join(f"{name + ' per call':>18} {'per madd':>9}" for name in times))
 for n in sizes:
     cells = [(f"{teaching.format_seconds(times[name][n]['median']):>18} {times[name][n]['median'] / n ** 3 * 1e9:>7.3g}ns")
              if n in times[name] else f"{'-':>18} {'-':>9}" for name in times]
     print(f"{n:>5} " + " ".join(cells))
-busy = [f"{name} at n={n}" for name in times for n in times[name] if times[name][n]["cpu"]["busy"]]
-if busy:
-    print(f"the machine was busy while these were measured, so their times may read high: {', '.join(busy)}")
+for name, measured in times.items():
+    busy = teaching.busy_of(*measured.values())
+    if busy:
+        print(f"{name}: its times may read high{busy}")
 
 # %% [markdown]
 # Read the table as two regimes. At the smallest size the time per call is the fixed price. Going
 # from the second-largest size to the largest adds only work, so the time it adds, over the
-# multiply-adds it adds, is the cost of one multiply-add. Where n³ times that cost equals the fixed
-# price, the lines cross: below that size, making the arithmetic faster changes nothing. Each
-# number comes with its 95% interval, carried from the timings it is computed from; where the
-# largest call did not take measurably longer than the one before (a busy machine can do that),
-# the work cannot be read from this run, and the chapter says so instead of printing a number.
+# multiply-adds it adds, is the cost of one multiply-add (read round by round: every size of a
+# backend was timed in the same rounds). Where n³ times that cost equals the fixed price, the
+# lines cross: below that size, making the arithmetic faster changes nothing. Each number comes
+# with its 95% interval, carried from the timings it is computed from; where the largest call did
+# not take measurably longer than the one before (a busy machine can do that), the work cannot be
+# read from this run, and the chapter says so instead of printing a number.
 
 # %%
 crossings, work = {}, {}
 for name, measured in times.items():
     smaller, largest = sorted(measured)[-2:]
     fixed = teaching.Estimate.of(measured[min(measured)])
-    added = teaching.Estimate.of(measured[largest]) - teaching.Estimate.of(measured[smaller])
+    added = teaching.difference(measured, largest, smaller)
     busy = teaching.busy_of(measured[min(measured)], measured[smaller], measured[largest])
     if added.side_of(0) != "above":
         print(f"{name:>6}: fixed price {fixed.text(teaching.format_seconds)}; work per multiply-add not shown "
