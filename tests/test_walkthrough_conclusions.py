@@ -140,28 +140,43 @@ def test_teaching_compare_flags_a_busy_clock_and_only_a_busy_one(monkeypatch, ot
     assert ("machine busy" in speedup(results, "fast", "slow")["text"]) == busy
 
 
-def run_chapter_8(monkeypatch, tmp_path, fake_step_times) -> str:
-    """Chapter 8 in fast mode with its training-step measurement replaced by `fake_step_times(labels)`."""
+def run_chapter(number: int, monkeypatch, tmp_path, replaces: str, fake) -> str:
+    """Chapter `number` in fast mode, its measurement whose calls include `replaces` made up by
+    `fake(labels)`; every other timing real and short. Returns what the chapter printed."""
     from backends import teaching
     from test_walkthrough_timing import code_cells
 
     real_compare = teaching.compare
 
     def replaced(calls, budget_seconds=None):
-        if "numba, one compiled step" in calls:
-            return fake_step_times(list(calls))
-        return real_compare(calls, 0.002)
+        return fake(list(calls)) if replaces in calls else real_compare(calls, 0.002)
 
     monkeypatch.setattr(teaching, "compare", replaced)
     monkeypatch.setattr(teaching, "FAST", True)
     monkeypatch.setenv("NN_WALKTHROUGH_OUTPUT", str(tmp_path))
-    path = teaching_chapter(8)
+    path = teaching_chapter(number)
     printed = io.StringIO()
     namespace = {"__name__": "__main__"}
     with contextlib.redirect_stdout(printed):
         for cell in code_cells(path):
             exec(compile(cell, str(path), "exec"), namespace)
     return printed.getvalue()
+
+
+@pytest.mark.parametrize("cpu", [QUIET, BUSY], ids=["quiet", "busy"])
+def test_chapter_6_states_its_lesson_with_the_interval_on_a_busy_machine_too(monkeypatch, tmp_path, cpu):
+    """The issue's run: numpy and numba about 124× faster than pure Python, on a busy machine."""
+    numpy = [1.0, 1.05, 1.0, 1.1, 0.95, 1.0, 1.0, 1.2, 0.9, 1.02, 1.0]
+
+    def made_up(labels):
+        return {label: measured([t * (124.0 if label == "python" else 1.0) for t in numpy], cpu) for label in labels}
+
+    printed = run_chapter(6, monkeypatch, tmp_path, "python", made_up).splitlines()
+    lessons = [line for line in printed if "trains faster than pure Python" in line]
+    assert [line.split(":")[0] for line in lessons] == ["numpy trains faster than pure Python",
+                                                        "numba trains faster than pure Python"]
+    assert all(": at least " in line and "not shown" not in line for line in lessons)
+    assert all(("machine busy" in line) == cpu["busy"] for line in lessons)
 
 
 def test_chapter_8_states_or_withholds_its_lessons_as_the_measurement_decides(monkeypatch, tmp_path):
@@ -176,7 +191,7 @@ def test_chapter_8_states_or_withholds_its_lessons_as_the_measurement_decides(mo
         results["one relu call"] = measured([t / 100 for t in layer_by_layer], BUSY)
         return results
 
-    printed = run_chapter_8(monkeypatch, tmp_path, contradicting).splitlines()
+    printed = run_chapter(8, monkeypatch, tmp_path, "numba, one compiled step", contradicting).splitlines()
     verdict = [line for line in printed if "one compiled step is faster" in line]
     assert len(verdict) == 1 and verdict[0].startswith("not shown on this run") and "1.25× slower" in verdict[0]
     calls = [line for line in printed if "such calls" in line]
