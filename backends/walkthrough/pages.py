@@ -111,6 +111,13 @@ def machine() -> str:
             "timing is this machine's, with its interval, and says when other programs used the CPU meanwhile.")
 
 
+def write(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all (a partial file, then renamed)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
 def fingerprint(chapter: Path) -> str:
     """The chapter's source as a hash: an executed notebook records the one it ran."""
     return hashlib.sha256(chapter.read_bytes()).hexdigest()
@@ -125,10 +132,7 @@ def save_notebook(notebook, chapter: Path, folder: Path, named: list[tuple[str, 
     links += [f"[{heading} →]({name})" for name, heading in named[index + 1:index + 2]]
     notebook.cells.append(nbformat.v4.new_markdown_cell(f"{' · '.join(links)}\n\n*{machine()}*"))
     notebook.metadata["nn_backends"] = {"chapter": chapter.name, "chapter_sha256": fingerprint(chapter)}
-    path = folder / f"{chapter.stem}.ipynb"
-    partial = path.with_name(path.name + ".partial")
-    nbformat.write(notebook, str(partial))
-    partial.replace(path)
+    write(folder / f"{chapter.stem}.ipynb", nbformat.writes(notebook))
 
 
 def build(out: Path, folder: Path = CHAPTERS, notebooks: Path | None = None, only=()) -> list[Path]:
@@ -162,26 +166,25 @@ def build(out: Path, folder: Path = CHAPTERS, notebooks: Path | None = None, onl
         head, body = page.split("<body", 1)
         opening, rest = body.split(">", 1)
         foot = f'<p style="margin:1em 2em;color:#555">{html.escape(machine())}</p>'
-        (out / named[index][0]).write_text(f"{head}<body{opening}>{nav}{rest.replace('</body>', foot + nav + '</body>')}",
-                                           encoding="utf-8")
+        write(out / named[index][0], f"{head}<body{opening}>{nav}{rest.replace('</body>', foot + nav + '</body>')}")
         built.append(out / named[index][0])
         if notebooks:
             notebooks.mkdir(parents=True, exist_ok=True)
             save_notebook(notebook, chapter, notebooks, [(f"{c.stem}.ipynb", h) for c, (_, h) in zip(every, named)], index)
     items = [(name, heading, summary(source)) for (name, heading), source in zip(named, sources)]
-    (out / "index.html").write_text(
-        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>nn-backends: the walkthrough</title></head>\n"
-        "<body><h1>nn-backends: the walkthrough</h1>\n<ol>\n" +
-        "\n".join(f'<li><a href="{name}">{html.escape(heading)}</a>: {html.escape(line)}</li>' for name, heading, line in items)
-        + "\n</ol>\n</body></html>\n", encoding="utf-8")
+    listed = "\n".join(f'<li><a href="{name}">{html.escape(heading)}</a>: {html.escape(line)}</li>'
+                       for name, heading, line in items)
+    write(out / "index.html", "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>nn-backends: the walkthrough"
+                              "</title></head>\n<body><h1>nn-backends: the walkthrough</h1>\n"
+                              f"<ol>\n{listed}\n</ol>\n</body></html>\n")
     if notebooks:
-        (notebooks / "README.md").write_text(
-            "# The walkthrough, executed\n\nEach chapter as it ran, with its output and plots (the machine is named at "
-            "the foot of each). Rebuilt by `python -m backends.walkthrough.pages walkthrough-pages --notebooks "
-            "docs/walkthrough/executed`; `tests/test_walkthrough_executed.py` fails when a chapter changed and "
-            "its notebook here was not rebuilt.\n\n" + "".join(
-                f"{number}. [{heading}]({name.replace('.html', '.ipynb')}): {line}\n"
-                for number, (name, heading, line) in enumerate(items, 1)), encoding="utf-8")
+        listed = "".join(f"{number}. [{heading}]({name.replace('.html', '.ipynb')}): {line}\n"
+                         for number, (name, heading, line) in enumerate(items, 1))
+        write(notebooks / "README.md", "# The walkthrough, executed\n\nEach chapter as it ran, with its output and "
+                                       "plots (the machine is named at the foot of each). Rebuilt by `python -m "
+                                       "backends.walkthrough.pages walkthrough-pages --notebooks docs/walkthrough/"
+                                       "executed`; `tests/test_walkthrough_executed.py` fails when a chapter changed "
+                                       f"and its notebook here was not rebuilt.\n\n{listed}")
     print(f"pages written: {out / 'index.html'}")
     return built
 
