@@ -208,3 +208,16 @@ def test_a_paired_difference_sees_through_noise_the_rounds_share():
     added = difference(times, "b", "a")
     assert added.value == pytest.approx(0.1) and added.side_of(0) == "above"
     assert (Estimate.of(times["b"]) - Estimate.of(times["a"])).side_of(0) is None  # the intervals alone cannot tell
+
+
+def test_chapter_8_never_prints_work_faster_than_the_machines_peak(monkeypatch, tmp_path):
+    """Sizes 16 and 64 made up a femtosecond per multiply-add apart (millions of GFLOP/s): the chapter
+    withholds the work and the crossing for those backends, however narrow the interval."""
+    def impossible(sizes):
+        return {n: measured([1e-6 + n ** 3 * 1e-15] * 5) for n in sizes}
+
+    printed = run_chapter(8, monkeypatch, tmp_path, 64, impossible).splitlines()
+    for name in ("numpy", "numba"):
+        line = next(line for line in printed if line.strip().startswith(f"{name}: fixed price"))
+        assert "work per multiply-add not shown on this run" in line and "above this machine's measured peak" in line
+        assert "they are equal at" not in line

@@ -27,7 +27,7 @@ import numpy as np
 from backends import Dense, Model, ReLU, Softmax, loadable_backends, data, get_backend, teaching
 from backends.optim import Adam
 
-teaching.machine_summary()
+settings = teaching.machine_summary()
 sizes = teaching.pick([1, 2, 4, 8, 16, 32, 64, 128, 256], [1, 4, 16, 64])
 python_limit = teaching.pick(128, 32)  # pure Python beyond this takes too long to time well
 rng = np.random.default_rng(0)
@@ -62,9 +62,13 @@ for name, measured in times.items():
 # lines cross: below that size, making the arithmetic faster changes nothing. Each number comes
 # with its 95% interval, carried from the timings it is computed from; where the largest call did
 # not take measurably longer than the one before (a busy machine can do that), the work cannot be
-# read from this run, and the chapter says so instead of printing a number.
+# read from this run, and the chapter says so instead of printing a number; so it does when the
+# work would run faster than the machine's measured peak (chapter 1), which no code can.
 
 # %%
+from backends.benchmarking import machine_limits
+
+peak = machine_limits.measure(settings["numba_threads"])["peak"]["float64"]["all_cores"]  # GFLOP/s, chapter 1
 crossings, work = {}, {}
 for name, measured in times.items():
     smaller, largest = sorted(measured)[-2:]
@@ -75,7 +79,13 @@ for name, measured in times.items():
         print(f"{name:>6}: fixed price {fixed.text(teaching.format_seconds)}; work per multiply-add not shown "
               f"on this run: the call at n={largest} did not take measurably longer than at n={smaller}{busy}")
         continue
-    per_madd = work[name] = added / (largest ** 3 - smaller ** 3)
+    per_madd = added / (largest ** 3 - smaller ** 3)
+    if 2 / per_madd.value / 1e9 > peak:  # two flops per multiply-add, faster than the machine can go
+        print(f"{name:>6}: fixed price {fixed.text(teaching.format_seconds)}; work per multiply-add not shown on "
+              f"this run: {teaching.format_seconds(per_madd.value)} would be {2 / per_madd.value / 1e9:.3g} GFLOP/s, "
+              f"above this machine's measured peak of {peak:.3g}: a time or the peak read wrong{busy}")
+        continue
+    work[name] = per_madd
     crossings[name] = (fixed / per_madd) ** (1 / 3)
     print(f"{name:>6}: fixed price {fixed.text(teaching.format_seconds)}, work per multiply-add "
           f"{per_madd.text(teaching.format_seconds)} (from n={smaller} to {largest}); they are equal "
