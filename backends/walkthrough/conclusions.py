@@ -22,8 +22,9 @@ from ..benchmarking.rounds import busy_note, paired_difference, paired_ratio
 
 @dataclass(frozen=True)
 class Estimate:
-    """A positive measured quantity and its 95% interval. Arithmetic combines the bounds (the
-    widest interval the operands allow), so a derived number is never more certain than its parts."""
+    """A measured quantity and its 95% interval. Arithmetic combines the bounds (the widest interval
+    the operands allow), so a derived number is never more certain than its parts. The bounds stay
+    in order for positive quantities: check a difference with `side_of(0)` before dividing by it."""
 
     value: float
     low: float
