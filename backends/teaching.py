@@ -5,12 +5,13 @@
                                                   # the numba one followed into the loops it runs
     teaching.agrees("4.8 example", got, 4.8)       # prints it, and stops the chapter if it is wrong
     print(teaching.timing(lambda: b.relu(z))["text"])   # "1.2 µs (95% interval 1.1 µs–1.3 µs)"
-    times = teaching.compare({"numpy": f, "numba": g})  # interleaved, each with its interval
-    print(teaching.speedup(times, "numba", "numpy")["text"])  # or "not shown on this run (...)"
+    times = teaching.compare({"numpy": f, "numba": g})  # interleaved rounds, each with its interval
+    print(teaching.speedup(times, "numba", "numpy")["text"])  # "...: at least 3.1× (...)" or "not shown..."
 
-A chapter prints a conclusion about speed only through `speedup`, which withholds it when the
-measurement contradicts it or other programs used the CPU while it was measured
-(`backends.walkthrough.measurements`).
+Timing is `benchmarking.rounds`, the bench's own. A chapter states a conclusion about speed, or a
+number derived from times, only through `backends.walkthrough.conclusions` (`speedup`, `Estimate`),
+which says it with its interval when the interval decides it, names a busy machine, and withholds
+it when the interval cannot decide.
 
 `$NN_WALKTHROUGH_FAST=1` runs every chapter small and short (CI does); `$NN_WALKTHROUGH_OUTPUT`
 names the folder the plots go to (default `walkthrough-output/` in the current directory);
@@ -25,10 +26,12 @@ import sys
 import time
 from pathlib import Path
 
+from .benchmarking import rounds
 from .benchmarking.report import format_seconds
+from .benchmarking.rounds import busy_note, cpu_clock, cpu_use
 from .benchmarking.timing import thread_settings
-from .walkthrough import followed_source, measurements, source_view
-from .walkthrough.measurements import busy_note, cpu_clock, cpu_use, speedup
+from .walkthrough import followed_source, source_view
+from .walkthrough.conclusions import Estimate, busy_of, difference, ratio, speedup  # noqa: F401  (the chapters use them)
 
 FAST = os.environ.get("NN_WALKTHROUGH_FAST", "") not in ("", "0")
 BACKENDS = ("python", "numpy", "numba")
@@ -48,7 +51,7 @@ def output_folder() -> Path:
 
 def save_figure(figure, name: str) -> None:
     """Save a matplotlib figure as `name` in the output folder (written whole, then renamed), show it
-    when the chapter runs as a notebook, and close it."""
+    (`show_image`), and close it."""
     import matplotlib.pyplot as plt
 
     path = output_folder() / name
@@ -56,14 +59,14 @@ def save_figure(figure, name: str) -> None:
     figure.savefig(temporary, dpi=90)
     temporary.replace(path)
     plt.close(figure)
-    print(f"plot saved: {path}")
     show_image(path)
 
 
 def show_image(path) -> None:
-    """Show a saved picture inline when the chapter runs as a notebook (as a script, do nothing)."""
+    """Show a saved picture inline when the chapter runs as a notebook; as a script, say where it is."""
     ipython = sys.modules.get("IPython")
     if ipython is None or ipython.get_ipython() is None:
+        print(f"plot saved: {path}")
         return
     from IPython.display import Image, display
 
@@ -82,12 +85,19 @@ def source(backend: str, operation: str) -> str:
     return followed_source.source(backend, operation)
 
 
-def side_by_side(operation: str, backends=BACKENDS) -> None:
+def side_by_side(operation: str, backends=BACKENDS, into_gemm: bool = False) -> None:
     """Print one operation's code in every backend, the numba backend's followed into the compiled
-    loops it calls (the GEMM driver and this CPU's micro-kernel for a product, the stable formulas
-    for softmax and sigmoid), in columns that share the terminal's width (`$COLUMNS` honoured), or
-    one after another when it is too narrow for them (`backends.walkthrough.source_view`)."""
-    print(source_view.side_by_side(operation, backends))
+    loops it calls (the stable formulas for softmax and sigmoid; for a product, up to the GEMM's
+    entry, which chapter 7 shows once, or through the GEMM to this CPU's micro-kernel when
+    `into_gemm`), in columns that share the terminal's width (`$COLUMNS` honoured), or one after
+    another when it is too narrow for them (`backends.walkthrough.source_view`)."""
+    print(source_view.side_by_side(operation, backends, into_gemm=into_gemm))
+
+
+def gemm_excerpt() -> None:
+    """Print the GEMM once, short: the loop nest of its cache blocking and one step of this CPU's
+    micro-kernel, read from the code (`followed_source.gemm_excerpt`)."""
+    print("\n".join(followed_source.gemm_excerpt()))
 
 
 def agrees(label: str, got, expected, tolerance: float = 1e-12) -> None:
@@ -113,10 +123,15 @@ def budget() -> float:
 
 
 def compare(calls: dict, budget_seconds: float | None = None) -> dict:
-    """Time the calls ({label: callable}) interleaved, each with its median, 95% interval and the
-    machine's CPU use while they ran; `text` says the first two, and flags a busy machine."""
-    results = measurements.compare(calls, budget() if budget_seconds is None else budget_seconds)
+    """Time the calls ({label: callable}) in interleaved rounds (`rounds.interleaved`; in fast mode
+    fewer rounds, warmed for less), each with its median, 95% interval and the machine's CPU use
+    while they ran; `text` says the first two, and flags a busy machine."""
+    seconds = budget() if budget_seconds is None else budget_seconds
+    results = rounds.interleaved(calls, seconds, rounds=pick(rounds.ROUNDS, 5),
+                                 warm=lambda call: rounds.warm_up(call, pick(rounds.WARM_SECONDS, 0.002)))
     for result in results.values():
+        result["text"] = (f"{format_seconds(result['median'])} (95% interval {format_seconds(result['low'])}–"
+                          f"{format_seconds(result['high'])})")
         note = busy_note(result["cpu"])
         if note:
             result["text"] += f" [busy: {note}]"

@@ -9,13 +9,13 @@ over a second. Inputs are built and every rung is warmed (compiled) outside the 
 """
 
 import os
-import time
 
 import numpy as np
 import pytest
 
 from backends import ladder
-from backends.benchmarking.timing import SETTLE_SECONDS, set_threads
+from backends.benchmarking.rounds import settle
+from backends.benchmarking.timing import set_threads
 
 SIZES = (64, 256, 512)
 #: pure Python at this many ns per multiply-add (about 2x its measured cost, so the skip errs early)
@@ -42,7 +42,7 @@ def test_ladder(benchmark, rung, n, dtype):
     threads = os.cpu_count() if rung.parallel else 1
     set_threads(threads)
     rung.function(*arguments)  # compile and warm outside the measurement
-    time.sleep(SETTLE_SECONDS)
+    settle()
     benchmark.group = f"ladder {n}x{n}x{n} {dtype}"
     benchmark.extra_info.update({"rung": rung.number, "idea": rung.idea, "threads": threads, "flops": 2.0 * n ** 3})
     benchmark(rung.function, *arguments)

@@ -16,12 +16,12 @@ three backends (or those --backends names), "blas" (the raw NumPy call) and "tor
 Inputs are built outside the timed call and Numba kernels are compiled before timing; compile time is its own group.
 """
 
-import time
 
 import pytest
 
 from backends.benchmarking import cases as bench_cases
-from backends.benchmarking.timing import SETTLE_SECONDS, thread_settings
+from backends.benchmarking.rounds import settle
+from backends.benchmarking.timing import thread_settings
 
 #: pure Python runs only where one call takes under about this many seconds
 PYTHON_LIMIT = 1.0
@@ -54,7 +54,7 @@ def timed(case, contender, benchmark):
         call = case.callable_for(contender, python_limit=PYTHON_LIMIT)
     except bench_cases.Unsupported as reason:
         pytest.skip(str(reason))
-    time.sleep(SETTLE_SECONDS)  # let the previous contender's spinning threads go idle
+    settle()  # the previous contender's spinning threads go idle first
     call()  # compile and warm outside the measurement
     benchmark.group = case.group
     benchmark.extra_info.update({"operation": case.operation, "sizes": list(case.sizes), "dtype": case.dtype,

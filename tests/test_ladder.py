@@ -130,3 +130,33 @@ def test_a_rung_that_loses_says_why_from_a_measurement():
     results = [row("compiled", 1e-3), row("contiguous", 2e-3)]
     explain_losses(results, RUNGS, threads=1)
     assert results[1]["why_slower"].startswith("its transposed copy of c took")
+
+
+def test_the_table_gates_every_derived_figure_on_its_interval():
+    """Made-up rows: a rung faster than the measured peak (the peak read low on a busy machine) gets
+    no fraction of peak; a ratio whose interval holds 1 reads "≈"; busy rungs are marked and named."""
+    from backends.benchmarking import rounds
+    from backends.cli.ladder import table
+
+    quiet = {"others": 0.0, "busy": False}
+    busy = {"others": 1.3, "busy": True}
+
+    def row(name, samples, cpu=quiet, threads=1):
+        return {"contender": name, "dtype": "float64", "sizes": [64, 64, 64], "threads": threads,
+                "flops": 2.0 * 64 ** 3, "cpu": cpu} | rounds.summary(samples)
+
+    flat = [1.0, 1.02, 0.98, 1.01, 0.99]
+    rows = [row("python", [1e-2 * t for t in flat]), row("compiled", [1e-4 * t for t in flat], busy),
+            row("contiguous", [1e-4 * t for t in [1.0, 1.4, 0.7, 1.2, 0.8]]),
+            row("blas", [1e-5 * t for t in flat], threads=2)]
+    limits = {"peak": {"float64": {"one_core": 1.0, "all_cores": 100.0}}}  # 1 GFLOP/s on one core: read low
+    shown = table(rows, RUNGS, limits)
+    lines = {line.split()[1]: line for line in shown if line[:1].isdigit()}
+    assert "n/a" in lines["compiled"] and "n/a" in lines["contiguous"] and "n/a" not in lines["blas"]
+    assert any("compiled: 524.3% of the measured peak cannot be" in line for line in shown)
+    assert lines["contiguous"].split()[-3] == "≈1x"  # against compiled: the interval holds 1
+    assert lines["compiled"].split()[-3] == "100x"
+    assert " ! " in lines["compiled"] and " ! " not in lines["python"]
+    from backends.cli.ladder import versus
+    assert versus(rows[1], rows[0]) == "100x slower" and versus(rows[0], rows[1]) == "100x"  # never "0.01x"
+    assert shown[-1].strip() == "! timed while other programs used the CPU (1.3–1.3 cores): compiled; their times may read high"

@@ -1,38 +1,43 @@
-"""Timings come with their spread, their thread counts and a warning when the machine is busy."""
+"""Timings come with their spread, their thread counts, and a warning exactly when other programs
+used the CPU while they were measured: the demo is run with the machine's CPU counters faked busy
+and faked quiet, and must say which. One timer: the deleted ones stay deleted."""
 
+import itertools
 import os
 
 import pytest
 
-from backends.benchmarking import timing
+from backends.benchmarking import rounds, timing
 from backends.cli import main
 
 
-def test_demo_prints_medians_with_spread_threads_and_the_machines_load(capsys):
+def counters(others: float):
+    """A fake `rounds.cpu_clock`: every reading one second later, this process on one core and
+    other programs on `others` cores meanwhile."""
+    seconds = itertools.count()
+    return lambda: (lambda t: {"wall": float(t), "own": float(t), "machine": float(t) * (1 + others)})(next(seconds))
+
+
+@pytest.mark.parametrize("others, busy", [(1.5, True), (0.0, False)], ids=["busy", "quiet"])
+def test_demo_says_busy_exactly_when_other_programs_used_the_cores(monkeypatch, capsys, others, busy):
+    monkeypatch.setattr(rounds, "cpu_clock", counters(others))
     assert main(["demo", "--size", "8"]) == 0
     shown = capsys.readouterr().out
     assert "threads: BLAS" in shown and "Numba" in shown
-    assert f"on {os.cpu_count()} cores" in shown
-    assert "BUSY MACHINE" in shown or "quiet enough to time" in shown
+    assert f"other programs used {others:.2f} of {os.cpu_count()} cores while this timed" in shown
+    assert ("BUSY MACHINE" in shown) == busy and ("quiet enough to time" in shown) == (not busy)
     timed_rows = [line for line in shown.splitlines() if line.strip().startswith(("python |", "numpy |", "numba |"))]
     assert len(timed_rows) == 3
     assert all(line.count("±") == 2 for line in timed_rows), timed_rows
 
 
-def test_a_load_above_half_a_core_each_makes_the_machine_busy(monkeypatch):
-    monkeypatch.setattr(os, "getloadavg", lambda: (4.0 * (os.cpu_count() or 1), 0.0, 0.0))
-    load = timing.machine_load(repeats=5)
-    assert load["busy"] is True
-    assert load["load"] == pytest.approx(4.0 * (os.cpu_count() or 1))
-    assert load["verdict"].startswith("BUSY MACHINE (load ")
-    assert 0.0 <= load["calibration_spread"]
+def test_one_timer_the_others_are_gone():
+    from backends.cli import demo, ladder
+    from backends.walkthrough import conclusions
 
-
-def test_without_a_load_average_the_calibration_loop_decides(monkeypatch):
-    def no_load_average():
-        raise OSError("no load average here")
-
-    monkeypatch.setattr(os, "getloadavg", no_load_average)
-    load = timing.machine_load(repeats=5)
-    assert load["load"] is None and "load unknown" in load["verdict"]
-    assert load["busy"] == (load["calibration_spread"] > timing.BUSY_CALIBRATION_SPREAD)
+    for gone in ("measure", "machine_load", "SETTLE_SECONDS"):
+        assert not hasattr(timing, gone), f"benchmarking.timing.{gone} is back: time with benchmarking.rounds"
+    for module in (demo, ladder, conclusions):
+        assert "rounds" in vars(module) or "paired_ratio" in vars(module), module.__name__
+    with pytest.raises(ImportError):
+        from backends.walkthrough import measurements  # noqa: F401

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "docs" / "walkthrough").glob("[0-9][0-9]_*.py"))
-PLOTS = {"02": ["02_dot_product.png"], "03": ["03_batch.png", "03_layer.png"],
+PLOTS = {"02": ["02_dot_product.png"], "03": ["03_batch.png", "03_layer.png"], "04": ["04_activations.png"],
          "05": ["05_backpropagation.png", "05_chain_rule.png"], "06": ["06_spiral.png"], "07": ["07_ladder.png"],
          "08": ["08_overhead_against_work.png"]}
 #: Seconds one chapter may take in fast mode; the whole walkthrough is meant to take two minutes.

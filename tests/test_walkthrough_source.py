@@ -63,7 +63,7 @@ def contains_run(lines, run):
 
 def printed(operation, monkeypatch, capsys, columns):
     monkeypatch.setenv("COLUMNS", str(columns))
-    teaching.side_by_side(operation)
+    teaching.side_by_side(operation, into_gemm=True)  # the longest column there is
     return capsys.readouterr().out.splitlines()
 
 
@@ -313,3 +313,31 @@ def test_every_line_of_every_column_survives_wrapping_at_any_width(operation):
                 assert all(len(piece) <= width for piece in pieces)
                 assert all(not piece.endswith(" ") for piece in pieces[:-1]), "a printed column would drop it"
                 assert not any(piece.isspace() for piece in pieces), "a row of blanks alone would show nothing"
+
+
+# ---------------------------------------------------------------- the GEMM, once
+
+@pytest.mark.parametrize("operation", PRODUCTS)
+def test_a_chapters_product_column_stops_at_the_gemms_entry_and_points_to_chapter_7(operation, monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "200")
+    teaching.side_by_side(operation)
+    shown = capsys.readouterr().out
+    assert followed_source.header(gemm.product.py_func) in shown and followed_source.GEMM_LINK in shown
+    assert followed_source.header(blocking.block.py_func) not in shown and "microkernel" not in shown
+
+
+def test_the_gemm_is_shown_once_in_chapter_7_and_nowhere_else():
+    calls = {chapter.name[:2]: chapter.read_text().count("teaching.gemm_excerpt()") for chapter in CHAPTERS}
+    assert calls.pop("07") == 1 and not any(calls.values())
+    assert not any("into_gemm=True" in chapter.read_text() for chapter in CHAPTERS)
+
+
+def test_the_gemm_excerpt_is_blocks_loop_nest_annotated_and_one_step_of_this_cpus_kernel():
+    excerpt = followed_source.gemm_excerpt()
+    block_lines = [line.strip() for line in inspect.getsource(blocking.block.py_func).splitlines()]
+    loops = [line for line in excerpt if line.lstrip().startswith("for ") and "  # " in line]
+    assert [re.match(r"\s*for (\w+)", line).group(1) for line in loops] == list(followed_source.LOOPS)
+    assert all(line.split("  # ")[0].strip() in block_lines for line in loops), "each loop as the code has it"
+    rows, columns = tiling.gemm_plan(np.float64).tile
+    assert f"# numba_kernels/microkernels/tile_{rows}x{columns}.py: microkernel, one step of its loop" in excerpt
+    assert "for p in range(kc):" in excerpt and len(excerpt) < 40, "short: the loops and one step"

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from backends import teaching
-from backends.walkthrough import measurements
+from backends.benchmarking import rounds
 
 CHAPTER = Path(__file__).resolve().parent.parent / "docs" / "walkthrough" / "06_spiral.py"
 TIMING_CALLS = ("teaching.compare(", "teaching.timing(", "teaching.speedup(", "teaching.machine_summary(")
@@ -37,14 +37,17 @@ def run_chapter(output: Path, monkeypatch, timing_scale: float, distort: bool) -
     monkeypatch.setenv("NN_WALKTHROUGH_OUTPUT", str(output))
     monkeypatch.setenv("NN_WALKTHROUGH_TIMING_SCALE", str(timing_scale))
     if distort:
-        real, factors = measurements.measure, np.random.default_rng(1)
+        real, factors = rounds.interleaved, np.random.default_rng(1)
 
-        def another_machine(call, **options):
-            result = dict(real(call, **options))
-            result["median"] *= float(np.exp(factors.uniform(-5, 5)))
-            return result
+        def another_machine(calls, budget, **options):
+            timed = real(calls, budget, **options)
+            for result in timed.values():
+                factor = float(np.exp(factors.uniform(-5, 5)))
+                result.update({key: result[key] * factor for key in ("median", "q1", "q3", "low", "high")},
+                              samples=[sample * factor for sample in result["samples"]])
+            return timed
 
-        monkeypatch.setattr(measurements, "measure", another_machine)
+        monkeypatch.setattr(rounds, "interleaved", another_machine)
     namespace = {"__name__": "__main__"}
     printed = []
     for cell in code_cells(CHAPTER):

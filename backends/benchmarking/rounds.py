@@ -1,8 +1,10 @@
-"""Interleaved rounds: the contenders of one case timed in turn, round after round, and every ratio
-between them read from the rounds with a 95% interval.
+"""The one way this project times code (the bench, the ladder, the demo and the walkthrough all
+call it): interleaved rounds of the contenders, each turn settled and warmed, every median and
+every ratio between them with a 95% interval, and whether other programs used the CPU meanwhile.
 
     timed = rounds.interleaved({"numpy": f, "numba": g}, budget=0.2)
     timed["numba"]["samples"]                       # seconds per call, one per round
+    timed["numba"]["cpu"]["busy"]                   # other programs used the cores meanwhile
     rounds.paired_ratio(timed["numpy"]["samples"], timed["numba"]["samples"])   # (ratio, low, high)
 
 Timing each contender in one block after the other lets any drift of the machine (another
@@ -117,12 +119,23 @@ def summary(samples: list[float]) -> dict:
             "samples": list(samples), "repeats": len(samples)}
 
 
+def busy_note(cpu: dict) -> str:
+    """'' for a quiet `cpu_use`, else a sentence saying how busy the machine was while it measured."""
+    if not cpu["busy"]:
+        return ""
+    if cpu["others"] is None:
+        return f"this process got {cpu['own_cores']:.0%} of a core while it timed"
+    return f"other programs kept {cpu['others']:.2f} cores busy while this was measured"
+
+
 def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle, warm=warm_up) -> dict:
     """Time every zero-argument callable of `calls` ({name: call}) in `rounds` rounds, each round one
     repeat of about budget/rounds seconds per call, the order rotated every round, and `pause()`
-    then `warm(call)` before each turn. Returns {name: summary(...) | {"number": calls per repeat}}; each summary's
-    samples are seconds per call, round by round, in the same order for every name."""
+    then `warm(call)` before each turn. Returns {name: summary(...) | {"number": calls per repeat,
+    "cpu": cpu_use(...) over all the rounds}}; each summary's samples are seconds per call, round by
+    round, in the same order for every name."""
     names = list(calls)
+    before = cpu_clock()
     number = {}
     for name in names:
         pause()
@@ -138,24 +151,36 @@ def interleaved(calls: dict, budget: float, rounds: int = ROUNDS, pause=settle, 
             for _ in range(count):
                 call()
             samples[name].append((time.perf_counter() - start) / count)
-    return {name: summary(samples[name]) | {"number": number[name]} for name in names}
+    cpu = cpu_use(before, cpu_clock())
+    return {name: summary(samples[name]) | {"number": number[name], "cpu": cpu} for name in names}
 
 
-def _median_ratio_interval(ratios: np.ndarray) -> tuple[float, float, float]:
-    picks = np.random.default_rng(0).integers(0, len(ratios), (RESAMPLES, len(ratios)))
-    medians = np.median(ratios[picks], axis=1)
+def _median_interval(per_round: np.ndarray) -> tuple[float, float, float]:
+    picks = np.random.default_rng(0).integers(0, len(per_round), (RESAMPLES, len(per_round)))
+    medians = np.median(per_round[picks], axis=1)
     tail = (1 - CONFIDENCE) / 2
-    return float(np.median(ratios)), float(np.quantile(medians, tail)), float(np.quantile(medians, 1 - tail))
+    return float(np.median(per_round)), float(np.quantile(medians, tail)), float(np.quantile(medians, 1 - tail))
+
+
+def _paired(name: str, a, b) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) != len(b) or not len(a):
+        raise ValueError(f"{name}: the two contenders need the same rounds; got {len(a)} and {len(b)} samples")
+    return a, b
 
 
 def paired_ratio(slower, faster) -> tuple[float, float, float]:
     """(ratio, low, high): the median over rounds of slower[r] / faster[r] (a speedup of `faster`
     when above 1) and its bootstrap interval over rounds. Both lists come from one `interleaved`."""
-    slower, faster = np.asarray(slower, dtype=float), np.asarray(faster, dtype=float)
-    if len(slower) != len(faster) or not len(slower):
-        raise ValueError(f"paired_ratio: the two contenders need the same rounds; got {len(slower)} and "
-                         f"{len(faster)} samples")
-    return _median_ratio_interval(slower / faster)
+    slower, faster = _paired("paired_ratio", slower, faster)
+    return _median_interval(slower / faster)
+
+
+def paired_difference(more, less) -> tuple[float, float, float]:
+    """(difference, low, high): the median over rounds of more[r] - less[r] (the time one contender
+    adds to the other) and its bootstrap interval over rounds. Both lists come from one `interleaved`."""
+    more, less = _paired("paired_difference", more, less)
+    return _median_interval(more - less)
 
 
 def unpaired_ratio(new, old) -> tuple[float, float, float]:

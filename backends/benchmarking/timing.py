@@ -1,38 +1,11 @@
-"""The clock: median time per call with its spread, thread settings, and Numba's compile time."""
+"""What decides a timing besides the code: thread settings, the CPU and its GEMM shapes, Numba's compile
+time and the start-up cost. (The timing itself is `rounds`.)"""
 
 from __future__ import annotations
 
 import os
 import platform
-import statistics
 import time
-
-#: Pause before each measurement, so the previous contender's spinning threads go idle first.
-SETTLE_SECONDS = 0.1
-
-
-def measure(call, budget: float = 0.25, min_repeats: int = 5, max_repeats: int = 200) -> dict:
-    """Median and quartiles of the time per call, over repeats of `number` back-to-back calls each.
-
-    `number` is chosen so one repeat lasts about a millisecond (the clock's resolution then costs
-    nothing); repeats go on until `budget` seconds are spent, with at least `min_repeats` of them
-    unless a single call already exceeds the budget (then three)."""
-    start = time.perf_counter()
-    call()  # warm: caches, lazy allocations, Numba dispatch
-    single = max(time.perf_counter() - start, 1e-9)
-    number = max(1, int(1e-3 / single))
-    floor = 3 if single > budget else min_repeats
-    samples, spent = [], 0.0
-    while len(samples) < max_repeats and (len(samples) < floor or spent < budget):
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        elapsed = time.perf_counter() - start
-        samples.append(elapsed / number)
-        spent += elapsed
-    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else [samples[0]] * 3
-    return {"median": statistics.median(samples), "q1": quartiles[0], "q3": quartiles[2],
-            "repeats": len(samples), "number": number}
 
 
 def set_threads(count: int | None) -> None:
@@ -161,37 +134,3 @@ def startup_seconds() -> dict:
             for _ in range(3)]
     imports, first_calls = zip(*(map(float, run.stdout.split()) for run in runs[1:]))
     return {"import_backends": min(imports), "first_numba_call_warm_cache": min(first_calls)}
-
-
-#: Above this load per core (one-minute load average over CPUs), or this spread of a fixed loop,
-#: other work competes for the cores and timings swing between runs.
-BUSY_LOAD_PER_CORE = 0.5
-BUSY_CALIBRATION_SPREAD = 0.10
-
-
-def machine_load(repeats: int = 15) -> dict:
-    """How busy the machine is, and whether its timings can be trusted: the one-minute load average
-    per core (not on Windows), and the relative spread (interquartile range over median) of a fixed
-    ~1 ms pure-Python loop timed `repeats` times. `busy` is True when either is over its threshold;
-    `verdict` says so in one line."""
-    cpus = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = None
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        total = 0
-        for i in range(20_000):
-            total += i
-        samples.append(time.perf_counter() - start)
-    q1, median, q3 = statistics.quantiles(samples, n=4)
-    spread = (q3 - q1) / median
-    busy = (load is not None and load / cpus > BUSY_LOAD_PER_CORE) or spread > BUSY_CALIBRATION_SPREAD
-    shown_load = "unknown" if load is None else f"{load:.2f}"
-    facts = f"load {shown_load} on {cpus} cores, calibration loop spread {spread:.0%}"
-    verdict = (f"BUSY MACHINE ({facts}): other work competes for the cores, so timings swing between "
-               "runs; trust ratios far from 1 only, and rerun when it is idle"
-               if busy else f"the machine is quiet enough to time ({facts})")
-    return {"cpus": cpus, "load": load, "calibration_spread": spread, "busy": busy, "verdict": verdict}

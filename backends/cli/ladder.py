@@ -2,7 +2,9 @@
 
 For each dtype and size n (the product n×n · n×n), one table: rung, the idea it adds, threads,
 median time ± spread, GFLOP/s, ns per multiply-add, speedup over the rung below and over pure Python,
-and the fraction of this machine's BLAS. Rungs that are not parallel run on one thread (Numba and
+and the fraction of this machine's BLAS. Each rung is timed in rounds (`benchmarking.rounds`); a
+ratio whose 95% interval holds 1 reads "≈", a rung timed while other programs used the CPU is marked
+"!", and a fraction of the peak above 100% (the peak was measured low) is not shown. Rungs that are not parallel run on one thread (Numba and
 BLAS both limited to one); parallel rungs and BLAS on `--threads`. A rung whose single call would
 take longer than `--call-limit` is not run at that size: its time is extrapolated as n³ from the
 largest size it ran at, and marked "~". The raw results go to JSON, GFLOP/s and times to a plot.
@@ -19,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import ladder as ladder_rungs
-from ..benchmarking import machine_limits
+from ..benchmarking import machine_limits, rounds
 from ..benchmarking.plots import roofline, save_atomically
 from ..benchmarking.report import format_seconds, machine_caption, machine_lines, write_json
-from ..benchmarking.timing import SETTLE_SECONDS, measure, set_threads, thread_settings
+from ..benchmarking.timing import set_threads, thread_settings
 
 #: The problem each serial rung is timed on first, to estimate its time at the sizes asked for.
 PROBE_SIZE = 24
@@ -74,12 +76,24 @@ def operands(n: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def measure_rung(rung, n: int, dtype: str, threads: int, budget: float) -> dict:
-    """The median time of one call of `rung` on an n×n · n×n product, on the rung's thread count."""
+    """One call of `rung` on an n×n · n×n product, on the rung's thread count, timed in rounds
+    (`rounds.interleaved`: median, 95% interval, samples, and the CPU use of other programs)."""
     a, c = operands(n, dtype)
     arguments = rung.arguments(a, c)
     set_threads(threads if rung.parallel else 1)
-    time.sleep(SETTLE_SECONDS)  # the previous rung's spinning threads go idle first
-    return measure(lambda: rung.function(*arguments), budget=budget)  # its first call warms (compiles)
+    return rounds.interleaved({rung.name: lambda: rung.function(*arguments)}, budget)[rung.name]
+
+
+def versus(slow: dict, fast: dict, percent: bool = False) -> str:
+    """How much faster `fast` ran than `slow`: '2.4x' (or '3.1x slower'; as a percentage of the time
+    `fast` took, '240%'), '≈1x' ('≈100%') when the 95% interval of that ratio holds 1 (both timed
+    in rounds; an extrapolated time has no interval)."""
+    ratio = slow["median"] / fast["median"]
+    if slow.get("samples") and fast.get("samples"):
+        ratio, low, high = rounds.unpaired_ratio(slow["samples"], fast["samples"])
+        if low <= 1 <= high:
+            return "≈100%" if percent else "≈1x"
+    return f"{ratio:.0%}" if percent else f"{ratio:.3g}x" if ratio >= 1 else f"{1 / ratio:.3g}x slower"
 
 
 def explain_losses(results: list[dict], rungs, threads: int) -> None:
@@ -93,7 +107,7 @@ def explain_losses(results: list[dict], rungs, threads: int) -> None:
         for (name, dtype, n), row in by_key.items():
             under = by_key.get((below.name, dtype, n))
             if (name != rung.name or under is None or "extrapolated_from" in row or "extrapolated_from" in under
-                    or row["median"] <= under["median"]):
+                    or row["median"] <= under["median"] or versus(row, under) == "≈1x"):
                 continue
             a, c = operands(n, dtype)
             set_threads(threads if rung.parallel else 1)
@@ -130,29 +144,40 @@ def table(rows: list[dict], rungs, limits: dict | None = None) -> list[str]:
     n, dtype = rows[0]["sizes"][0], rows[0]["dtype"]
     lines = ["", f"== ladder {n}×{n} · {n}×{n}, {dtype} " + "=" * 60,
              f"{'rung':<17} {'the idea it adds':<46} {'thr':>3} {'median':>10} {'± spread':>9} {'GFLOP/s':>8} "
-             f"{'of peak':>7} {'ns/madd':>8} {'vs below':>8} {'vs python':>9} {'of BLAS':>7}"]
-    notes, below = [], None
+             f"{'of peak':>7} {'ns/madd':>8} {'vs below':>11} {'vs python':>11} {'of BLAS':>7}"]
+    notes, busy_rungs, below = [], {}, None
     for rung in rungs:
         row = by_name.get(rung.name)
         if row is None:
             continue
         median = row["median"]
-        mark = "~" if "extrapolated_from" in row else " "
+        mark = "~" if "extrapolated_from" in row else "!" if row.get("cpu", {}).get("busy") else " "
         spread = "extrap." if mark == "~" else format_seconds((row["q3"] - row["q1"]) / 2)
-        versus_below = f"{below['median'] / median:.2f}x" if below else "-"
-        versus_python = f"{python['median'] / median:.3g}x" if python else "-"
-        of_blas = f"{blas['median'] / median:.0%}" if blas else "-"
+        versus_below = versus(below, row) if below else "-"
+        versus_python = versus(python, row) if python and row is not python else "-"
+        of_blas = versus(blas, row, percent=True) if blas else "-"
         peak = machine_limits.peak_for(limits, dtype, row["threads"])
         of_peak = f"{row['flops'] / median / 1e9 / peak:.1%}" if peak else "-"
+        if peak and row["flops"] / median / 1e9 > peak:  # faster than the machine can go: the peak read low
+            notes.append(f"{rung.name}: {of_peak} of the measured peak cannot be; the peak was measured low "
+                         "(other programs used the CPU then), so this fraction is not shown")
+            of_peak = "n/a"
         lines.append(f"{rung.number} {rung.name:<15} {rung.idea:<46} {row['threads']:>3} {mark}{format_seconds(median):>9} "
                      f"{spread:>9} {row['flops'] / median / 1e9:>8.3g} {of_peak:>7} {median / (row['flops'] / 2) * 1e9:>8.3g} "
-                     f"{versus_below:>8} {versus_python:>9} {of_blas:>7}")
+                     f"{versus_below:>11} {versus_python:>11} {of_blas:>7}")
         if mark == "~":
             notes.append(f"~ {rung.name}: one call would exceed the limit; n³ from its time at {row['extrapolated_from']}³")
+        if mark == "!":
+            busy_rungs[rung.name] = row["cpu"]["others"]
         if row.get("why_slower"):
             notes.append(f"{rung.name} loses to the rung below here: {row['why_slower']}")
         if rung.name != "torch":
             below = row
+    if busy_rungs:
+        cores = [others for others in busy_rungs.values() if others is not None]
+        how_busy = f" ({min(cores):.2g}–{max(cores):.2g} cores)" if cores else ""
+        notes.append(f"! timed while other programs used the CPU{how_busy}: {', '.join(busy_rungs)}; "
+                     "their times may read high")
     return lines + [f"   {note}" for note in notes]
 
 
@@ -172,10 +197,11 @@ def targets(results: list[dict]) -> list[str]:
 
 
 def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", caption: str = "",
-                limits: dict | None = None) -> None:
+                limits: dict | None = None, stacked: bool = False) -> None:
     """Left: GFLOP/s per rung at the largest size (log scale, BLAS and the measured peaks as
     reference lines); middle: time against n for every rung, log-log (dashed where extrapolated);
-    right, with `limits`: every measured rung and size under the machine's roofline."""
+    right, with `limits`: every measured rung and size under the machine's roofline. `stacked`
+    puts the panels one above the other, each a page's width (the walkthrough's page)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -183,7 +209,9 @@ def plot_ladder(path, results: list[dict], rungs, dtype: str = "float64", captio
 
     rows = [r for r in results if r["dtype"] == dtype] or results
     largest = max(r["sizes"][0] for r in rows)
-    figure, axes = plt.subplots(1, 3 if limits else 2, figsize=(19.5 if limits else 13, 4.8))
+    panels = 3 if limits else 2
+    figure, axes = (plt.subplots(panels, 1, figsize=(8.5, 5.2 * panels)) if stacked else
+                    plt.subplots(1, panels, figsize=(6.5 * panels, 4.8)))
     bars, lines = axes[0], axes[1]
     top = {r["contender"]: r for r in rows if r["sizes"][0] == largest}
     numbers = {rung.name: rung.number for rung in rungs}

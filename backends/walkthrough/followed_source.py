@@ -16,6 +16,9 @@ function is gone or no longer called):
 * `RESOLVED_WHILE_TYPING`: `tiling.microkernel` is a Python function whose `@overload` picks the
   generated micro-kernel of this CPU's float64 tile while Numba compiles its caller; the column
   shows that kernel (`microkernels/tile_5x32.py: microkernel` on an AVX-512 machine).
+* `GEMM`: the chapters stop at `gemm.product`, the GEMM's one entry, and point to chapter 7,
+  which shows the GEMM once (`gemm_excerpt`: the loops of `block` and one step of this CPU's
+  micro-kernel); `numba_lines(operation, into_gemm=True)` follows it all the way.
 * `BRANCH_FOLLOWED`: `gemm.product` chooses among kernels by the shape of its operands and the
   threads it may use. The column follows the blocked product on one thread (`_serial_product`,
   `block`, the micro-kernel), which a product of more than a few thousand multiply-adds takes;
@@ -61,6 +64,10 @@ def _this_cpus_microkernel():
 #: Calls the AST cannot follow: the function called (module.name), and a function giving what it
 #: runs instead and a comment line saying why.
 RESOLVED_WHILE_TYPING = {f"{_KERNELS}tiling.microkernel": _this_cpus_microkernel}
+
+#: The GEMM's entry, where a chapter's column stops unless asked to go in, and the line it shows.
+GEMM = f"{_KERNELS}gemm.product"
+GEMM_LINK = "# chooses the loops for the shape; chapter 7 takes the blocked, packed GEMM apart (\"Inside the GEMM\")"
 
 #: For a compiled function that chooses among kernels, the callees the column follows (by the name
 #: they are called by); its other compiled callees are named, not shown.
@@ -162,9 +169,10 @@ def _callees(function) -> list[tuple[str, types.FunctionType, str | None]]:
     return callees
 
 
-def follow(function) -> list[Followed]:
+def follow(function, stop: tuple[str, ...] = ()) -> list[Followed]:
     """The compiled functions `function` leads to, depth first in the order its code calls them,
-    each once, trimmed for reading (see the module docstring); `function` itself is not among them."""
+    each once, trimmed for reading (see the module docstring); `function` itself is not among them.
+    A function named in `stop` (module.name) is shown as its header and `GEMM_LINK`, not followed."""
     shown, seen = [], {function}
 
     def visit(caller):
@@ -173,6 +181,9 @@ def follow(function) -> list[Followed]:
             if callee in seen or (chosen is not None and name.split(".")[-1] not in chosen):
                 continue
             seen.add(callee)
+            if _qualified(callee) in stop:
+                shown.append(Followed(callee, header(callee), (GEMM_LINK,)))
+                continue
             named = tuple(dict.fromkeys(
                 other.__name__ for called, other in compiled_callees(callee)
                 if BRANCH_FOLLOWED.get(_qualified(callee)) is not None
@@ -256,13 +267,14 @@ def trimmed(function) -> list[str]:
 
 # ---------------------------------------------------------------- the blocks
 
-def numba_lines(operation: str) -> list[str]:
-    """The numba column: the backend's function as it is, then each function it leads to (`follow`)."""
+def numba_lines(operation: str, into_gemm: bool = True) -> list[str]:
+    """The numba column: the backend's function as it is, then each function it leads to (`follow`),
+    stopping at the GEMM's entry unless `into_gemm`."""
     from .. import get_backend
 
     root = python_function(getattr(get_backend("numba").kernels, operation))
     lines = source("numba", operation).splitlines()
-    for followed in follow(root):
+    for followed in follow(root, stop=() if into_gemm else (GEMM,)):
         lines += ["", followed.header] + ([followed.note] if followed.note else [])
         if followed.not_followed:
             lines.append(f"# not followed: {', '.join(followed.not_followed)}")
@@ -270,10 +282,48 @@ def numba_lines(operation: str) -> list[str]:
     return lines
 
 
-def blocks(operation: str, backends=("python", "numpy", "numba")) -> list[tuple[str, list[str]]]:
+def blocks(operation: str, backends=("python", "numpy", "numba"), into_gemm: bool = True) -> list[tuple[str, list[str]]]:
     """(backend, lines) for each backend, the first line a header naming its module (lines without
     trailing blanks, which a printed column could not show)."""
     return [(name, [f"# {name}_backend.py"] +
              [line.rstrip() for line in
-              (numba_lines(operation) if name == "numba" else source(name, operation).splitlines())])
+              (numba_lines(operation, into_gemm) if name == "numba" else source(name, operation).splitlines())])
             for name in backends]
+
+
+#: The loops of `blocking.block`, by their variable, with what each one walks (the excerpt's
+#: annotations; `tests/test_walkthrough_source.py` checks that each loop is still there).
+LOOPS = {
+    "jc": "NC columns of B at a time: a panel sized to stay in L3",
+    "k0": "KC steps of the sum at a time: a slice of that panel",
+    "i0": "MC rows of A at a time: a block sized to stay in L2",
+    "j0": "NR columns: a micro-panel of B, KC x NR, sized to stay in L1",
+    "s": "MR rows: one register tile, MR x NR accumulators",
+}
+#: The calls the excerpt keeps, each once, shown without their arguments.
+CALLS = ("pack_a", "pack_b", "microkernel")
+
+
+def gemm_excerpt() -> list[str]:
+    """The GEMM in two short pieces, read from the code: the loop nest of `blocking.block` (each
+    loop annotated from `LOOPS`, the first packing and micro-kernel calls inside them, every other
+    line left out) and one step of the loop of the micro-kernel this CPU's float64 tile compiles to."""
+    from ..numba_kernels import blocking
+
+    block = python_function(blocking.block)
+    nest, depth, called = [], "", set()
+    for line in _without_docstring(block):
+        loop = re.match(r"(\s*)for (\w+) in ", line)
+        call = re.match(r"\s*(?:\w+ = )?(\w+)\(", line)
+        if loop and loop.group(2) in LOOPS:
+            depth = loop.group(1)
+            nest.append(f"{line.rstrip()}  # {LOOPS[loop.group(2)]}")
+        elif call and call.group(1) in CALLS and call.group(1) not in called:
+            called.add(call.group(1))
+            nest.append(f"{depth}    {call.group(1)}(...)")
+    kernel, note = _this_cpus_microkernel()
+    step = trimmed(python_function(kernel))
+    start = next(index for index, line in enumerate(step) if line.strip().startswith("for p in range"))
+    return ([header(block) + ", its loops (other lines left out)"] + textwrap.dedent("\n".join(nest)).splitlines() +
+            ["", header(python_function(kernel)) + ", one step of its loop", note] + textwrap.dedent(
+                "\n".join(step[start:])).splitlines())

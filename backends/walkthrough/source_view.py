@@ -190,6 +190,8 @@ def layout(blocks: list[tuple[str, list[str]]], width: int) -> list[str]:
     return out
 
 
-def side_by_side(operation: str, backends=("python", "numpy", "numba"), width: int | None = None) -> str:
-    """One operation's code in every backend, laid out for `width` (the terminal's by default)."""
-    return "\n".join(layout(blocks(operation, backends), terminal_width() if width is None else width))
+def side_by_side(operation: str, backends=("python", "numpy", "numba"), width: int | None = None,
+                 into_gemm: bool = True) -> str:
+    """One operation's code in every backend, laid out for `width` (the terminal's by default); the
+    numba column stops at the GEMM's entry unless `into_gemm`."""
+    return "\n".join(layout(blocks(operation, backends, into_gemm), terminal_width() if width is None else width))

@@ -76,7 +76,8 @@ peak = limits["peak"]["float64"]
 # nanoseconds of C; `x * y` allocates a new float object (a "boxed" number: 24 bytes on the
 # heap, with a type and a reference count) and `+=` allocates another, while the old ones are
 # freed. The measurement below splits one multiply-add into its parts, then counts it in clock
-# cycles and in the FMA units' time.
+# cycles and in the FMA units' time. Every figure carries its 95% interval: a part whose
+# interval holds zero is too small for this run to see.
 
 # %%
 import dis
@@ -104,24 +105,29 @@ def loop_only(xs, ys):
 
 parts = teaching.compare({"loop alone": lambda: loop_only(xs, ys), "+ multiply": lambda: multiplies(xs, ys),
                           "+ multiply and add": lambda: multiply_adds(xs, ys)})
-per_call = {name: part["median"] / count for name, part in parts.items()}
+per_call = {name: teaching.Estimate.of(part) / count for name, part in parts.items()}  # each with its interval
+ns = teaching.format_seconds
 instructions = [op.opname for op in dis.get_instructions(multiply_adds)]
 body = instructions[instructions.index("FOR_ITER"):instructions.index("JUMP_BACKWARD") + 1]
-print(f"one multiply-add in the loop: {per_call['+ multiply and add'] * 1e9:.1f} ns "
-      f"({parts['+ multiply and add']['text']} for {count:,}): the loop and its unpacking "
-      f"{per_call['loop alone'] * 1e9:.1f} ns, the multiply (a new float object) "
-      f"{(per_call['+ multiply'] - per_call['loop alone']) * 1e9:.1f} ns more, the add (another) "
-      f"{(per_call['+ multiply and add'] - per_call['+ multiply']) * 1e9:.1f} ns more")
+print(f"one multiply-add in the loop: {per_call['+ multiply and add'].text(ns)}; "
+      f"the loop and its unpacking alone: {per_call['loop alone'].text(ns)}")
+for what, part, before in (("the multiply (a new float object)", "+ multiply", "loop alone"),
+                           ("the add (another)", "+ multiply and add", "+ multiply")):
+    added = teaching.difference(parts, part, before) / count  # round by round, so the noise they share cancels
+    print(f"  {what}: " + (f"{added.text(ns)} more" if added.side_of(0) == "above" else
+                           "not shown on this run (the interval of the time it adds holds 0)"))
 print(f"the loop's body is {len(body)} bytecodes per turn: {' '.join(body)}")
 per_madd = per_call["+ multiply and add"]
-print(f"at {limits['clock_ghz']:.2f} GHz that is {per_madd * limits['clock_ghz'] * 1e9:.0f} cycles per multiply-add; "
-      f"in that time this core's FMA units do {per_madd * peak['one_core'] * 1e9 / 2:,.0f} float64 multiply-adds")
+print(f"at {limits['clock_ghz']:.2f} GHz that is {(per_madd * limits['clock_ghz'] * 1e9).text(lambda v: f'{v:.0f}')} "
+      f"cycles per multiply-add; in that time this core's FMA units do "
+      f"{(per_madd * peak['one_core'] * 1e9 / 2).text(lambda v: f'{v:,.0f}')} float64 multiply-adds"
+      f"{teaching.busy_of(*parts.values())}")
 
 # %% [markdown]
 # The operation every backend spends most of its time in is the matrix product. Here it is in
 # the three backends: loops over lists, one call to `np.dot`, and the numba backend's two-line
-# wrapper, followed below into the compiled loops that run: the GEMM driver, its cache blocking,
-# and the micro-kernel generated for this CPU's vector registers (chapter 7 takes them apart).
+# wrapper, followed below to the entry of its own compiled matrix product, the GEMM (chapter 7,
+# "Inside the GEMM", shows its cache blocking and the micro-kernel generated for this CPU).
 
 # %%
 teaching.side_by_side("matmul")
@@ -135,8 +141,13 @@ n = teaching.pick(512, 128)
 a = np.random.default_rng(0).uniform(-1, 1, (n, n))
 numpy_backend = get_backend("numpy")
 result = teaching.timing(lambda: numpy_backend.matmul(a, a))
-print(f"{n}×{n} · {n}×{n} through the numpy backend: {result['text']} per product, "
-      f"{2 * n ** 3 / result['median'] / 1e9:.1f} GFLOP/s on {machine['blas_threads']} BLAS threads")
+rate = 2 * n ** 3 / teaching.Estimate.of(result) / 1e9
+if rate.low > peak["all_cores"]:  # faster than the measured peak: the peak was measured low, on a busy machine
+    print(f"{n}×{n} · {n}×{n} through the numpy backend: {result['text']} per product, above the peak "
+          f"measured above, which therefore read low; rerun on a quiet machine")
+else:
+    print(f"{n}×{n} · {n}×{n} through the numpy backend: {result['text']} per product, "
+          f"{rate.text(lambda v: f'{v:.1f}')} GFLOP/s on {machine['blas_threads']} BLAS threads")
 teaching.agrees("the product agrees with a @ a", numpy_backend.matmul(a, a), a @ a, tolerance=1e-9)
 
 # %% [markdown]

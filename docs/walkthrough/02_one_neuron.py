@@ -73,8 +73,9 @@ for name in loadable_backends():
 # %% [markdown]
 # Here is that operation in each backend. The python backend is the loop above, once per sample
 # and per neuron; the numpy backend is one matrix product plus the biases; the numba backend
-# hands the product, biases and all, to a compiled matrix product of its own, whose loops are
-# printed below the columns (chapter 7 shows why they are written that way).
+# hands the product, biases and all, to a compiled matrix product of its own, the GEMM, whose
+# entry is named below the columns (chapter 7, "Inside the GEMM", shows its loops and why they
+# are written that way).
 
 # %%
 teaching.side_by_side("dense_forward")

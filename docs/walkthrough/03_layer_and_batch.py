@@ -110,9 +110,11 @@ for name in loadable_backends():
 teaching.diagram("batch", "03_batch.png", batch, weights, biases)
 
 # %% [markdown]
-# The transpose in each backend: the python backend builds the new rows by hand; NumPy only
-# relabels the strides of the same memory (no copy); the numba backend copies, so its compiled
-# loops read contiguous memory.
+# The transpose in each backend: the python backend builds the new rows by hand. In NumPy, `a.T`
+# alone would only relabel the strides of the same memory, without copying; the numpy backend
+# copies it (`.copy()`) because every backend operation returns a new array, never a view of its
+# input. The numba backend copies element by element, so its compiled loops then read contiguous
+# memory.
 
 # %%
 teaching.side_by_side("transpose")

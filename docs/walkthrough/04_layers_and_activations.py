@@ -61,6 +61,31 @@ teaching.agrees("softmax of [1, 0, -1]", b.tolist(b.softmax(b.asarray([[1.0, 0.0
                 [exponentials / exponentials.sum()])
 
 # %% [markdown]
+# The same functions drawn over -6 … 6, each computed by the numpy backend at every point (softmax
+# on the row (z, 0), so it shows the probability of the first of two scores; that is the sigmoid
+# again, which is why sigmoid is the two-class softmax):
+
+# %%
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+line = np.linspace(-6, 6, 241)
+row = b.asarray(line.reshape(1, -1))  # one row of 241 inputs
+pairs = b.asarray(np.column_stack([line, np.zeros_like(line)]))  # 241 rows of two scores (z, 0)
+curves = {"step": b.tolist(b.step(row))[0], "ReLU": b.tolist(b.relu(row))[0], "sigmoid": b.tolist(b.sigmoid(row))[0],
+          "softmax of (z, 0), first entry": [first for first, _ in b.tolist(b.softmax(pairs))]}
+figure, panels = plt.subplots(1, 4, figsize=(13, 3.2), sharex=True)
+for panel, (name, values) in zip(panels, curves.items()):
+    panel.plot(line, values, lw=2)
+    panel.axhline(0, color="gray", lw=0.5)
+    panel.axvline(0, color="gray", lw=0.5)
+    panel.set(title=name, xlabel="z")
+figure.tight_layout()
+teaching.save_figure(figure, "04_activations.png")
+
+# %% [markdown]
 # Now logits of ±1000, which a badly scaled network does produce. The textbook formulas
 # exponentiate them: exp(1000) is far beyond the largest float64 (printed below), so it overflows
 # to infinity. Softmax then divides infinity by infinity: not a number. Sigmoid's answer happens to

@@ -63,7 +63,9 @@ for name, history in list(histories.items())[1:]:
 
 # %% [markdown]
 # Time per epoch (one forward pass, one backward pass and one Adam update over all the points):
-# the median of five interleaved rounds, with its 95% interval. The models timed are fresh copies
+# the median of interleaved rounds, with its 95% interval. Each backend's lesson is stated with
+# the lower end of the interval of its speedup ("at least 91×"), whenever that interval decides it,
+# on a busy machine too (the line says so). The models timed are fresh copies
 # (same seed), not the trained ones: timing trains whatever it times, and the curves above and
 # the picture below must not depend on how fast this machine is.
 
@@ -106,14 +108,16 @@ print(f"numpy, {more_epochs} more epochs: loss {scores['loss']:.4f}, accuracy {s
 # %% [markdown]
 # ## The spike
 #
-# With the book's recipe (Adam, learning rate 0.05) the long run's loss falls, then a little after
-# epoch 1000 suddenly climbs and falls again. Adam moves each parameter by the learning rate times
-# m̂/√v̂: m̂ is a running mean of its gradient over about the last 10 steps (β1 = 0.9), v̂ a running
-# mean of its square over about the last 1000 (β2 = 0.999). While the gradients stay steady the
-# ratio is about 1, so a parameter moves about one learning rate a step, however small its
-# gradient. When a gradient suddenly grows, m̂ follows within a few steps but v̂ still remembers
-# the small gradients, and the ratio, so the step, grows beyond 1 (up to (1 − β1)/√(1 − β2) ≈ 3).
-# What this run measured around its largest rise:
+# With the book's recipe (Adam, learning rate 0.05) the long run's loss falls, then suddenly
+# climbs and falls again, once or more (where, the run below prints). Adam moves each parameter by
+# the learning rate times m̂/√v̂: m̂ is a running mean of its gradient over about the last 10 steps
+# (β1 = 0.9), v̂ a running mean of its square over about the last 1000 (β2 = 0.999). While a
+# gradient keeps its sign and size the ratio is about 1, so the parameter moves about one learning
+# rate a step, however small its gradient; where the gradient flips sign from step to step, as at
+# the floor of a valley, m̂ averages out and the steps are far smaller. When a gradient suddenly
+# grows, m̂ follows within a few steps but v̂ still remembers the small gradients, and the ratio,
+# so the step, grows beyond 1 (up to (1 − β1)/√(1 − β2) ≈ 3). What this run measured around its
+# largest rise:
 
 # %%
 losses = np.array(watch["loss"])

@@ -11,8 +11,9 @@
 # %% [markdown]
 # # 7. The optimization ladder
 #
-# Chapter 6 showed the numba backend keeping up with NumPy. Compiling loops is not what gets it
-# there: the textbook triple loop, compiled, stays far below BLAS. The ladder (`backends/ladder.py`)
+# The matrix product, from interpreted loops up to this machine's BLAS, one idea at a time.
+# Compiling loops is not what makes a fast product: the table below shows how far the textbook
+# triple loop, compiled, stays from BLAS. The ladder (`backends/ladder.py`)
 # computes the matrix product once per idea, each rung adding exactly one idea to the rung below,
 # from interpreted loops to the machine's BLAS. This chapter runs it small, checks every rung
 # against NumPy, and reads what each idea buys. (`nn-backends ladder` runs it at full size.)
@@ -52,15 +53,17 @@ for rung in rungs[1:4]:
     print(inspect.getsource(getattr(rung.function, "py_func", rung.function)))
 
 # %% [markdown]
-# Now the timings, float64, on the threads this machine gives (the serial rungs on one). Each row
-# gives the median with its spread, GFLOP/s and that as a fraction of the machine's measured peak
-# on the rung's threads (chapter 1: one core's peak for a serial rung, every thread's for a parallel
-# one), the time per multiply-add, and the speedup over the rung below, over pure Python, and as a
-# fraction of BLAS. Pure Python reaches a few hundredths of a percent of one core's peak; the
-# packed GEMM and BLAS most of it. A rung whose one call would take too
-# long is extrapolated from a smaller size (marked ~). The table times each rung once, so where a
-# rung seems to lose to the one below, that pair is measured again, interleaved, and the reason
-# under the table is given only when that measurement shows the loss.
+# Now the timings, float64, on the threads this machine gives (the serial rungs on one). Each rung
+# is timed in rounds, one rung after another. Each row gives the median with its spread, GFLOP/s
+# and that as a fraction of the machine's measured peak on the rung's threads (chapter 1: one
+# core's peak for a serial rung, every thread's for a parallel one), the time per multiply-add,
+# and how much faster it ran than the rung below, than pure Python, and as a fraction of BLAS. A
+# ratio whose 95% interval holds 1 reads "≈"; a row timed while other programs used the CPU is
+# marked "!" (a parallel rung suffers most: one of its threads waits for a core); a fraction of the
+# peak above 100% means the peak itself was measured low and is not shown. A rung whose one call
+# would take too long is extrapolated from a smaller size (marked ~). Where a rung seems to lose
+# to the one below, that pair is measured again, interleaved, and the reason under the table is
+# given only when that measurement shows the loss.
 
 # %%
 settings = teaching.machine_summary()
@@ -108,11 +111,89 @@ for top, bottom, idea, n in (("compiled", "python", "compiling the loops", min(s
     if top in by_name and bottom in by_name:
         print(f"{idea} ({bottom} -> {top}, {n}³): {teaching.speedup(timed_pair((bottom, top), n), top, bottom)['text']}")
 
+# %% [markdown]
+# The same run as pictures, one panel per row. The first gives each rung's GFLOP/s at the largest
+# size against BLAS and the measured peaks; the second, time against n for every rung (the slope
+# of n³ is the same for all: what differs is the constant in front). The third is a *roofline*:
+# each point is a rung at one size, placed by its arithmetic intensity (floating-point operations
+# per byte of its operands and result, counted once each) and its GFLOP/s. The roof is the most a
+# product of that intensity can reach on this machine: the measured bandwidth times the intensity
+# to the left of the bend (memory cannot deliver the operands faster), the measured peak to its
+# right (the FMA units are busy every cycle). A product of n×n matrices does 2n³ operations on
+# 3n² numbers, so its intensity grows with n and large products sit right of the bend: whatever
+# keeps a point below the roof there is not the memory's bandwidth but the code, the interpreter
+# for rung 1, the chain of dependent adds for rungs 2 and 3, and the caches the order of the loops
+# wastes for rungs 4 and 5.
+
 # %%
-teaching.side_by_side("matmul")
-plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs, limits=limits)
-print(f"plot saved: {teaching.output_folder() / '07_ladder.png'}")
+plot_ladder(teaching.output_folder() / "07_ladder.png", results, rungs, limits=limits, stacked=True)
 teaching.show_image(teaching.output_folder() / "07_ladder.png")
+
+# %% [markdown]
+# ## Inside the GEMM
+#
+# The numba backend's product, called by every dense layer (chapters 2, 3 and 5 stop at its entry,
+# `gemm.product`), is rung 7. Going from rung 4 to it takes four ideas.
+#
+# **Threads.** The rows of the output are independent, so rung 5 splits them among the threads
+# (`prange`). Waking the pool and handing out the work costs microseconds, so the GEMM goes
+# parallel only for products large enough to pay for it, and hands out more chunks of rows than
+# there are threads, so that a thread the operating system sets aside (on a busy machine) does not
+# hold up the whole call. Threads share out the arithmetic but do not cut the memory traffic: every
+# row of a still streams all of c through the caches.
+#
+# **Cache blocking.** A product does n³ multiply-adds on 3n² numbers: each number is used n times,
+# and each use is cheap only if the number is still in a cache. Rung 6 orders the loops in tiles so
+# that a tile of rows is reused while it is cached. The GEMM does the same at every cache level:
+# its loops (below) walk B in panels sized for L3, A in blocks sized for L2 and B again in
+# micro-panels sized for L1, each reused many times before the next is loaded. The sizes are not
+# typed in: they are computed from this machine's caches (printed below with the tile).
+#
+# **Packing.** The innermost kernel reads its micro-panel of B a row at a time, NR consecutive
+# numbers per step; in B as stored, those rows lie a whole row of B apart. `pack_b` copies the
+# panel once into exactly the order the kernel reads, contiguous and zero-padded at the edges, so
+# every load is sequential and an edge needs no code of its own; the copy is paid once per panel
+# and read by every tile that uses it. A is read where it lies, except a transposed A with long
+# rows, whose rows would otherwise fight over the same cache sets (`pack_a`).
+#
+# **The register tile.** Each step of the micro-kernel's loop loads one row of the micro-panel of B
+# (NR numbers) and, for each of MR rows of A, one number; it then does MR × NR multiply-adds into
+# accumulators that stay in vector registers for the whole loop. That is MR × NR multiply-adds for
+# MR + NR loads: the wider the tile, the more arithmetic per load, up to the number of registers
+# (an accumulator that does not fit is stored and reloaded every step). The kernel is generated
+# for the tile this CPU gets; here are the tile and the blocks, computed from this machine:
+
+# %%
+from backends.numba_kernels import tiling
+from backends.numba_kernels.target import cache_sizes
+
+plan, caches = tiling.gemm_plan(np.float64), cache_sizes()
+rows_of_tile, columns_of_tile = plan.tile
+lanes = plan.isa.lanes(8)
+vectors = rows_of_tile * columns_of_tile // lanes + columns_of_tile // lanes + 1
+
+
+def kib(size):
+    return f"{size / 1024:,.0f} KiB"
+
+
+print(f"this CPU: {plan.isa.describe()}; caches {caches.describe()}")
+print(f"register tile {rows_of_tile} x {columns_of_tile} float64 ({lanes} per vector): "
+      f"{rows_of_tile * columns_of_tile // lanes} vectors of accumulators + {columns_of_tile // lanes} for the row of B "
+      f"+ 1 for a number of A = {vectors} of the {plan.isa.registers} vector registers")
+print(f"micro-panel of B, KC x NR = {plan.kc} x {columns_of_tile}: {kib(plan.kc * columns_of_tile * 8)} "
+      f"(L1d {kib(caches.l1d)})")
+print(f"block of A, MC x KC = {plan.mc} x {plan.kc}: {kib(plan.mc * plan.kc * 8)} (L2 {kib(caches.l2)})")
+print(f"panel of B, KC x NC = {plan.kc} x {plan.nc}: {kib(plan.kc * plan.nc * 8)} (L3 {kib(caches.l3)})")
+
+# %% [markdown]
+# And the code, once, short: the loops of `blocking.block` (every other line left out) and one
+# step of the micro-kernel's loop, both read from the source as it is now. The numba column below
+# shows the backend's `matmul` up to the GEMM's entry.
+
+# %%
+teaching.gemm_excerpt()
+teaching.side_by_side("matmul")
 
 # %% [markdown]
 # ## Exercises
@@ -121,7 +202,8 @@ teaching.show_image(teaching.output_folder() / "07_ladder.png")
 # `python docs/walkthrough/exercises/check.py 7` (worked solutions: `docs/walkthrough/solutions/`).
 #
 # - **7.1** Remove fastmath from rung 4 and predict the time: write your prediction first, then
-#   compile rung 4's code without the flags; the check verifies the product and measures your
-#   prediction against this machine.
+#   compile rung 4's code without the flags; the check verifies the product, measures your
+#   prediction against this machine, and says what would explain a gap.
 # - **7.2** Write `tiled_product(a, c, tile)`, rung 6's idea of tiles, right for sizes that are no
-#   multiple of the tile.
+#   multiple of the tile; the check then compiles it and times it against the same loops without
+#   tiles, at a size where c outgrows this core's L2, so you see what the reuse buys (or not).

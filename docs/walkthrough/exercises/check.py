@@ -4,8 +4,10 @@
     python docs/walkthrough/exercises/check.py all
     python docs/walkthrough/exercises/check.py --solutions 5   # the same checks on ../solutions/
 
-Each exercise prints "ok" or what is not right yet; the exit status is 0 when every exercise
-checked passed. Nothing here times anything it asserts: exercise 7.1 measures, and only reports.
+Each exercise prints "ok" or what is not right yet (for arrays: how many entries differ, in which
+rows and columns, the first few); the exit status is 0 when every exercise checked passed. Nothing
+here times anything it asserts: exercises 7.1 and 7.2 measure, and only report (7.1 compares your
+prediction with the measurement and says what would explain a gap).
 """
 
 from __future__ import annotations
@@ -33,10 +35,37 @@ def exercise(chapter: int, number: str, title: str):
     return register
 
 
+def spans(indices) -> str:
+    """'0–36' or '3, 7, 40' or '0–3, 9 (5 in all)': a sorted set of indices, short."""
+    indices, runs = sorted(set(int(i) for i in indices)), []
+    for index in indices:
+        if runs and index == runs[-1][1] + 1:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index])
+    shown = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:4]) + (", …" if len(runs) > 4 else "")
+    return shown if len(runs) <= 4 else f"{shown} ({len(indices)} in all)"
+
+
+def where_they_differ(got, expected, tolerance) -> str:
+    """Where two arrays of one shape differ: how many entries, which rows and columns, the first few."""
+    wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
+    places = np.argwhere(wrong)
+    if got.ndim == 2:
+        where = f"rows {spans(places[:, 0])}, columns {spans(places[:, 1])}"
+    else:
+        where = f"at {spans(places[:, 0])}" if got.ndim == 1 else "the value"
+    first = "; ".join(f"[{', '.join(map(str, place))}] is {got[tuple(place)]:.6g}, expected "
+                      f"{expected[tuple(place)]:.6g}" for place in places[:3])
+    return f"{wrong.sum()} of {wrong.size} entries differ, {where} (first: {first})"
+
+
 def close(got, expected, tolerance=1e-9, what="the answer"):
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
-    assert np.allclose(got, expected, rtol=tolerance, atol=tolerance), f"{what} is {got.tolist()}, expected {expected.tolist()}"
+    assert np.allclose(got, expected, rtol=tolerance, atol=tolerance), (
+        f"{what} is {got.tolist()}, expected {expected.tolist()}" if got.size <= 6 else
+        f"{what}: {where_they_differ(got, expected, tolerance)}")
 
 
 @exercise(1, "1.1", "floating-point operations of a matrix product")
@@ -166,10 +195,28 @@ def _(m):
                                        f"not below 0.05's {chapters[-1]:.4f}")
 
 
+def _feedback_7_1(predicted: float, measured, lanes: int) -> str:
+    """What the measured ratio (an Estimate: without fastmath's time over rung 4's) says about the
+    prediction, and what would explain a gap."""
+    said = f"you predicted {predicted:g}x rung 4's time; this run measured {measured.text(lambda v: f'{v:.2f}x')}"
+    side = measured.side_of(predicted)
+    if side is None:
+        return (f"{said}: your prediction is inside the interval. The reason: without 'reassoc' the sum is one "
+                "chain again, each add waiting for the one before, as in rung 3")
+    if side == "above":
+        return (f"{said}: more than you predicted. Rung 4 gains twice: {lanes} float64 lanes per vector "
+                "register, and several vector accumulators in flight, so the adds no longer wait for each "
+                "other's latency (a few cycles each); without fastmath it loses both")
+    return (f"{said}: less than you predicted. Something other than the adds limits rung 4: at 256³ its "
+            f"loads (two operands per multiply-add) or the cache misses on c's rows cap it below the {lanes} "
+            "lanes' worth of speedup; rung 4's GFLOP/s against the peak in chapter 7's table shows how far")
+
+
 @exercise(7, "7.1", "rung 4 without fastmath: predict, then measure")
 def _(m):
     from backends import teaching
     from backends.numba_kernels.ladder_kernels import simd
+    from backends.numba_kernels.target import vector_isa
 
     assert isinstance(m.PREDICTED_RATIO, (int, float)), "write your prediction in PREDICTED_RATIO first"
     compiled = m.simd_without_fastmath
@@ -180,17 +227,58 @@ def _(m):
     close(compiled(a, c), a @ c, tolerance=1e-12, what="its product")
     a, c = rng.uniform(-1, 1, (256, 256)), rng.uniform(-1, 1, (256, 256))
     times = teaching.compare({"rung 4": lambda: simd(a, c), "without fastmath": lambda: compiled(a, c)}, 0.5)
-    measured = times["without fastmath"]["median"] / times["rung 4"]["median"]
-    print(f"      you predicted {m.PREDICTED_RATIO:g}x rung 4's time; this run measured {measured:.2f}x "
-          f"(rung 4 {times['rung 4']['text']}, without fastmath {times['without fastmath']['text']})")
+    measured = teaching.ratio(times, "rung 4", "without fastmath")
+    print(f"      {_feedback_7_1(m.PREDICTED_RATIO, measured, vector_isa().lanes(8))}"
+          f"{teaching.busy_of(*times.values())}")
 
 
-@exercise(7, "7.2", "a tiled product")
+def _untiled(a, c):
+    """The same loops as a tiled product, without the tiles (i, k, j: rows of c streamed in order)."""
+    output = np.zeros((a.shape[0], c.shape[1]))
+    for i in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            for j in range(c.shape[1]):
+                output[i, j] += a[i, k] * c[k, j]
+    return output
+
+
+@exercise(7, "7.2", "a tiled product, right and then timed")
 def _(m):
+    from numba import njit
+
+    from backends import teaching
+    from backends.numba_kernels.target import cache_sizes
+    from backends.walkthrough.conclusions import measured_ratio
+
     rng = np.random.default_rng(7)
     a, c = rng.uniform(-1, 1, (37, 29)), rng.uniform(-1, 1, (29, 41))
     for tile in (8, 16, 64):
         close(m.tiled_product(a, c, tile), a @ c, tolerance=1e-12, what=f"the product in tiles of {tile}")
+    try:
+        tiled, untiled = njit(m.tiled_product), njit(_untiled)
+        tiled(a, c, 8)
+    except Exception as error:  # the answer is right; only the timing needs Numba to compile it
+        print(f"      (not timed: Numba cannot compile your tiled_product: {type(error).__name__})")
+        return
+    l2 = cache_sizes().l2
+    n = teaching.pick(min(512, int(np.sqrt(2 * l2 / 8)) + 1), 96)  # c twice this core's L2, when not in fast mode
+    a, c = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
+    untiled(a, c)
+    tile = 64
+    times = teaching.compare({"untiled": lambda: untiled(a, c), "tiled": lambda: tiled(a, c, tile)}, 1.0)
+    measured = teaching.ratio(times, "tiled", "untiled")
+    print(f"      both compiled, at {n}³ (c is {n * n * 8 // 1024} KiB, this core's L2 {l2 // 1024} KiB), tiles of "
+          f"{tile}: {measured_ratio(measured, 'tiled', 'untiled')}{teaching.busy_of(*times.values())}")
+    side = measured.side_of(1)
+    print("      " + ("the tiles pay: each tile of c is reused by a whole tile of a's rows while it is still in "
+                      "cache, where untiled every row of a streams all of c through the caches again"
+                      if side == "above" else
+                      "the reuse does not pay here: untiled, the innermost loop runs over a whole row of c, long "
+                      "and contiguous, which the prefetcher streams well; yours runs {tile} steps from a variable "
+                      "start. Rung 6 (cache_blocked in backends/numba_kernels/ladder_kernels.py) keeps a long "
+                      "contiguous inner loop (a dot product of two rows) and tiles only around it: compare".format(
+                          tile=tile) if side == "below" else
+                      "this run cannot tell the two apart: the reuse the tiles buy is about what they cost here"))
 
 
 @exercise(8, "8.1", "where the fixed price and the work cross")
