@@ -35,6 +35,14 @@ class CompiledTraining:
             elif isinstance(layer, Dropout) and layer.rate > 0.0:
                 self._dropouts.append((layer, width))
         self._mask_width = sum(width for _, width in self._dropouts)  # per sample, of one step
+        self._settings = self._plan = None
+
+    def _optimizer_plan(self):
+        """The optimizer's plan, made again only when its settings changed (not with every step)."""
+        settings = self.model.optimizer.config()
+        if settings != self._settings:
+            self._settings, self._plan = settings, optimizer_plan(self.model.optimizer)
+        return self._plan
 
     def _arrays(self) -> list:
         """The flat parameters, their gradients and the optimizer's state arrays (made on first use)."""
@@ -57,7 +65,7 @@ class CompiledTraining:
         """One step, as `Model.train_step` takes and returns it."""
         optimizer = self.model.optimizer
         masks = self._draw_masks([inputs.shape[0]])
-        outputs, loss = self.step(inputs, targets, self._arrays(), masks, optimizer_plan(optimizer),
+        outputs, loss = self.step(inputs, targets, self._arrays(), masks, self._optimizer_plan(),
                                   optimizer.current_learning_rate, optimizer.iterations + 1)
         optimizer.iterations += 1
         return outputs, loss
@@ -75,7 +83,7 @@ class CompiledTraining:
         model = self.model
         n_samples = len(inputs)
         batch_size = batch_size or n_samples
-        run = self.step.epoch_runner(inputs, targets, batch_size, optimizer_plan(model.optimizer))
+        run = self.step.epoch_runner(inputs, targets, batch_size, self._optimizer_plan())
         in_order, steps = np.arange(n_samples), np.arange(-(-n_samples // batch_size))
         rows = np.minimum(batch_size, n_samples - steps * batch_size)  # of each step
         per_call = self.step.samples_per_call(batch_size, n_samples)

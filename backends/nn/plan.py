@@ -61,15 +61,14 @@ class LossPlan:
 class OptimizerPlan:
     """The optimizer by its class name (a key of `optim.OPTIMIZERS`); its hyperparameters other than
     the learning rate, as (name, value) pairs in its constructor's order; the schedule's numbers
-    (`Optimizer.learning_rate_after` gives the rate after t updates); the updates done when it was
-    made (a compiled step is handed a fresh one with every call, as the optimizer is then); and the
-    names of its state arrays, in the order `Model` hands them to a compiled step."""
+    (`Optimizer.learning_rate_after` gives the rate after t updates; a compiled step is handed each
+    step's rate and update number with the call); and the names of its state arrays, in the order
+    `Model` hands them to a compiled step."""
 
     name: str
     hyperparameters: tuple
     learning_rate: float
     decay: float
-    iterations: int
     state_names: tuple
 
     def hyperparameter(self, name: str) -> float:
@@ -113,7 +112,7 @@ def optimizer_plan(optimizer) -> OptimizerPlan | None:
     hyperparameters = tuple((key, float(value)) for key, value in settings.items()
                             if key not in ("type", "learning_rate", "decay"))
     return OptimizerPlan(name, hyperparameters, float(optimizer.learning_rate), float(optimizer.decay),
-                         int(optimizer.iterations), tuple(optimizer.state_names))
+                         tuple(optimizer.state_names))
 
 
 def _loss_plan(model) -> LossPlan | None:

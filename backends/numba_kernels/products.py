@@ -1,8 +1,9 @@
 """The numba backend's matrix products as compiled calls: each allocates its outputs and runs
 `gemm.product` in the form the operation needs (the numba backend's `matmul`, `dense_forward`,
 `dense_backward` call these after `gemm.prepare`; the compiled training step calls
-`dense_backward_into` with its own buffers). A layer with at most `thin_products.THIN` neurons or
-inputs takes `thin_products`' loops for its backward instead of tiles that would be mostly padding. `threads` is how many threads a big product may use."""
+`dense_forward_into` and `dense_backward_into` with its own buffers). A layer with at most
+`thin_products.THIN` neurons or inputs takes `thin_products`' loops instead of tiles that would be
+mostly padding. `threads` is how many threads a big product may use."""
 
 import numpy as np
 from numba import njit
@@ -18,10 +19,19 @@ def matmul(a, c, threads):
 
 
 @njit(cache=True)
+def dense_forward_into(inputs, weights, biases, output, relu, threads):
+    """output = inputs·weightsᵀ + biases (an empty biases: none), clamped at zero where relu."""
+    if weights.shape[1] <= thin_products.THIN:
+        thin_products.forward_of_few_inputs(inputs, weights, biases, output, relu)
+    else:
+        gemm.product(inputs, weights, output, transpose_a=False, transpose_b=True, bias=biases, relu=relu,
+                     threads=threads)
+
+
+@njit(cache=True)
 def dense_forward(inputs, weights, biases, threads):
     output = np.empty((inputs.shape[0], weights.shape[0]), dtype=inputs.dtype)
-    gemm.product(inputs, weights, output, transpose_a=False, transpose_b=True, bias=biases, relu=False,
-                 threads=threads)
+    dense_forward_into(inputs, weights, biases, output, False, threads)
     return output
 
 

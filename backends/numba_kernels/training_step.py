@@ -69,6 +69,8 @@ class CompiledStep:
         self.mask_width = sum(layer.n_inputs for layer in plan.layers if layer.kind == "dropout" and layer.rate > 0.0)
         gemm.prepare(np.dtype(plan.dtype))
         self._capacity = 0  # the largest batch the work buffers hold so far
+        self._threads: dict = {}  # batch size -> its `_threads_for`
+        self._optimizer = self._optimizing = None  # the last OptimizerPlan, and what compiled code reads of it
 
     def _buffers_for(self, n_samples: int) -> Buffers:
         """Work buffers for batches of up to n_samples rows (grown, never shrunk)."""
@@ -98,9 +100,13 @@ class CompiledStep:
     def __call__(self, inputs, targets, arrays, masks, optimizer, learning_rate, step_number):
         n_samples = inputs.shape[0]
         classes, targets = self._targets(targets, self.dtype)
-        with _threads_for(self.layout, n_samples, self.dtype) as threads:
+        if n_samples not in self._threads:
+            self._threads[n_samples] = _threads_for(self.layout, n_samples, self.dtype)
+        if optimizer != self._optimizer:
+            self._optimizer, self._optimizing = optimizer, optimizing(optimizer)
+        with self._threads[n_samples] as threads:
             loss, outputs = _train_step(np.ascontiguousarray(inputs), classes, targets, masks, self.network,
-                                        self._trainable(arrays), self._buffers_for(n_samples), optimizing(optimizer),
+                                        self._trainable(arrays), self._buffers_for(n_samples), self._optimizing,
                                         learning_rate, step_number, threads)
         return outputs, float(loss)
 
@@ -268,8 +274,7 @@ def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffe
         biases = parameters[biases_at:biases_at + n_neurons] if biases_at >= 0 else no_biases[:n_neurons]
         outputs = _outputs_of(buffers.work, layout, layer, n_samples)
         fuse_relu = activation == RELU and dropout != DROPOUT_BEFORE
-        gemm.product(layer_inputs, weights, outputs, transpose_a=False, transpose_b=True, bias=biases,
-                     relu=fuse_relu, threads=threads)
+        products.dense_forward_into(layer_inputs, weights, biases, outputs, fuse_relu, threads)
         if dropout == DROPOUT_BEFORE:
             drop(outputs, outputs, masks, n_samples * layout[layer, MASKS_AT])
         if not fuse_relu:
