@@ -1,10 +1,13 @@
 """The contract every kernel keeps beyond its formula, checked call by call by the conformance run.
 
-Stated in `backends.interface`: an operation changes none of its arguments (only the optimizer
-updates change `param` and their state arrays), returns new arrays that share no memory with its
-inputs, of the inputs' dtype and of the backend's native type; losses return a Python float,
-updates None; `asarray` returns a native array of the dtype asked for that does not share the
-caller's data.
+Stated in `backends.interface`: an operation changes none of its arguments, returns new arrays that
+share no memory with its inputs, of the inputs' dtype and of the backend's native type; losses
+return a Python float; `asarray` returns a native array of the dtype asked for that does not share
+the caller's data. An optimizer update returns the updated `(param, *state)`: each the array it was
+given, changed in place, or a new array of its shape and dtype sharing no memory with any input or
+other result, its input left as it was; or None, having changed them all in place. `grad` never
+changes. (Stale arrays returned are caught by the values: the suite compares what an update
+returns with the oracle.)
 
 `ContractChecker(backend).wrap(op, kernel)` gives the kernel back wrapped: each call's array inputs
 are copied first (read through DLPack or the buffer protocol, so on any array kind, or through the
@@ -64,7 +67,7 @@ class Call:
                 lines.append(f"{name} = b.asarray({_values(value)}, dtype={str(value.dtype)!r})")
             elif isinstance(value, np.ndarray):
                 lines.append(f"{name} = np.array({_values(value)}, dtype={str(value.dtype)!r})")
-            else:
+            else:  # a number, a flag, or a value the test passed as it was
                 lines.append(f"{name} = {value!r}")
             arguments.append(name)
         lines.append(f"result = b.{self.op}({', '.join(arguments)})")
@@ -106,12 +109,14 @@ class ContractChecker:
             if count >= CHECKED_CALLS:
                 result = kernel(*args, **kwargs)
                 self.last[op] = (args + tuple(kwargs.values()), result)
-                for index in MUTABLE.get(op, ()):  # what the update wrote now comes from it
-                    self.calls[id(args[index])] = Call(op, self._argument_names(op, len(args)), None, None, None)
+                if op in MUTABLE:  # what the update wrote, or returned, now comes from it
+                    unkept = Call(op, self._argument_names(op, len(args)), None, None, None)
+                    for value in [args[index] for index in MUTABLE[op]] + list(result if isinstance(result, (tuple, list)) else ()):
+                        self.calls[id(value)] = unkept
                 return result
             self.counts[op] = count + 1
             args = args + tuple(kwargs.values())
-            before = [self._copy(value) for value in args]
+            before = [self._kept(value) for value in args]
             result = kernel(*args)
             self.last[op] = (args, result)
             self._check(op, args, before, result)
@@ -123,7 +128,7 @@ class ContractChecker:
         if op not in self.last:
             return None
         args, result = self.last[op]
-        return Call(op, self._argument_names(op, len(args)), [self._copy(a) for a in args],
+        return Call(op, self._argument_names(op, len(args)), [self._kept(a) for a in args],
                     [self._is_native(a) for a in args], result)
 
     # ------------------------------------------------------------------------------- the rules
@@ -135,23 +140,20 @@ class ContractChecker:
         for index in MUTABLE.get(op, ()):  # param and the state arrays now hold what the update wrote
             self.calls[id(args[index])] = call
         self.calls[id(call)] = call  # keeps the results alive, so their ids stay theirs for the test
-        allowed = MUTABLE.get(op, ())
+        allowed = self._changed_in_place(call, args, result) if op in UPDATES else ()
         for index, (name, value, copy) in enumerate(zip(names, args, before)):
-            if index in allowed or copy is None:
+            if index in allowed or not isinstance(copy, np.ndarray):
                 continue
             now = self._copy(value)
             if now is None or now.shape != copy.shape or not np.array_equal(now, copy, equal_nan=True):
                 self._fail(call, f"the kernel changed its input {name}; an operation changes none of its "
-                                 f"arguments{' except param and the state arrays' if op in UPDATES else ''}"
-                                 f"{_change(copy, now)}")
+                                 f"arguments{_UPDATE_RULE if op in UPDATES else ''}{_change(copy, now)}")
         self._check_result(call, args, result)
 
     def _check_result(self, call, args, result):
         op = call.op
         if op in UPDATES:
-            if result is not None:
-                self._fail(call, f"an optimizer update changes param in place and returns None; "
-                                 f"got a {type(result).__name__}")
+            self._check_updated(call, args, result)
             return
         if op in LOSSES:
             if type(result) is not float:
@@ -189,6 +191,48 @@ class ContractChecker:
                     self._fail(call, f"{label} shares memory with the input {name}: writing into the result "
                                      f"would change {name}; results are new arrays")
 
+    def _changed_in_place(self, call, args, result) -> tuple:
+        """The positions of the arguments an update may have changed: all its param and state arrays
+        when it returned None, else those it returned as themselves."""
+        positions = MUTABLE[call.op]
+        if result is None:
+            return positions
+        if not (type(result) in (tuple, list) and len(result) == len(positions)):
+            got = f"a {type(result).__name__} of {len(result)}" if isinstance(result, (tuple, list)) else _kind(result)
+            self._fail(call, f"{_returns(call.op)}; got {got}")
+        return tuple(index for index, value in zip(positions, result) if value is args[index])
+
+    def _check_updated(self, call, args, result):
+        """Each array an update returned is the one it was given (changed in place) or a new native
+        array of its shape and dtype that shares no memory with any input or other result."""
+        if result is None:
+            return
+        positions = MUTABLE[call.op]
+        names = [call.names[index] for index in positions]
+        dtype = self.kind.dtype(args[0])
+        for name, index, value in zip(names, positions, result):
+            if value is args[index]:
+                continue
+            label = f"the returned {name}"
+            if not self._is_native(value):
+                self._fail(call, f"{label} is not a native array of the backend ({self.kind.description}); "
+                                 f"got {_kind(value)}; {_returns(call.op)}")
+            if tuple(self.kind.shape("contract", name, value)) != tuple(self.kind.shape("contract", name, args[index])):
+                self._fail(call, f"{label} has shape {tuple(self.kind.shape('contract', name, value))}; it must keep "
+                                 f"the shape of the {name} given, {tuple(self.kind.shape('contract', name, args[index]))}")
+            if self.kind.dtype(value) != dtype:
+                self._fail(call, f"{label} has dtype {self.kind.dtype(value)}; results have the dtype of the "
+                                 f"inputs ({dtype})")
+            for other, argument in zip(call.names, args):
+                if self._shares(value, argument):
+                    self._fail(call, f"{label} is a new array that shares memory with the input {other}; an "
+                                     f"update returns the array it was given, changed in place, or a new one "
+                                     f"that shares no memory with any input")
+        for (first, a), (second, c) in ((pair, other) for i, pair in enumerate(zip(names, result))
+                                        for other in list(zip(names, result))[i + 1:]):
+            if a is c or self._shares(a, c):
+                self._fail(call, f"the returned {first} and {second} share memory; each is an array of its own")
+
     def _fail(self, call, message):
         self.broken.append(call.op)
         raise ContractError(call.op, f"contract of {call.op}: {message}\nreproduce:\n"
@@ -201,6 +245,12 @@ class ContractChecker:
         except (TypeError, ValueError):
             return False
         return True
+
+    def _kept(self, x):
+        """What a reproduction shows of an argument: a NumPy copy of an array, else the value itself
+        (a hyperparameter, a flag), so the reproduction passes what the test passed."""
+        copy = self._copy(x)
+        return x if copy is None else copy
 
     def _copy(self, x):
         """A NumPy copy of an array argument (native, or class indices), or None for anything else."""
@@ -232,6 +282,17 @@ class ContractChecker:
             self._names[op] = [n for n in inspect.signature(getattr(Backend, op)).parameters if n != "self"]
         names = self._names[op]
         return names[:count] + [f"arg{i}" for i in range(len(names), count)]
+
+
+_UPDATE_RULE = (" except an update's param and state arrays, each changed in place and returned as itself "
+                "(or the update returns None)")
+
+
+def _returns(op: str) -> str:
+    from .interface import UPDATE_STATES
+    names = ", ".join(("param",) + UPDATE_STATES[op])
+    return (f"an optimizer update returns the updated ({names}): each the array it was given, changed in place, "
+            f"or a new array (on arrays that cannot change), or None when it changed them all in place")
 
 
 def readable(x):

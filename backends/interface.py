@@ -11,13 +11,17 @@ per neuron, shape (n_neurons, n_inputs), as in `torch.nn.Linear`.
 The contract every operation keeps, whatever its array type (the conformance run checks it on
 every kernel call, see `backends.contract`):
 
-- it changes none of its arguments, except the optimizer updates, which change `param` and their
-  state arrays (velocity, cache, m, v) in place and nothing else (not `grad`);
+- it changes none of its arguments, except an optimizer update that works in place, which may
+  change `param` and its state arrays (velocity, cache, m, v) and nothing else (not `grad`);
 - every array it returns is a new array: it shares no memory with any input, so writing into a
   result leaves the inputs as they were (`linear` returns a copy, `transpose` is not a view);
 - results are native arrays of the backend, of the inputs' dtype (`asarray`: the dtype asked for);
   NumPy results are writable and in the machine's byte order; losses return a Python float and
-  the updates return None; `tolist` returns new lists of Python floats.
+  `tolist` returns new lists of Python floats;
+- an optimizer update returns the updated `(param, *state)` (see `updated`): each the array it was
+  given, changed in place, or a new array that shares no memory with any input, its input left as
+  it was (arrays that cannot change, JAX's, take the second way). A kernel may return None instead,
+  meaning "all of them changed in place", as the in-place kernels of earlier releases do.
 """
 
 from __future__ import annotations
@@ -276,37 +280,39 @@ class Backend:
         return self.kernels.regularization_backward(grad, param, l1, l2)
 
     # ---------------------------------------------------------------- optimizer updates
-    # In place on param and the state arrays, all native and of param's shape; lr is the rate
-    # already decayed by the optimizer. They return None.
+    # param and the state arrays are native and of param's shape; lr is the rate already decayed by
+    # the optimizer. Each returns the updated (param, *state) as a tuple: the arrays given, changed
+    # in place, or new ones (see `updated`); use what it returns.
 
     def sgd_update(self, param, grad, lr, momentum, velocity):
-        """velocity = momentum·velocity - lr·grad; param += velocity."""
+        """velocity = momentum·velocity - lr·grad; param += velocity. Returns (param, velocity)."""
         op = "sgd_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         momentum = check.hyperparameter(op, "momentum", momentum, 0.0, 1.0, high_inclusive=False)
         check.check_sgd_update(self._arrays, op, param, grad, velocity)
-        self.kernels.sgd_update(param, grad, lr, momentum, velocity)
+        return updated(op, self.kernels.sgd_update(param, grad, lr, momentum, velocity), (param, velocity))
 
     def adagrad_update(self, param, grad, lr, cache, eps):
-        """cache += grad²; param -= lr·grad / (√cache + eps)."""
+        """cache += grad²; param -= lr·grad / (√cache + eps). Returns (param, cache)."""
         op = "adagrad_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         check.check_cache_update(self._arrays, op, param, grad, cache)
-        self.kernels.adagrad_update(param, grad, lr, cache, eps)
+        return updated(op, self.kernels.adagrad_update(param, grad, lr, cache, eps), (param, cache))
 
     def rmsprop_update(self, param, grad, lr, cache, rho, eps):
-        """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps)."""
+        """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps). Returns (param, cache)."""
         op = "rmsprop_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         rho = check.hyperparameter(op, "rho", rho, 0.0, 1.0, high_inclusive=False)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         check.check_cache_update(self._arrays, op, param, grad, cache)
-        self.kernels.rmsprop_update(param, grad, lr, cache, rho, eps)
+        return updated(op, self.kernels.rmsprop_update(param, grad, lr, cache, rho, eps), (param, cache))
 
     def adam_update(self, param, grad, lr, m, v, beta1, beta2, eps, step):
         """Adam as in torch.optim.Adam: m and v are moving averages of grad and grad², corrected for
-        their zero start by 1 - beta^step (step counts from 1); param -= lr·m̂ / (√v̂ + eps)."""
+        their zero start by 1 - beta^step (step counts from 1); param -= lr·m̂ / (√v̂ + eps).
+        Returns (param, m, v)."""
         op = "adam_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         beta1 = check.hyperparameter(op, "beta1", beta1, 0.0, 1.0, high_inclusive=False)
@@ -314,7 +320,7 @@ class Backend:
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         step = check.check_step(op, step)
         check.check_adam_update(self._arrays, op, param, grad, m, v)
-        self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step)
+        return updated(op, self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step), (param, m, v))
 
     # ---------------------------------------------------------------- optional: a whole training step
     def compiled_training_step(self, plan):
@@ -340,6 +346,28 @@ class Backend:
 OPERATIONS = tuple(name for name, member in vars(Backend).items()
                    if callable(member) and not name.startswith("_")
                    and name not in ("shape", "from_kernels", "compiled_training_step"))
+
+
+#: The state arrays each optimizer update takes and returns after param, by name.
+UPDATE_STATES = {"sgd_update": ("velocity",), "adagrad_update": ("cache",), "rmsprop_update": ("cache",),
+                 "adam_update": ("m", "v")}
+
+
+def updated(op: str, result, given: tuple) -> tuple:
+    """What an update kernel returned, as the updated (param, *state): `given` (the arrays it was
+    handed) when it returned None, having changed them in place; else the tuple it returned, which
+    must hold one array per array given. `Backend`'s updates and the optimizers read kernels
+    through this, so an in-place kernel and one on immutable arrays are used alike."""
+    if result is None:
+        return given
+    if type(result) is tuple and len(result) == len(given):
+        return result
+    if type(result) is list and len(result) == len(given):
+        return tuple(result)
+    names = ", ".join(("param",) + UPDATE_STATES[op])
+    got = f"a tuple of {len(result)}" if isinstance(result, (tuple, list)) else f"a {type(result).__name__}"
+    raise TypeError(f"{op}: an optimizer update returns the updated ({names}), the arrays it was given "
+                    f"(changed in place) or new ones, or None when it changed them all in place; got {got}")
 
 
 class _PartialKernels:
