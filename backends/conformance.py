@@ -96,7 +96,12 @@ def run(backend: str | Backend, select: str | None = None, modules=None, verbose
     if exit_code not in (0, 1, 5):  # 5: nothing selected
         raise RuntimeError(f"conformance: pytest stopped with exit code {int(exit_code)}; got backend={target.name!r}; "
                            "run it with --verbose to see why")
-    return recorder.report(_header(target, folder))
+    report = recorder.report(_header(target, folder))
+    # a run narrowed by -k or to some modules is a subset: it can pass, but it does not conform
+    report["selection"] = {"tests": recorder.selected, "of": recorder.selected + recorder.deselected,
+                           "subset": bool(select or modules), "quick": bool(quick),
+                           **({"select": select} if select else {}), **({"modules": list(modules)} if modules else {})}
+    return report
 
 
 # ------------------------------------------------------------------------------- following the tests
@@ -111,6 +116,13 @@ class _Recorder:
         self.tests: list[dict] = []
         self.checker = ContractChecker(backend, backend.kernels)
         self._raised = {}
+        self.selected = self.deselected = 0
+
+    def pytest_deselected(self, items):
+        self.deselected += len(items)
+
+    def pytest_collection_finish(self, session):
+        self.selected = len(session.items)
 
     @contextlib.contextmanager
     def tracing(self):
@@ -346,7 +358,7 @@ def _header(backend: Backend, folder: Path) -> dict:
         except importlib.metadata.PackageNotFoundError:
             return "not installed"
     return {"backend": backend.name, "dtypes": list(backend.dtypes), "arrays": backend.arrays.description,
-            "not_implemented": list(backend.missing), "suite": str(folder),
+            "not_implemented": list(backend.missing), "suite": str(folder), "numerics": NUMERICS,
             "versions": {"nn-backends": version("nn-backends"), "python": platform.python_version(),
                          **{name: version(name) for name in ("numpy", "pytest", "hypothesis")},
                          **_plugin_distribution(backend), **_array_library(backend)}}

@@ -183,6 +183,9 @@ class ContractChecker:
             if self.kind.dtype(value) != dtype:
                 self._fail(call, f"{label} has dtype {self.kind.dtype(value)}; results have the dtype of the "
                                  f"inputs ({dtype})")
+            shape, expected = tuple(self.kind.shape("contract", label, value)), self._shape_of(op, args, position)
+            if expected is not None and shape != expected:
+                self._fail(call, f"{label} has shape {shape}; for these inputs it has shape {expected}")
             if isinstance(value, np.ndarray) and not (value.dtype.isnative and value.flags.writeable):
                 self._fail(call, f"{label} must be a writable array in the machine's byte order; got "
                                  f"dtype={value.dtype.str!r}, writeable={value.flags.writeable}")
@@ -190,6 +193,23 @@ class ContractChecker:
                 if self._shares(value, argument):
                     self._fail(call, f"{label} shares memory with the input {name}: writing into the result "
                                      f"would change {name}; results are new arrays")
+
+    def _shape_of(self, op, args, position):
+        """The shape result[position] of `op` has for these arguments (the interface's docstrings), so a
+        wrong-shaped result is blamed on its operation even where only `Model` would have met it."""
+        def shape(x):
+            return tuple(self.kind.shape("contract", "x", x))
+        if op == "asarray":
+            return tuple(int(n) for n in np.shape(args[0]))
+        if op == "matmul":
+            return shape(args[0])[:1] + shape(args[1])[1:]
+        if op == "transpose":
+            return shape(args[0])[::-1]
+        if op == "dense_forward":
+            return shape(args[0])[:1] + shape(args[1])[:1]
+        if op == "dense_backward":  # (dinputs, dweights, dbiases) from (dvalues, inputs, weights)
+            return (shape(args[1]), shape(args[2]), shape(args[2])[:1])[position]
+        return shape(args[0])  # element-wise, row-wise, the losses' backwards, regularization_backward
 
     def _changed_in_place(self, call, args, result) -> tuple:
         """The positions of the arguments an update may have changed: all its param and state arrays
@@ -361,6 +381,11 @@ _active: list[ContractChecker] = []
 def origin(x) -> Call | None:
     """The checked call of the running conformance test that returned `x`, or None (outside a run)."""
     return _active[-1].origin(x) if _active else None
+
+
+def running_backend() -> str | None:
+    """The name of the backend whose conformance run is checking calls now, or None (outside a run)."""
+    return _active[-1].backend.name if _active else None
 
 
 def blame(op: str) -> None:

@@ -44,7 +44,7 @@ class Backend:
         #: For code that has checked its arrays once and calls in a loop, as `Model` does; class
         #: targets must then be a 1-D integer ndarray of class indices.
         self.kernels = _PartialKernels(kernels, name, missing) if missing else kernels
-        #: The operations the kernel module does not define: calling one raises NotImplementedError.
+        #: The operations the kernel module does not define: calling one raises MissingKernelError.
         self.missing = tuple(missing)
         self._arrays = arrays
 
@@ -55,8 +55,8 @@ class Backend:
         docs/writing-a-backend.md). The public methods validate as for the built-ins, word for word.
 
         `kernels` defines the operations under the interface's names; `asarray` and `tolist` are
-        required, any other may be missing (it then raises NotImplementedError naming it and the
-        backend). `arrays` describes the native arrays: `NdArrays(name)`, `ListArrays()` or
+        required, any other may be missing (it then raises MissingKernelError, a NotImplementedError,
+        naming it and the backend). `arrays` describes the native arrays: `NdArrays(name)`, `ListArrays()` or
         `TypedArrays(name, array_type)` for another type; `dtypes` is a tuple of "float64" and
         "float32", float64 first. Either may instead be given as the module's `ARRAYS` and `DTYPES`.
         An `arrays` made under another name (`TypedArrays("other", ...)`) is taken under `name`, so
@@ -285,7 +285,9 @@ class Backend:
     # in place, or new ones (see `updated`); use what it returns.
 
     def sgd_update(self, param, grad, lr, momentum, velocity):
-        """velocity = momentum·velocity - lr·grad; param += velocity. Returns (param, velocity)."""
+        """velocity = momentum·velocity - lr·grad; param += velocity.
+
+        Returns (param, velocity)."""
         op = "sgd_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         momentum = check.hyperparameter(op, "momentum", momentum, 0.0, 1.0, high_inclusive=False)
@@ -293,7 +295,9 @@ class Backend:
         return updated(op, self.kernels.sgd_update(param, grad, lr, momentum, velocity), (param, velocity))
 
     def adagrad_update(self, param, grad, lr, cache, eps):
-        """cache += grad²; param -= lr·grad / (√cache + eps). Returns (param, cache)."""
+        """cache += grad²; param -= lr·grad / (√cache + eps).
+
+        Returns (param, cache)."""
         op = "adagrad_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
@@ -301,7 +305,9 @@ class Backend:
         return updated(op, self.kernels.adagrad_update(param, grad, lr, cache, eps), (param, cache))
 
     def rmsprop_update(self, param, grad, lr, cache, rho, eps):
-        """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps). Returns (param, cache)."""
+        """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps).
+
+        Returns (param, cache)."""
         op = "rmsprop_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         rho = check.hyperparameter(op, "rho", rho, 0.0, 1.0, high_inclusive=False)
@@ -370,8 +376,15 @@ def updated(op: str, result, given: tuple) -> tuple:
                     f"(changed in place) or new ones, or None when it changed them all in place; got {got}")
 
 
+class MissingKernelError(NotImplementedError):
+    """An operation the backend's kernel module does not define, or a stub that says so by raising
+    this (as `examples/template_kernels.py` does). The conformance report lists the operation as
+    not implemented; a kernel's own NotImplementedError (its array library lacks something) is a
+    failure of that operation instead."""
+
+
 class _PartialKernels:
-    """A kernel module that lacks some operations: those raise NotImplementedError naming the
+    """A kernel module that lacks some operations: those raise MissingKernelError naming the
     operation and the backend; everything else is the module's own."""
 
     def __init__(self, module, backend: str, missing):
@@ -380,8 +393,8 @@ class _PartialKernels:
     def __getattr__(self, name):
         if name in self._missing:
             def not_implemented(*args, **kwargs):
-                raise NotImplementedError(f"{name}: not implemented by the {self._backend!r} backend; "
-                                          f"got backend={self._backend!r}")
+                raise MissingKernelError(f"{name}: not implemented by the {self._backend!r} backend; "
+                                         f"got backend={self._backend!r}")
             return not_implemented
         return getattr(self._module, name)
 

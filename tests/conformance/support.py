@@ -80,7 +80,7 @@ def _blamed_on_its_operation(backend, actual, expected):
             shown = as_numpy(backend, actual) if backend is not None and not isinstance(actual, float) else actual
         except Exception:  # the array is not even readable: the message above says why
             shown = None
-        name = getattr(backend, "name", None) or contract._active[-1].backend.name
+        name = getattr(backend, "name", None) or contract.running_backend()
         raise AssertionError(f"{call.op}: {error}\nreproduce:\n" + "\n".join(
             "    " + line for line in call.reproduction(name, expected, shown).splitlines())) from None
 
