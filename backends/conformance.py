@@ -176,7 +176,7 @@ class _Recorder:
         if known is not None and outcome == "failed":
             outcome = "known failure"
         self.tests.append({"id": test_id, "outcome": outcome, "operations": sorted(self.current),
-                           "blamed": blamed,
+                           "blamed": blamed, "errors": {op: list(e) for op, e in self.checker.errors.items()},
                            "assertion": assertion, "details": report.longreprtext,
                            **({"reason": reason} if reason is not None else {}),
                            **({"known": known} if known is not None else {})})
@@ -209,6 +209,11 @@ class _Recorder:
                 known_passed.append({"id": test["id"], "reason": test["known"]})
             for op in blamed:
                 _count(operations[op], test)
+            for op, (absolute, relative) in test.get("errors", {}).items():  # passing comparisons too
+                if op in operations:
+                    entry = operations[op]
+                    entry["max_abs_error"] = max(entry["max_abs_error"] or 0.0, absolute)
+                    entry["max_rel_error"] = max(entry["max_rel_error"] or 0.0, relative)
         for op, entry in operations.items():
             entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] or entry["known failures"]
                                else "not implemented" if entry["not implemented"] or op in self.backend.missing

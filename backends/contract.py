@@ -90,9 +90,11 @@ class ContractChecker:
         self.broken: list[str] = []
         self.blamed: list[str] = []
         self.last: dict[str, tuple] = {}
+        self.errors: dict[str, list[float]] = {}  # op -> [largest absolute, largest relative] error seen
         self._names = {}
 
     def reset(self):
+        self.errors.clear()
         self.calls.clear()
         self.counts.clear()
         self.broken.clear()
@@ -386,6 +388,16 @@ def origin(x) -> Call | None:
 def running_backend() -> str | None:
     """The name of the backend whose conformance run is checking calls now, or None (outside a run)."""
     return _active[-1].backend.name if _active else None
+
+
+def note_errors(x, absolute: float, relative: float) -> None:
+    """Record how far `x`, a result the running test compared with the oracle and found close
+    enough, was from it (largest absolute and relative error), for the operation whose call made it:
+    the report shows these for passing operations too."""
+    call = origin(x)
+    if call is not None:
+        seen = _active[-1].errors.setdefault(call.op, [0.0, 0.0])
+        seen[0], seen[1] = max(seen[0], absolute), max(seen[1], relative)
 
 
 def blame(op: str) -> None:
