@@ -113,7 +113,8 @@ class ContractChecker:
                 self.last[op] = (args + tuple(kwargs.values()), result)
                 if op in MUTABLE:  # what the update wrote, or returned, now comes from it
                     unkept = Call(op, self._argument_names(op, len(args)), None, None, None)
-                    for value in [args[index] for index in MUTABLE[op]] + list(result if isinstance(result, (tuple, list)) else ()):
+                    returned = list(result) if isinstance(result, (tuple, list)) else []
+                    for value in [args[index] for index in MUTABLE[op]] + returned:
                         self.calls[id(value)] = unkept
                 return result
             self.counts[op] = count + 1
@@ -239,9 +240,9 @@ class ContractChecker:
             if not self._is_native(value):
                 self._fail(call, f"{label} is not a native array of the backend ({self.kind.description}); "
                                  f"got {_kind(value)}; {_returns(call.op)}")
-            if tuple(self.kind.shape("contract", name, value)) != tuple(self.kind.shape("contract", name, args[index])):
-                self._fail(call, f"{label} has shape {tuple(self.kind.shape('contract', name, value))}; it must keep "
-                                 f"the shape of the {name} given, {tuple(self.kind.shape('contract', name, args[index]))}")
+            shape, given = (tuple(self.kind.shape("contract", name, x)) for x in (value, args[index]))
+            if shape != given:
+                self._fail(call, f"{label} has shape {shape}; it must keep the shape of the {name} given, {given}")
             if self.kind.dtype(value) != dtype:
                 self._fail(call, f"{label} has dtype {self.kind.dtype(value)}; results have the dtype of the "
                                  f"inputs ({dtype})")

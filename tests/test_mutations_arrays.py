@@ -6,7 +6,8 @@ The faults are those the issue's torch plug-in met: kernels that work in place o
 result that is the input or a view of it, a result in another dtype or of another type, and a
 conversion that hands the caller's ndarray to the array library as it is (shared memory, and
 refused for big-endian input); and those of updates that return new arrays, as on JAX: the stale
-param returned, an input changed that a new array replaces, a result aliasing grad, too few results. The unmutated kernels pass the same runs (the control). Each run
+param returned, an input changed that a new array replaces, a result aliasing grad, too few results.
+The unmutated kernels pass the same runs (the control). Each run
 is the whole suite folder, narrowed as in test_mutations.py (`-k` the operation's family, `quick`).
 """
 

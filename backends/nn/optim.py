@@ -126,8 +126,8 @@ class Adam(Optimizer):
         self.beta2 = hyperparameter("Adam", "beta2", beta2, 0.0, 1.0, high_inclusive=False)
 
     def update(self, backend, param, grad, lr, state):
-        return backend.kernels.adam_update(param, grad, lr, state["m"], state["v"], self.beta1, self.beta2, self.epsilon,
-                            self.iterations + 1)
+        return backend.kernels.adam_update(param, grad, lr, state["m"], state["v"], self.beta1, self.beta2,
+                                           self.epsilon, self.iterations + 1)
 
 
 OPTIMIZERS = {cls.__name__: cls for cls in (SGD, Adagrad, RMSprop, Adam)}

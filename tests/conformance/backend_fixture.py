@@ -38,7 +38,8 @@ CAPABILITIES = {
                        "The test reads numpy.ndarray flags and views, and the native arrays of the backend "
                        "{name!r} are not numpy.ndarray."),
     "needs_fast_loops": (lambda b: not isinstance(b.arrays, ListArrays), "does not run pure Python loops",
-                         "The test is a long training run, too slow for the pure Python loops of the backend {name!r}."),
+                         "The test is a long training run, too slow for the pure Python loops of the backend "
+                         "{name!r}."),
     "needs_compiled_step": (lambda b: getattr(b.kernels, "compiled_training_step", None) is not None,
                             "offers compiled_training_step",
                             "The test holds a compiled training step to the layer path, and the backend {name!r} "

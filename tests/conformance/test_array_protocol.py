@@ -25,6 +25,6 @@ def test_numpy_reads_native_arrays_through_dlpack_or_asarray(backend, dtype, giv
     values = np.asarray(VALUES[given])
     x = backend.asarray(values, dtype=dtype)
     read = to_numpy(x)
-    assert isinstance(read, np.ndarray) and read.shape == values.shape, f"NumPy read {type(read)} of shape {np.shape(read)}"
+    assert isinstance(read, np.ndarray) and read.shape == values.shape, f"NumPy read {type(read)}, {np.shape(read)}"
     assert read.dtype == (np.float64 if isinstance(x, list) else np.dtype(dtype))
     np.testing.assert_array_equal(read, values.astype(dtype))

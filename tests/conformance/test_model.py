@@ -346,6 +346,27 @@ def assert_trained_alike(compiled, reference, rtol):
             assert layer.rng.bit_generator.state == expected.rng.bit_generator.state
 
 
+def compiled_or_skip(model):
+    """The model's compiled step; a hook may return None for a plan it cannot run (the interface's
+    contract), and the test is then skipped, saying so. The plainest model must compile (below)."""
+    if model.compiled_step is None:
+        pytest.skip(f"The compiled_training_step of the backend {model.backend.name!r} returned None for this model, "
+                    "as a hook may for a plan it cannot run; the model trains layer by layer.")
+    return model.compiled_step
+
+
+@pytest.mark.needs_compiled_step
+def test_a_compiled_step_runs_at_least_the_plainest_model(backend):
+    """A hook that compiled no model at all would skip every test of it: Dense, ReLU, Dense, Softmax
+    with Adam must compile, and train as the layers do."""
+    compiled, reference = (Model([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], optimizer=Adam(0.05),
+                                 backend=backend.name, compile_step=compile_step) for compile_step in (True, False))
+    assert compiled.compiled_step is not None
+    actual, expected = (model.fit(X_SPIRAL, Y_SPIRAL, epochs=5, verbose=False)["loss"]
+                        for model in (compiled, reference))
+    np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=0)
+
+
 def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout, dtype, rtol):
     """50 steps full batch, then 52 in shuffled mini-batches of 16 (60 samples: 16 + 16 + 16 + 12), each
     held to the layer-by-layer path: loss history, accuracy, parameters, optimizer state, predictions."""
@@ -354,7 +375,8 @@ def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penaltie
         compiled, reference = (Model(any_model_layers(loss, hidden, penalties, dropout), loss=loss,
                                      optimizer=STEP_OPTIMIZERS[optimizer](), backend=backend.name, seed=0,
                                      dtype=dtype, compile_step=compile_step) for compile_step in (True, False))
-        assert compiled.compiled_step is not None and reference.compiled_step is None
+        compiled_or_skip(compiled)
+        assert reference.compiled_step is None
         actual, expected = (model.fit(X_SPIRAL, targets, epochs=epochs, batch_size=batch_size, verbose=False)
                             for model in (compiled, reference))
         np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=rtol, atol=0)
@@ -397,9 +419,9 @@ def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
     class Nesterov(SGD):
         pass
 
-    compiles = hasattr(backend.kernels, "compiled_training_step")
-    assert (Model([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()],
-                  backend=backend.name).compiled_step is not None) == compiles
+    if not hasattr(backend.kernels, "compiled_training_step"):  # with a hook, a dropout model may compile or not
+        dropout = Model([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()], backend=backend.name)
+        assert dropout.compiled_step is None
     for layers, optimizer in [([Dense(2, 8), Step(), Dense(8, 3), Softmax()], Adam()),
                               ([Tanh(), Dense(2, 3), Softmax()], Adam()),
                               ([Dropout(0.2), Tanh(), Dense(2, 3), Softmax()], Adam()),
@@ -460,7 +482,7 @@ def test_a_compiled_epoch_with_dropout_drawn_in_parts_matches_the_layers(backend
     targets = LOSS_SETUPS["binary_cross_entropy"][1]
     actual, expected = (model.fit(X_SPIRAL, targets, epochs=5, batch_size=16, verbose=False)
                         for model in (compiled, reference))
-    assert compiled.compiled_step is not None
+    compiled_or_skip(compiled)
     np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=1e-9, atol=0)
     assert actual["accuracy"] == expected["accuracy"]
     assert_trained_alike(compiled, reference, rtol=1e-9)
@@ -493,7 +515,7 @@ def test_a_dropout_of_rate_zero_changes_nothing_and_compiles(backend):
     the first Dense layer."""
     compiled, reference = (Model([Dropout(0.0), Dense(2, 8), ReLU(), Dropout(0.0), Dense(8, 3), Softmax()],
                                  backend=backend.name, compile_step=compile_step) for compile_step in (True, False))
-    assert compiled.compiled_step is not None
+    compiled_or_skip(compiled)
     for batch_size in (None, 16):
         actual, expected = (model.fit(X_SPIRAL, Y_SPIRAL, epochs=5, batch_size=batch_size, verbose=False)["loss"]
                             for model in (compiled, reference))

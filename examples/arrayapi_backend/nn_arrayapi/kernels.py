@@ -2,9 +2,10 @@
 
 `ArrayApiKernels(xp)` computes with the namespace `xp` it is given: array_api_strict, jax.numpy, or
 array_api_compat's torch/cupy/numpy namespaces. Nothing here changes an array in place, so the
-kernels run on immutable arrays (JAX's) as on mutable ones: the updates return new arrays. Inputs arrive validated by nn-backends' `Backend`;
-these methods are arithmetic only, in the order and under the names of the interface. The standard
-has no fancy indexing by class, so the cross-entropies pick each row's true class with a one-hot mask.
+kernels run on immutable arrays (JAX's) as on mutable ones: the updates return new arrays. Inputs
+arrive validated by nn-backends' `Backend`; these methods are arithmetic only, in the order and
+under the names of the interface. The standard has no fancy indexing by class, so the
+cross-entropies pick each row's true class with a one-hot mask.
 """
 
 import math
