@@ -205,11 +205,11 @@ class Model:
                     size = int(np.prod(shape))
                     views.append(_view(flat, offset, size, shape))
                     offset += size
-                if any(view is None for view in views):
-                    raise InvalidTypeError(f"Model: the backend {self.backend.name!r} returned a new flat parameter "
-                                           f"array whose slices are not views of it; got {type(flat).__name__}")
-                self.parameter_buffer = flat
-                self._bind(views)
+                if any(view is None for view in views):  # not sliceable into views: keep the buffer we have
+                    self.parameter_buffer[...] = flat
+                else:
+                    self.parameter_buffer = flat
+                    self._bind(views)
             return
         if any(new is not old for new, old in zip(arrays, self.parameters())):
             self._bind(list(arrays), views=False)

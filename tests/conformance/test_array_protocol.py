@@ -1,5 +1,5 @@
 """What nn-backends reads off a backend's native arrays beyond its kernels, one test per requirement
-(docs/writing-a-backend.md, "What nn-backends needs from your arrays"): the shape, the dtype, and
+(the backend guide, "What nn-backends needs from your arrays"): the shape, the dtype, and
 the values through NumPy. Everything else `Model`, the optimizers and the divergence guard do goes
 through the kernels, so arrays that cannot change (JAX's) are enough."""
 
