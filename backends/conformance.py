@@ -40,16 +40,12 @@ from . import contract
 from .conformance_report import format_report  # noqa: F401  (the printed report lives there)
 from .contract import ContractChecker
 from .interface import OPERATIONS, Backend
+from .numerics import SMALLEST_DRAWN
 from .registry import get_backend, registered
 from .validation import TypedArrays
 
 CONVERSIONS = ("asarray", "tolist")
 COMBINED = "combined"
-#: The suite's random inputs are 0 or at least this in magnitude, so no input, and no difference or
-#: product of two, is subnormal in float64 or float32: flush-to-zero (XLA on the CPU) decides no result.
-SMALLEST_DRAWN = 1e-18
-NUMERICS = (f"random inputs are 0 or at least {SMALLEST_DRAWN:g} in magnitude: no subnormal input, so a "
-            "backend that flushes subnormals to zero is judged on the same results")
 
 
 def suite_directory() -> Path:
@@ -312,18 +308,10 @@ def _largest_errors(details: str) -> dict:
     """The largest absolute and relative errors that np.testing.assert_allclose printed."""
     found = {}
     for key, label in (("max_abs_error", "Max absolute difference"), ("max_rel_error", "Max relative difference")):
-        values = [float(v) for v in re.findall(label + r"[^:]*:\s*([-+0-9.einfa]+)", details) if _is_float(v)]
+        values = [float(v) for v in re.findall(label + r"[^:]*:\s*([-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan))", details)]
         if values:
             found[key] = max(values)
     return found
-
-
-def _is_float(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _first_lines(details: str, count=6) -> str:
@@ -363,7 +351,9 @@ def _header(backend: Backend, folder: Path) -> dict:
         except importlib.metadata.PackageNotFoundError:
             return "not installed"
     return {"backend": backend.name, "dtypes": list(backend.dtypes), "arrays": backend.arrays.description,
-            "not_implemented": list(backend.missing), "suite": str(folder), "numerics": NUMERICS,
+            "not_implemented": list(backend.missing), "suite": str(folder),
+            "numerics": f"random inputs are 0 or at least {SMALLEST_DRAWN:g} in magnitude: no subnormal input, so a "
+                        "backend that flushes subnormals to zero is judged on the same results",
             "versions": {"nn-backends": version("nn-backends"), "python": platform.python_version(),
                          **{name: version(name) for name in ("numpy", "pytest", "hypothesis")},
                          **_plugin_distribution(backend), **_array_library(backend)}}

@@ -27,10 +27,9 @@ import inspect
 
 import numpy as np
 
+from .updates import IN_PLACE_RULE, MUTABLE, returns
 from .validation import ArrayKind, ListArrays, plain_array
 
-#: Arguments an operation may change: the optimizer updates' param and state arrays (by position).
-MUTABLE = {"sgd_update": (0, 4), "adagrad_update": (0, 3), "rmsprop_update": (0, 3), "adam_update": (0, 3, 4)}
 UPDATES = tuple(MUTABLE)
 LOSSES = ("categorical_cross_entropy", "binary_cross_entropy", "mean_squared_error", "mean_absolute_error",
           "regularization_loss")
@@ -150,7 +149,7 @@ class ContractChecker:
             now = self._copy(value)
             if now is None or now.shape != copy.shape or not np.array_equal(now, copy, equal_nan=True):
                 self._fail(call, f"the kernel changed its input {name}; an operation changes none of its "
-                                 f"arguments{_UPDATE_RULE if op in UPDATES else ''}{_change(copy, now)}")
+                                 f"arguments{IN_PLACE_RULE if op in UPDATES else ''}{_change(copy, now)}")
         self._check_result(call, args, result)
 
     def _check_result(self, call, args, result):
@@ -222,7 +221,7 @@ class ContractChecker:
             return positions
         if not (type(result) in (tuple, list) and len(result) == len(positions)):
             got = f"a {type(result).__name__} of {len(result)}" if isinstance(result, (tuple, list)) else _kind(result)
-            self._fail(call, f"{_returns(call.op)}; got {got}")
+            self._fail(call, f"{returns(call.op)}; got {got}")
         return tuple(index for index, value in zip(positions, result) if value is args[index])
 
     def _check_updated(self, call, args, result):
@@ -239,7 +238,7 @@ class ContractChecker:
             label = f"the returned {name}"
             if not self._is_native(value):
                 self._fail(call, f"{label} is not a native array of the backend ({self.kind.description}); "
-                                 f"got {_kind(value)}; {_returns(call.op)}")
+                                 f"got {_kind(value)}; {returns(call.op)}")
             shape, given = (tuple(self.kind.shape("contract", name, x)) for x in (value, args[index]))
             if shape != given:
                 self._fail(call, f"{label} has shape {shape}; it must keep the shape of the {name} given, {given}")
@@ -305,17 +304,6 @@ class ContractChecker:
             self._names[op] = [n for n in inspect.signature(getattr(Backend, op)).parameters if n != "self"]
         names = self._names[op]
         return names[:count] + [f"arg{i}" for i in range(len(names), count)]
-
-
-_UPDATE_RULE = (" except an update's param and state arrays, each changed in place and returned as itself "
-                "(or the update returns None)")
-
-
-def _returns(op: str) -> str:
-    from .interface import UPDATE_STATES
-    names = ", ".join(("param",) + UPDATE_STATES[op])
-    return (f"an optimizer update returns the updated ({names}): each the array it was given, changed in place, "
-            f"or a new array (on arrays that cannot change), or None when it changed them all in place")
 
 
 def readable(x):

@@ -30,6 +30,7 @@ import copy
 from types import ModuleType
 
 from . import validation as check
+from .updates import updated
 from .validation import ArrayKind
 
 
@@ -352,28 +353,6 @@ class Backend:
 OPERATIONS = tuple(name for name, member in vars(Backend).items()
                    if callable(member) and not name.startswith("_")
                    and name not in ("shape", "from_kernels", "compiled_training_step"))
-
-
-#: The state arrays each optimizer update takes and returns after param, by name.
-UPDATE_STATES = {"sgd_update": ("velocity",), "adagrad_update": ("cache",), "rmsprop_update": ("cache",),
-                 "adam_update": ("m", "v")}
-
-
-def updated(op: str, result, given: tuple) -> tuple:
-    """What an update kernel returned, as the updated (param, *state): `given` (the arrays it was
-    handed) when it returned None, having changed them in place; else the tuple it returned, which
-    must hold one array per array given. `Backend`'s updates and the optimizers read kernels
-    through this, so an in-place kernel and one on immutable arrays are used alike."""
-    if result is None:
-        return given
-    if type(result) is tuple and len(result) == len(given):
-        return result
-    if type(result) is list and len(result) == len(given):
-        return tuple(result)
-    names = ", ".join(("param",) + UPDATE_STATES[op])
-    got = f"a tuple of {len(result)}" if isinstance(result, (tuple, list)) else f"a {type(result).__name__}"
-    raise TypeError(f"{op}: an optimizer update returns the updated ({names}), the arrays it was given "
-                    f"(changed in place) or new ones, or None when it changed them all in place; got {got}")
 
 
 class MissingKernelError(NotImplementedError):

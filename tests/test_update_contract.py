@@ -11,7 +11,7 @@ import pytest
 from backends import Backend, NdArrays
 from backends import numpy_backend as correct
 from backends.contract import ContractChecker, ContractError
-from backends.interface import updated
+from backends.updates import updated
 
 
 def functional_sgd(param, grad, lr, momentum, velocity):
@@ -49,9 +49,9 @@ def test_every_kind_of_update_gives_the_same_values_through_the_interface(kernel
 def test_anything_else_gets_one_error_saying_what_to_return(result, got):
     with pytest.raises(TypeError) as raised:
         updated("sgd_update", result, ("param", "velocity"))
-    assert str(raised.value) == ("sgd_update: an optimizer update returns the updated (param, velocity), the arrays "
-                                 "it was given (changed in place) or new ones, or None when it changed them all in "
-                                 f"place; got {got}")
+    assert str(raised.value) == ("sgd_update: an optimizer update returns the updated (param, velocity): each the "
+                                 "array it was given, changed in place, or a new array (on arrays that cannot change), "
+                                 f"or None when it changed them all in place; got {got}")
 
 
 def check(kernel):

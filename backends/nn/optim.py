@@ -4,7 +4,7 @@ Each optimizer decays its learning rate as lr / (1 + decay · t), t counting the
 far, and keeps its state arrays (velocities, caches, moments) as native arrays of the model's
 backend, one set per parameter, created on the first update. An update kernel returns the updated
 parameter and state (the same arrays, changed in place, or new ones on a backend whose arrays cannot
-change, see `backends.interface.updated`): the optimizer keeps the state it returns and hands the
+change, see `backends.updates`): the optimizer keeps the state it returns and hands the
 parameters back to the caller.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..interface import updated
+from ..updates import updated
 from ..validation import hyperparameter, native_dtype_name
 
 

@@ -9,7 +9,7 @@ import contextlib
 import numpy as np
 
 from backends import contract
-from backends.conformance import SMALLEST_DRAWN  # noqa: F401  (the suite's random inputs: 0 or at least this)
+from backends.numerics import SMALLEST_DRAWN  # noqa: F401  (the suite's random inputs: 0 or at least this)
 from backends.validation import plain_array
 
 TOLERANCE = {
@@ -183,7 +183,7 @@ def first_difference(backend, train, steps):
     call whose result differs by more than 1e-9 of its largest value, which the caller blames; or
     (None, a sentence) when every call agrees and the curves part by rounding accumulated over steps."""
     from backends import Backend, numpy_backend
-    from backends.contract import MUTABLE
+    from backends.updates import MUTABLE
     from backends.registry import registered
     calls = []
 
