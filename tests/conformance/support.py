@@ -56,7 +56,7 @@ def assert_native(backend, actual, expected, dtype="float64", tolerance=None):
         assert shape == expected.shape, f"shape {shape}, expected {expected.shape}"
         values = as_numpy(backend, actual)
         np.testing.assert_allclose(values, expected, **(tolerance or TOLERANCE[dtype]))
-    _note_errors(actual, values, expected)
+    _note_errors(actual, values, expected, tolerance or TOLERANCE[dtype])
 
 
 def assert_scalar(actual, expected, dtype="float64", backend=None):
@@ -64,15 +64,15 @@ def assert_scalar(actual, expected, dtype="float64", backend=None):
     with _blamed_on_its_operation(backend, actual, expected):
         assert type(actual) is float, f"losses return a Python float, got {type(actual)}"
         np.testing.assert_allclose(actual, expected, **TOLERANCE[dtype])
-    _note_errors(actual, actual, expected)
+    _note_errors(actual, actual, expected, TOLERANCE[dtype])
 
 
-def _note_errors(actual, values, expected):
-    """The largest absolute and relative error of a passing comparison, for the report."""
+def _note_errors(actual, values, expected, tolerance):
+    """The largest absolute and relative error of a passing comparison, for the report; relative to
+    |expected|, or to atol/rtol where the value is smaller (there the absolute tolerance decided)."""
     difference = np.abs(np.asarray(values, dtype=np.float64) - expected)
-    scale = np.abs(expected)
-    relative = np.where(scale > 0, difference / np.where(scale > 0, scale, 1.0), 0.0)
-    contract.note_errors(actual, float(np.max(difference, initial=0.0)), float(np.max(relative, initial=0.0)))
+    scale = np.maximum(np.abs(expected), tolerance["atol"] / tolerance["rtol"])
+    contract.note_errors(actual, float(np.max(difference, initial=0.0)), float(np.max(difference / scale, initial=0.0)))
 
 
 @contextlib.contextmanager
