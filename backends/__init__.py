@@ -11,7 +11,7 @@ the interface, written once: layers, losses, optimizers (`backends.optim`), `Mod
 Other packages add backends by entry point (`Backend.from_kernels`; docs/writing-a-backend.md).
 """
 
-from .interface import Backend
+from .interface import Backend, MissingKernelError
 from .nn.layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from .nn.model import Model
 from .numerics import PROBABILITY_CLIP
@@ -30,6 +30,7 @@ __all__ = [
     "InvalidTypeError",
     "Linear",
     "ListArrays",
+    "MissingKernelError",
     "Model",
     "ModelFileError",
     "NdArrays",

@@ -40,6 +40,7 @@ from . import contract
 from .conformance_report import format_report  # noqa: F401  (the printed report lives there)
 from .contract import ContractChecker
 from .interface import OPERATIONS, Backend
+from .numerics import SMALLEST_DRAWN
 from .registry import get_backend, registered
 from .validation import TypedArrays
 
@@ -91,7 +92,12 @@ def run(backend: str | Backend, select: str | None = None, modules=None, verbose
     if exit_code not in (0, 1, 5):  # 5: nothing selected
         raise RuntimeError(f"conformance: pytest stopped with exit code {int(exit_code)}; got backend={target.name!r}; "
                            "run it with --verbose to see why")
-    return recorder.report(_header(target, folder))
+    report = recorder.report(_header(target, folder))
+    # a run narrowed by -k or to some modules is a subset: it can pass, but it does not conform
+    report["selection"] = {"tests": recorder.selected, "of": recorder.selected + recorder.deselected,
+                           "subset": bool(select or modules), "quick": bool(quick),
+                           **({"select": select} if select else {}), **({"modules": list(modules)} if modules else {})}
+    return report
 
 
 # ------------------------------------------------------------------------------- following the tests
@@ -106,6 +112,13 @@ class _Recorder:
         self.tests: list[dict] = []
         self.checker = ContractChecker(backend, backend.kernels)
         self._raised = {}
+        self.selected = self.deselected = 0
+
+    def pytest_deselected(self, items):
+        self.deselected += len(items)
+
+    def pytest_collection_finish(self, session):
+        self.selected = len(session.items)
 
     @contextlib.contextmanager
     def tracing(self):
@@ -159,7 +172,7 @@ class _Recorder:
         if known is not None and outcome == "failed":
             outcome = "known failure"
         self.tests.append({"id": test_id, "outcome": outcome, "operations": sorted(self.current),
-                           "blamed": blamed,
+                           "blamed": blamed, "errors": {op: list(e) for op, e in self.checker.errors.items()},
                            "assertion": assertion, "details": report.longreprtext,
                            **({"reason": reason} if reason is not None else {}),
                            **({"known": known} if known is not None else {})})
@@ -192,6 +205,11 @@ class _Recorder:
                 known_passed.append({"id": test["id"], "reason": test["known"]})
             for op in blamed:
                 _count(operations[op], test)
+            for op, (absolute, relative) in test.get("errors", {}).items():  # passing comparisons too
+                if op in operations:
+                    entry = operations[op]
+                    entry["max_abs_error"] = max(entry["max_abs_error"] or 0.0, absolute)
+                    entry["max_rel_error"] = max(entry["max_rel_error"] or 0.0, relative)
         for op, entry in operations.items():
             entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] or entry["known failures"]
                                else "not implemented" if entry["not implemented"] or op in self.backend.missing
@@ -290,18 +308,10 @@ def _largest_errors(details: str) -> dict:
     """The largest absolute and relative errors that np.testing.assert_allclose printed."""
     found = {}
     for key, label in (("max_abs_error", "Max absolute difference"), ("max_rel_error", "Max relative difference")):
-        values = [float(v) for v in re.findall(label + r"[^:]*:\s*([-+0-9.einfa]+)", details) if _is_float(v)]
+        values = [float(v) for v in re.findall(label + r"[^:]*:\s*([-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan))", details)]
         if values:
             found[key] = max(values)
     return found
-
-
-def _is_float(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _first_lines(details: str, count=6) -> str:
@@ -342,6 +352,8 @@ def _header(backend: Backend, folder: Path) -> dict:
             return "not installed"
     return {"backend": backend.name, "dtypes": list(backend.dtypes), "arrays": backend.arrays.description,
             "not_implemented": list(backend.missing), "suite": str(folder),
+            "numerics": f"random inputs are 0 or at least {SMALLEST_DRAWN:g} in magnitude: no subnormal input, so a "
+                        "backend that flushes subnormals to zero is judged on the same results",
             "versions": {"nn-backends": version("nn-backends"), "python": platform.python_version(),
                          **{name: version(name) for name in ("numpy", "pytest", "hypothesis")},
                          **_plugin_distribution(backend), **_array_library(backend)}}

@@ -1,10 +1,13 @@
 """The contract every kernel keeps beyond its formula, checked call by call by the conformance run.
 
-Stated in `backends.interface`: an operation changes none of its arguments (only the optimizer
-updates change `param` and their state arrays), returns new arrays that share no memory with its
-inputs, of the inputs' dtype and of the backend's native type; losses return a Python float,
-updates None; `asarray` returns a native array of the dtype asked for that does not share the
-caller's data.
+Stated in `backends.interface`: an operation changes none of its arguments, returns new arrays that
+share no memory with its inputs, of the inputs' dtype and of the backend's native type; losses
+return a Python float; `asarray` returns a native array of the dtype asked for that does not share
+the caller's data. An optimizer update returns the updated `(param, *state)`: each the array it was
+given, changed in place, or a new array of its shape and dtype sharing no memory with any input or
+other result, its input left as it was; or None, having changed them all in place. `grad` never
+changes. (Stale arrays returned are caught by the values: the suite compares what an update
+returns with the oracle.)
 
 `ContractChecker(backend).wrap(op, kernel)` gives the kernel back wrapped: each call's array inputs
 are copied first (read through DLPack or the buffer protocol, so on any array kind, or through the
@@ -24,10 +27,9 @@ import inspect
 
 import numpy as np
 
+from .updates import IN_PLACE_RULE, MUTABLE, returns
 from .validation import ArrayKind, ListArrays, plain_array
 
-#: Arguments an operation may change: the optimizer updates' param and state arrays (by position).
-MUTABLE = {"sgd_update": (0, 4), "adagrad_update": (0, 3), "rmsprop_update": (0, 3), "adam_update": (0, 3, 4)}
 UPDATES = tuple(MUTABLE)
 LOSSES = ("categorical_cross_entropy", "binary_cross_entropy", "mean_squared_error", "mean_absolute_error",
           "regularization_loss")
@@ -64,7 +66,7 @@ class Call:
                 lines.append(f"{name} = b.asarray({_values(value)}, dtype={str(value.dtype)!r})")
             elif isinstance(value, np.ndarray):
                 lines.append(f"{name} = np.array({_values(value)}, dtype={str(value.dtype)!r})")
-            else:
+            else:  # a number, a flag, or a value the test passed as it was
                 lines.append(f"{name} = {value!r}")
             arguments.append(name)
         lines.append(f"result = b.{self.op}({', '.join(arguments)})")
@@ -87,9 +89,11 @@ class ContractChecker:
         self.broken: list[str] = []
         self.blamed: list[str] = []
         self.last: dict[str, tuple] = {}
+        self.errors: dict[str, list[float]] = {}  # op -> [largest absolute, largest relative] error seen
         self._names = {}
 
     def reset(self):
+        self.errors.clear()
         self.calls.clear()
         self.counts.clear()
         self.broken.clear()
@@ -106,12 +110,15 @@ class ContractChecker:
             if count >= CHECKED_CALLS:
                 result = kernel(*args, **kwargs)
                 self.last[op] = (args + tuple(kwargs.values()), result)
-                for index in MUTABLE.get(op, ()):  # what the update wrote now comes from it
-                    self.calls[id(args[index])] = Call(op, self._argument_names(op, len(args)), None, None, None)
+                if op in MUTABLE:  # what the update wrote, or returned, now comes from it
+                    unkept = Call(op, self._argument_names(op, len(args)), None, None, None)
+                    returned = list(result) if isinstance(result, (tuple, list)) else []
+                    for value in [args[index] for index in MUTABLE[op]] + returned:
+                        self.calls[id(value)] = unkept
                 return result
             self.counts[op] = count + 1
             args = args + tuple(kwargs.values())
-            before = [self._copy(value) for value in args]
+            before = [self._kept(value) for value in args]
             result = kernel(*args)
             self.last[op] = (args, result)
             self._check(op, args, before, result)
@@ -123,7 +130,7 @@ class ContractChecker:
         if op not in self.last:
             return None
         args, result = self.last[op]
-        return Call(op, self._argument_names(op, len(args)), [self._copy(a) for a in args],
+        return Call(op, self._argument_names(op, len(args)), [self._kept(a) for a in args],
                     [self._is_native(a) for a in args], result)
 
     # ------------------------------------------------------------------------------- the rules
@@ -135,23 +142,20 @@ class ContractChecker:
         for index in MUTABLE.get(op, ()):  # param and the state arrays now hold what the update wrote
             self.calls[id(args[index])] = call
         self.calls[id(call)] = call  # keeps the results alive, so their ids stay theirs for the test
-        allowed = MUTABLE.get(op, ())
+        allowed = self._changed_in_place(call, args, result) if op in UPDATES else ()
         for index, (name, value, copy) in enumerate(zip(names, args, before)):
-            if index in allowed or copy is None:
+            if index in allowed or not isinstance(copy, np.ndarray):
                 continue
             now = self._copy(value)
             if now is None or now.shape != copy.shape or not np.array_equal(now, copy, equal_nan=True):
                 self._fail(call, f"the kernel changed its input {name}; an operation changes none of its "
-                                 f"arguments{' except param and the state arrays' if op in UPDATES else ''}"
-                                 f"{_change(copy, now)}")
+                                 f"arguments{IN_PLACE_RULE if op in UPDATES else ''}{_change(copy, now)}")
         self._check_result(call, args, result)
 
     def _check_result(self, call, args, result):
         op = call.op
         if op in UPDATES:
-            if result is not None:
-                self._fail(call, f"an optimizer update changes param in place and returns None; "
-                                 f"got a {type(result).__name__}")
+            self._check_updated(call, args, result)
             return
         if op in LOSSES:
             if type(result) is not float:
@@ -181,6 +185,9 @@ class ContractChecker:
             if self.kind.dtype(value) != dtype:
                 self._fail(call, f"{label} has dtype {self.kind.dtype(value)}; results have the dtype of the "
                                  f"inputs ({dtype})")
+            shape, expected = tuple(self.kind.shape("contract", label, value)), self._shape_of(op, args, position)
+            if expected is not None and shape != expected:
+                self._fail(call, f"{label} has shape {shape}; for these inputs it has shape {expected}")
             if isinstance(value, np.ndarray) and not (value.dtype.isnative and value.flags.writeable):
                 self._fail(call, f"{label} must be a writable array in the machine's byte order; got "
                                  f"dtype={value.dtype.str!r}, writeable={value.flags.writeable}")
@@ -188,6 +195,65 @@ class ContractChecker:
                 if self._shares(value, argument):
                     self._fail(call, f"{label} shares memory with the input {name}: writing into the result "
                                      f"would change {name}; results are new arrays")
+
+    def _shape_of(self, op, args, position):
+        """The shape result[position] of `op` has for these arguments (the interface's docstrings), so a
+        wrong-shaped result is blamed on its operation even where only `Model` would have met it."""
+        def shape(x):
+            return tuple(self.kind.shape("contract", "x", x))
+        if op == "asarray":
+            return tuple(int(n) for n in np.shape(args[0]))
+        if op == "matmul":
+            return shape(args[0])[:1] + shape(args[1])[1:]
+        if op == "transpose":
+            return shape(args[0])[::-1]
+        if op == "dense_forward":
+            return shape(args[0])[:1] + shape(args[1])[:1]
+        if op == "dense_backward":  # (dinputs, dweights, dbiases) from (dvalues, inputs, weights)
+            return (shape(args[1]), shape(args[2]), shape(args[2])[:1])[position]
+        return shape(args[0])  # element-wise, row-wise, the losses' backwards, regularization_backward
+
+    def _changed_in_place(self, call, args, result) -> tuple:
+        """The positions of the arguments an update may have changed: all its param and state arrays
+        when it returned None, else those it returned as themselves."""
+        positions = MUTABLE[call.op]
+        if result is None:
+            return positions
+        if not (type(result) in (tuple, list) and len(result) == len(positions)):
+            got = f"a {type(result).__name__} of {len(result)}" if isinstance(result, (tuple, list)) else _kind(result)
+            self._fail(call, f"{returns(call.op)}; got {got}")
+        return tuple(index for index, value in zip(positions, result) if value is args[index])
+
+    def _check_updated(self, call, args, result):
+        """Each array an update returned is the one it was given (changed in place) or a new native
+        array of its shape and dtype that shares no memory with any input or other result."""
+        if result is None:
+            return
+        positions = MUTABLE[call.op]
+        names = [call.names[index] for index in positions]
+        dtype = self.kind.dtype(args[0])
+        for name, index, value in zip(names, positions, result):
+            if value is args[index]:
+                continue
+            label = f"the returned {name}"
+            if not self._is_native(value):
+                self._fail(call, f"{label} is not a native array of the backend ({self.kind.description}); "
+                                 f"got {_kind(value)}; {returns(call.op)}")
+            shape, given = (tuple(self.kind.shape("contract", name, x)) for x in (value, args[index]))
+            if shape != given:
+                self._fail(call, f"{label} has shape {shape}; it must keep the shape of the {name} given, {given}")
+            if self.kind.dtype(value) != dtype:
+                self._fail(call, f"{label} has dtype {self.kind.dtype(value)}; results have the dtype of the "
+                                 f"inputs ({dtype})")
+            for other, argument in zip(call.names, args):
+                if self._shares(value, argument):
+                    self._fail(call, f"{label} is a new array that shares memory with the input {other}; an "
+                                     f"update returns the array it was given, changed in place, or a new one "
+                                     f"that shares no memory with any input")
+        for (first, a), (second, c) in ((pair, other) for i, pair in enumerate(zip(names, result))
+                                        for other in list(zip(names, result))[i + 1:]):
+            if a is c or self._shares(a, c):
+                self._fail(call, f"the returned {first} and {second} share memory; each is an array of its own")
 
     def _fail(self, call, message):
         self.broken.append(call.op)
@@ -201,6 +267,12 @@ class ContractChecker:
         except (TypeError, ValueError):
             return False
         return True
+
+    def _kept(self, x):
+        """What a reproduction shows of an argument: a NumPy copy of an array, else the value itself
+        (a hyperparameter, a flag), so the reproduction passes what the test passed."""
+        copy = self._copy(x)
+        return x if copy is None else copy
 
     def _copy(self, x):
         """A NumPy copy of an array argument (native, or class indices), or None for anything else."""
@@ -300,6 +372,21 @@ _active: list[ContractChecker] = []
 def origin(x) -> Call | None:
     """The checked call of the running conformance test that returned `x`, or None (outside a run)."""
     return _active[-1].origin(x) if _active else None
+
+
+def running_backend() -> str | None:
+    """The name of the backend whose conformance run is checking calls now, or None (outside a run)."""
+    return _active[-1].backend.name if _active else None
+
+
+def note_errors(x, absolute: float, relative: float) -> None:
+    """Record how far `x`, a result the running test compared with the oracle and found close
+    enough, was from it (largest absolute and relative error), for the operation whose call made it:
+    the report shows these for passing operations too."""
+    call = origin(x)
+    if call is not None:
+        seen = _active[-1].errors.setdefault(call.op, [0.0, 0.0])
+        seen[0], seen[1] = max(seen[0], absolute), max(seen[1], relative)
 
 
 def blame(op: str) -> None:

@@ -11,13 +11,17 @@ per neuron, shape (n_neurons, n_inputs), as in `torch.nn.Linear`.
 The contract every operation keeps, whatever its array type (the conformance run checks it on
 every kernel call, see `backends.contract`):
 
-- it changes none of its arguments, except the optimizer updates, which change `param` and their
-  state arrays (velocity, cache, m, v) in place and nothing else (not `grad`);
+- it changes none of its arguments, except an optimizer update that works in place, which may
+  change `param` and its state arrays (velocity, cache, m, v) and nothing else (not `grad`);
 - every array it returns is a new array: it shares no memory with any input, so writing into a
   result leaves the inputs as they were (`linear` returns a copy, `transpose` is not a view);
 - results are native arrays of the backend, of the inputs' dtype (`asarray`: the dtype asked for);
   NumPy results are writable and in the machine's byte order; losses return a Python float and
-  the updates return None; `tolist` returns new lists of Python floats.
+  `tolist` returns new lists of Python floats;
+- an optimizer update returns the updated `(param, *state)` (see `updated`): each the array it was
+  given, changed in place, or a new array that shares no memory with any input, its input left as
+  it was (arrays that cannot change, JAX's, take the second way). A kernel may return None instead,
+  meaning "all of them changed in place", as the in-place kernels of earlier releases do.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import copy
 from types import ModuleType
 
 from . import validation as check
+from .updates import updated
 from .validation import ArrayKind
 
 
@@ -40,7 +45,7 @@ class Backend:
         #: For code that has checked its arrays once and calls in a loop, as `Model` does; class
         #: targets must then be a 1-D integer ndarray of class indices.
         self.kernels = _PartialKernels(kernels, name, missing) if missing else kernels
-        #: The operations the kernel module does not define: calling one raises NotImplementedError.
+        #: The operations the kernel module does not define: calling one raises MissingKernelError.
         self.missing = tuple(missing)
         self._arrays = arrays
 
@@ -51,8 +56,8 @@ class Backend:
         docs/writing-a-backend.md). The public methods validate as for the built-ins, word for word.
 
         `kernels` defines the operations under the interface's names; `asarray` and `tolist` are
-        required, any other may be missing (it then raises NotImplementedError naming it and the
-        backend). `arrays` describes the native arrays: `NdArrays(name)`, `ListArrays()` or
+        required, any other may be missing (it then raises MissingKernelError, a NotImplementedError,
+        naming it and the backend). `arrays` describes the native arrays: `NdArrays(name)`, `ListArrays()` or
         `TypedArrays(name, array_type)` for another type; `dtypes` is a tuple of "float64" and
         "float32", float64 first. Either may instead be given as the module's `ARRAYS` and `DTYPES`.
         An `arrays` made under another name (`TypedArrays("other", ...)`) is taken under `name`, so
@@ -276,37 +281,45 @@ class Backend:
         return self.kernels.regularization_backward(grad, param, l1, l2)
 
     # ---------------------------------------------------------------- optimizer updates
-    # In place on param and the state arrays, all native and of param's shape; lr is the rate
-    # already decayed by the optimizer. They return None.
+    # param and the state arrays are native and of param's shape; lr is the rate already decayed by
+    # the optimizer. Each returns the updated (param, *state) as a tuple: the arrays given, changed
+    # in place, or new ones (see `updated`); use what it returns.
 
     def sgd_update(self, param, grad, lr, momentum, velocity):
-        """velocity = momentum·velocity - lr·grad; param += velocity."""
+        """velocity = momentum·velocity - lr·grad; param += velocity.
+
+        Returns (param, velocity)."""
         op = "sgd_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         momentum = check.hyperparameter(op, "momentum", momentum, 0.0, 1.0, high_inclusive=False)
         check.check_sgd_update(self._arrays, op, param, grad, velocity)
-        self.kernels.sgd_update(param, grad, lr, momentum, velocity)
+        return updated(op, self.kernels.sgd_update(param, grad, lr, momentum, velocity), (param, velocity))
 
     def adagrad_update(self, param, grad, lr, cache, eps):
-        """cache += grad²; param -= lr·grad / (√cache + eps)."""
+        """cache += grad²; param -= lr·grad / (√cache + eps).
+
+        Returns (param, cache)."""
         op = "adagrad_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         check.check_cache_update(self._arrays, op, param, grad, cache)
-        self.kernels.adagrad_update(param, grad, lr, cache, eps)
+        return updated(op, self.kernels.adagrad_update(param, grad, lr, cache, eps), (param, cache))
 
     def rmsprop_update(self, param, grad, lr, cache, rho, eps):
-        """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps)."""
+        """cache = rho·cache + (1 - rho)·grad²; param -= lr·grad / (√cache + eps).
+
+        Returns (param, cache)."""
         op = "rmsprop_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         rho = check.hyperparameter(op, "rho", rho, 0.0, 1.0, high_inclusive=False)
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         check.check_cache_update(self._arrays, op, param, grad, cache)
-        self.kernels.rmsprop_update(param, grad, lr, cache, rho, eps)
+        return updated(op, self.kernels.rmsprop_update(param, grad, lr, cache, rho, eps), (param, cache))
 
     def adam_update(self, param, grad, lr, m, v, beta1, beta2, eps, step):
         """Adam as in torch.optim.Adam: m and v are moving averages of grad and grad², corrected for
-        their zero start by 1 - beta^step (step counts from 1); param -= lr·m̂ / (√v̂ + eps)."""
+        their zero start by 1 - beta^step (step counts from 1); param -= lr·m̂ / (√v̂ + eps).
+        Returns (param, m, v)."""
         op = "adam_update"
         lr = check.hyperparameter(op, "lr", lr, 0.0)
         beta1 = check.hyperparameter(op, "beta1", beta1, 0.0, 1.0, high_inclusive=False)
@@ -314,7 +327,7 @@ class Backend:
         eps = check.hyperparameter(op, "eps", eps, 0.0, low_inclusive=False)
         step = check.check_step(op, step)
         check.check_adam_update(self._arrays, op, param, grad, m, v)
-        self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step)
+        return updated(op, self.kernels.adam_update(param, grad, lr, m, v, beta1, beta2, eps, step), (param, m, v))
 
     # ---------------------------------------------------------------- optional: a whole training step
     def compiled_training_step(self, plan):
@@ -343,8 +356,15 @@ OPERATIONS = tuple(name for name, member in vars(Backend).items()
                    and name not in ("shape", "from_kernels", "compiled_training_step"))
 
 
+class MissingKernelError(NotImplementedError):
+    """An operation the backend's kernel module does not define, or a stub that says so by raising
+    this (as `examples/template_kernels.py` does). The conformance report lists the operation as
+    not implemented; a kernel's own NotImplementedError (its array library lacks something) is a
+    failure of that operation instead."""
+
+
 class _PartialKernels:
-    """A kernel module that lacks some operations: those raise NotImplementedError naming the
+    """A kernel module that lacks some operations: those raise MissingKernelError naming the
     operation and the backend; everything else is the module's own."""
 
     def __init__(self, module, backend: str, missing):
@@ -353,8 +373,8 @@ class _PartialKernels:
     def __getattr__(self, name):
         if name in self._missing:
             def not_implemented(*args, **kwargs):
-                raise NotImplementedError(f"{name}: not implemented by the {self._backend!r} backend; "
-                                          f"got backend={self._backend!r}")
+                raise MissingKernelError(f"{name}: not implemented by the {self._backend!r} backend; "
+                                         f"got backend={self._backend!r}")
             return not_implemented
         return getattr(self._module, name)
 

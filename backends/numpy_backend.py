@@ -178,22 +178,25 @@ def regularization_backward(grad, param, l1, l2):
     return grad + l1 * np.sign(param) + 2 * l2 * param
 
 
-# ---------------------------------------------------------------- optimizer updates (in place)
+# ---------------------------------------------------------------- optimizer updates (in place, returned)
 def sgd_update(param, grad, lr, momentum, velocity):
     velocity *= momentum
     velocity -= lr * grad
     param += velocity
+    return param, velocity
 
 
 def adagrad_update(param, grad, lr, cache, eps):
     cache += grad * grad
     param -= lr * grad / (np.sqrt(cache) + eps)
+    return param, cache
 
 
 def rmsprop_update(param, grad, lr, cache, rho, eps):
     cache *= rho
     cache += (1 - rho) * grad * grad
     param -= lr * grad / (np.sqrt(cache) + eps)
+    return param, cache
 
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
@@ -212,3 +215,4 @@ def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
     np.divide(m, scratch, out=scratch)
     scratch *= lr * math.sqrt(correction2) / correction1
     param -= scratch
+    return param, m, v

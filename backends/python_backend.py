@@ -304,12 +304,13 @@ def regularization_backward(grad, param, l1, l2):
     return _shaped_like(param, output)
 
 
-# ---------------------------------------------------------------- optimizer updates (in place)
+# ---------------------------------------------------------------- optimizer updates (in place, returned)
 def sgd_update(param, grad, lr, momentum, velocity):
     for p_row, g_row, v_row in zip(_rows(param), _rows(grad), _rows(velocity)):
         for i in range(len(p_row)):
             v_row[i] = momentum * v_row[i] - lr * g_row[i]
             p_row[i] += v_row[i]
+    return param, velocity
 
 
 def adagrad_update(param, grad, lr, cache, eps):
@@ -317,6 +318,7 @@ def adagrad_update(param, grad, lr, cache, eps):
         for i in range(len(p_row)):
             c_row[i] += g_row[i] * g_row[i]
             p_row[i] -= lr * g_row[i] / (math.sqrt(c_row[i]) + eps)
+    return param, cache
 
 
 def rmsprop_update(param, grad, lr, cache, rho, eps):
@@ -324,6 +326,7 @@ def rmsprop_update(param, grad, lr, cache, rho, eps):
         for i in range(len(p_row)):
             c_row[i] = rho * c_row[i] + (1.0 - rho) * g_row[i] * g_row[i]
             p_row[i] -= lr * g_row[i] / (math.sqrt(c_row[i]) + eps)
+    return param, cache
 
 
 def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
@@ -336,3 +339,4 @@ def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
             m_row[i] = beta1 * m_row[i] + (1.0 - beta1) * g
             v_row[i] = beta2 * v_row[i] + (1.0 - beta2) * g * g
             p_row[i] -= step_size * m_row[i] / (math.sqrt(v_row[i] / correction2) + eps)
+    return param, m, v

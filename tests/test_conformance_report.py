@@ -71,10 +71,11 @@ def test_declared_known_failures_are_reported_as_such_and_do_not_fail_the_run(tm
 def test_skipped_tests_are_listed_with_their_reasons():
     report = conformance.run("python", select="test_read_only_parameters_are_refused or test_asarray_keeps_float32",
                              modules=("test_bad_input.py", "test_conversion.py"))
-    assert {"id": "test_read_only_parameters_are_refused[python]",
-            "reason": "python its native arrays are not numpy.ndarray"} in report["skipped"]
-    assert "skipped (1):\n    1 × python its native arrays are not numpy.ndarray " \
-           "(e.g. test_read_only_parameters_are_refused[python])" in conformance.format_report(report)
+    reason = ("The test reads numpy.ndarray flags and views, and the native arrays of the backend 'python' are not "
+              "numpy.ndarray.")  # a sentence, naming the backend
+    assert {"id": "test_read_only_parameters_are_refused[python]", "reason": reason} in report["skipped"]
+    assert f"skipped (1):\n    1 × {reason} (e.g. test_read_only_parameters_are_refused[python])" \
+           in conformance.format_report(report)
 
 
 def test_the_header_names_a_plugins_array_library_and_its_version():

@@ -5,7 +5,9 @@ ndarray check applies. The run must report that operation as failed, and no othe
 The faults are those the issue's torch plug-in met: kernels that work in place on their inputs, a
 result that is the input or a view of it, a result in another dtype or of another type, and a
 conversion that hands the caller's ndarray to the array library as it is (shared memory, and
-refused for big-endian input). The unmutated kernels pass the same runs (the control). Each run
+refused for big-endian input); and those of updates that return new arrays, as on JAX: the stale
+param returned, an input changed that a new array replaces, a result aliasing grad, too few results.
+The unmutated kernels pass the same runs (the control). Each run
 is the whole suite folder, narrowed as in test_mutations.py (`-k` the operation's family, `quick`).
 """
 
@@ -47,6 +49,26 @@ def _adam_scaling_grad(self, param, grad, lr, m, v, beta1, beta2, eps, step):
     param[...] = param - lr * (m / (1 - beta1**step)) / (xp.sqrt(v / (1 - beta2**step)) + eps)
 
 
+def _sgd_returning_the_stale_param(self, param, grad, lr, momentum, velocity):
+    velocity = momentum * velocity - lr * grad
+    return param, velocity  # the new param, param + velocity, is dropped
+
+
+def _adagrad_writing_the_param_it_replaces(self, param, grad, lr, cache, eps):
+    cache = cache + grad * grad
+    param[...] = param - lr * grad / (xp.sqrt(cache) + eps)
+    return xp.asarray(param, copy=True), cache  # a new array returned, and the input changed too
+
+
+def _rmsprop_returning_grad_as_its_cache(self, param, grad, lr, cache, rho, eps):
+    new_cache = rho * cache + (1 - rho) * grad * grad
+    return param - lr * grad / (xp.sqrt(new_cache) + eps), grad
+
+
+def _adam_returning_too_few(self, param, grad, lr, m, v, beta1, beta2, eps, step):
+    return ArrayApiKernels.adam_update(self, param, grad, lr, m, v, beta1, beta2, eps, step)[:2]
+
+
 # id -> (operation, -k selection, the faulty method)
 FAULTS = {
     "asarray hands the ndarray to the library as it is": (
@@ -55,6 +77,12 @@ FAULTS = {
     "relu clamps in place": ("relu", "relu", _relu_in_place),
     "sigmoid backward scales dvalues in place": ("sigmoid_backward", "sigmoid", _sigmoid_backward_in_place),
     "adam scales grad in place": ("adam_update", "adam", _adam_scaling_grad),
+    # the update contract on arrays it may not change (see backends/contract.py)
+    "sgd returns the stale param": ("sgd_update", "sgd", _sgd_returning_the_stale_param),
+    "adagrad writes the param it returns a new one for": ("adagrad_update", "adagrad",
+                                                          _adagrad_writing_the_param_it_replaces),
+    "rmsprop returns grad as its cache": ("rmsprop_update", "rmsprop", _rmsprop_returning_grad_as_its_cache),
+    "adam returns one array too few": ("adam_update", "adam", _adam_returning_too_few),
     "linear returns its input": ("linear", "linear", lambda self, z: z),
     "linear backward returns its input": ("linear_backward", "linear", lambda self, d, z: d),
     "transpose returns a view": ("transpose", "transpose", lambda self, a: xp.matrix_transpose(a)),

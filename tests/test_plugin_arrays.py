@@ -44,7 +44,7 @@ def test_the_fast_path_accepts_good_arrays_and_leaves_every_bad_one_to_the_full_
                                         "weights.dtype=float64, biases.dtype=float32"):
         strict.dense_forward(x, w, float32)
     param, grad, velocity = (strict.asarray(np.ones((2, 2))) for _ in range(3))
-    strict.sgd_update(param, grad, 0.5, 0.0, velocity)  # updated in place: no .flags asked of them
+    param, velocity = strict.sgd_update(param, grad, 0.5, 0.0, velocity)  # no .flags asked of them
     assert strict.tolist(param) == [[0.5, 0.5], [0.5, 0.5]]
 
 

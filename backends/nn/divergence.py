@@ -31,8 +31,9 @@ def copy_of(x):
     return np.array(to_numpy(x), copy=True)
 
 
-def _copy_into(target, source, backend):
-    """Overwrite a native array in place with a copy's values."""
+def _copy_into(target, source) -> bool:
+    """Overwrite an ndarray or the python backend's list in place with a copy's values; False for
+    any other array (a plug-in's, which may be immutable: the guard makes a new one instead)."""
     if isinstance(target, np.ndarray):
         target[...] = source
     elif isinstance(target, list):
@@ -42,7 +43,8 @@ def _copy_into(target, source, backend):
         else:
             target[:] = source
     else:
-        target[...] = backend.asarray(source, source.dtype.name)
+        return False
+    return True
 
 
 def _finite(x) -> bool:
@@ -68,8 +70,8 @@ class LastFiniteSteps:
     def _arrays(self) -> list:
         """The parameters (the flat buffer where there is one) and the optimizer's state arrays."""
         model = self.model
-        parameters = [model.parameter_buffer] if self._zeros is not None else model.parameters()
-        return parameters + [array for state in model.optimizer.state for array in state.values()]
+        parameters = [model.parameter_buffer] if model.parameter_buffer is not None else model.parameters()
+        return parameters + [state[name] for state in model.optimizer.state for name in model.optimizer.state_names]
 
     def keep(self, step: int) -> None:
         """Remember the parameters and optimizer state as they are before `step` (counted within one fit)."""
@@ -79,7 +81,7 @@ class LastFiniteSteps:
             self._state_of[slot] = optimizer.state
             self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
         elif self._zeros is not None:
-            for copy, x in pairs:
+            for (copy, _), x in zip(pairs, self._arrays()):  # the arrays now: an update may return new ones
                 copy[...] = x
         else:  # lists or a plug-in's arrays: Model.load may have put new ones in place, so list them again
             self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
@@ -92,11 +94,20 @@ class LastFiniteSteps:
 
     def restore(self, step: int) -> None:
         """Put back the parameters and optimizer state as they were before `step`."""
-        slot, optimizer = step & 1, self.model.optimizer
-        for copy, x in self._pairs[slot]:
-            _copy_into(x, copy, self.model.backend)
+        slot, model = step & 1, self.model
+        optimizer = model.optimizer
         optimizer.state = self._state_of[slot]  # an empty list when the step came before the state was made
         optimizer.iterations = self._iterations[slot]
+        # ndarrays and lists are written back in place; a plug-in's arrays are made anew with asarray
+        # and handed back where they belong, so no array library needs item assignment
+        arrays = [x if _copy_into(x, copy) else model.backend.kernels.asarray(copy, copy.dtype.name)
+                  for (copy, _), x in zip(self._pairs[slot], self._arrays())]
+        count = 1 if model.parameter_buffer is not None else len(model.parameters())
+        model._use_parameters(arrays[:count])
+        states = iter(arrays[count:])
+        for state in optimizer.state:
+            for name in optimizer.state_names:
+                state[name] = next(states)
 
 
 def diverged(guard: LastFiniteSteps, step: int, loss: float, last_loss, where: dict, history: dict):

@@ -35,9 +35,10 @@ class Layer:
     def set_parameters(self, arrays: list) -> None:
         """Overwrite the parameters with arrays of the same shapes (as `Model.load` does)."""
 
-    def bind_parameters(self, arrays: list) -> None:
+    def bind_parameters(self, arrays: list, views: bool = True) -> None:
         """Use these native arrays (same shapes, already holding the values) as the parameters from now
-        on: `Model` hands in views of one flat buffer, so an optimizer can update all of them at once."""
+        on: `Model` hands in views of one flat buffer, so an optimizer can update all of them at once
+        (views=True), or the new arrays an update returned on a backend whose arrays cannot change."""
 
     def regularization_loss(self) -> float:
         return 0.0
@@ -104,8 +105,8 @@ class Dense(Layer):
             else:
                 setattr(self, name, native)
 
-    def bind_parameters(self, arrays):
-        self._bound = True
+    def bind_parameters(self, arrays, views=True):
+        self._bound = views  # set_parameters then writes into the views
         self.weights = arrays[0]
         if self.bias:
             self.biases = arrays[1]

@@ -27,17 +27,30 @@ from ..validation import (InvalidInputError, InvalidTypeError, TypedArrays, chec
 
 
 def _view(flat, offset: int, size: int, shape: tuple):
-    """flat[offset:offset + size] reshaped to `shape`, or None when that is not a view of flat."""
+    """flat[offset:offset + size] reshaped to `shape`, or None when that is not a view of flat.
+
+    Nothing is required of a plug-in's arrays here: one that cannot be sliced, reshaped or read
+    through DLPack, or whose slices are copies (JAX's), gets None, and the model keeps one array per
+    parameter."""
     if isinstance(flat, np.ndarray):
         return flat[offset:offset + size].reshape(shape)
-    part = flat[offset:offset + size]
-    namespace = getattr(part, "__array_namespace__", None)
-    view = namespace().reshape(part, shape) if namespace is not None else part.reshape(shape)
     try:
+        part = flat[offset:offset + size]
+        namespace = getattr(part, "__array_namespace__", None)
+        view = namespace().reshape(part, shape) if namespace is not None else part.reshape(shape)
         shared = np.shares_memory(np.from_dlpack(view), np.from_dlpack(flat))
-    except (TypeError, AttributeError, RuntimeError, BufferError, ValueError):
+    except (TypeError, AttributeError, RuntimeError, BufferError, ValueError, IndexError):
         return None
     return view if shared else None
+
+
+def _writable(view, values) -> bool:
+    """Write values into a view of the flat buffer; False where the array library refuses."""
+    try:
+        view[...] = values
+    except (TypeError, AttributeError, RuntimeError, BufferError, ValueError, IndexError):
+        return False
+    return True
 
 
 class Model:
@@ -119,17 +132,12 @@ class Model:
             size = int(np.prod(shape))
             view = _view(flat, offset, size, shape)
             gradient_view = _view(gradients, offset, size, shape)
-            if view is None or gradient_view is None:
+            if view is None or gradient_view is None or not _writable(view, p):
                 return None, None, None  # this array library copies on slicing: one array per parameter
-            view[...] = p
             views.append(view)
             gradient_views.append(gradient_view)
             offset += size
-        for layer in self.layers:
-            count = len(layer.parameters())
-            if count:
-                layer.bind_parameters(views[:count])
-                views = views[count:]
+        self._bind(views)
         return flat, gradients, gradient_views
 
     def _check_architecture(self):
@@ -176,12 +184,43 @@ class Model:
         loss = self.loss.forward(self.backend, outputs, targets) + self.regularization_loss()
         self._backward(outputs, targets)
         if self.parameter_buffer is None:
-            self.optimizer.step(self.backend, self.parameters(), self._gradients())
+            self._use_parameters(self.optimizer.step(self.backend, self.parameters(), self._gradients()))
         else:
             for view, gradient in zip(self._gradient_views, self._gradients()):
                 view[...] = gradient
-            self.optimizer.step(self.backend, [self.parameter_buffer], [self.gradient_buffer])
+            self._use_parameters(self.optimizer.step(self.backend, [self.parameter_buffer], [self.gradient_buffer]))
         return outputs, loss
+
+    def _use_parameters(self, arrays: list) -> None:
+        """Take these native arrays as the parameters from now on: the flat buffer (where the model
+        has one) or one array per parameter, as `parameters()` lists them, holding the values. What
+        an optimizer update returned goes here; arrays that are already the model's cost nothing,
+        so a backend that updates in place never rebinds anything."""
+        if self.parameter_buffer is not None:
+            flat, = arrays
+            if flat is not self.parameter_buffer:
+                views, offset = [], 0
+                for p in self.parameters():
+                    shape = tuple(self.backend.shape(p))
+                    size = int(np.prod(shape))
+                    views.append(_view(flat, offset, size, shape))
+                    offset += size
+                if any(view is None for view in views):  # not sliceable into views: keep the buffer we have
+                    self.parameter_buffer[...] = flat
+                else:
+                    self.parameter_buffer = flat
+                    self._bind(views)
+            return
+        if any(new is not old for new, old in zip(arrays, self.parameters())):
+            self._bind(list(arrays), views=False)
+
+    def _bind(self, arrays: list, views: bool = True) -> None:
+        """Hand each layer its parameters from `arrays` (in the order of `parameters()`)."""
+        for layer in self.layers:
+            count = len(layer.parameters())
+            if count:
+                layer.bind_parameters(arrays[:count], views=views)
+                arrays = arrays[count:]
 
     def parameters(self) -> list:
         return [p for layer in self.layers for p in layer.parameters()]

@@ -152,7 +152,8 @@ check_probability_shapes = Signature(probs="sample output", targets="like probs"
 check_regularization_loss = Signature(param="any").check
 check_regularization_backward = Signature(grad="any", param="like grad").check
 
-#: Optimizer updates: param and its state arrays are updated in place.
+#: Optimizer updates: param and its state arrays may be updated in place (an ndarray must then be writable
+#: and C-ordered; a kernel on arrays that cannot change returns new ones instead, see `interface.updated`).
 check_sgd_update = Signature(param="any", grad="like param", velocity="like param",
                              written=("param", "velocity")).check
 check_cache_update = Signature(param="any", grad="like param", cache="like param", written=("param", "cache")).check

@@ -9,7 +9,7 @@ cannot be loaded is an error, not a skip. Tests that take `dtype` run once per d
 computes in (float64, and float32 where the backend has it), with ids like `numba-float32`.
 
 Tests say what they need of a backend with markers, never with its name; the backend fixture skips,
-with the reason, where a backend lacks it:
+with the reason (a sentence naming the backend), where a backend lacks it:
 
     @pytest.mark.needs_float32        the backend computes in float32 too
     @pytest.mark.needs_ndarrays       its native arrays are numpy.ndarray (flags, views, dtypes)
@@ -23,18 +23,27 @@ import numpy as np
 import pytest
 
 import backends
+from backends import MissingKernelError
 from backends.registry import BUILTINS, refused_plugins
 from backends.validation import ListArrays, NdArrays
 
 SELECT_VARIABLE = "NN_TEST_BACKENDS"
 
-#: marker -> (what the backend must satisfy, the skip reason)
+#: marker -> (what the backend must satisfy, what the marker asks for, the skip reason: a sentence
+#: about the backend {name})
 CAPABILITIES = {
-    "needs_float32": (lambda b: "float32" in b.dtypes, "computes in float64 only"),
-    "needs_ndarrays": (lambda b: isinstance(b.arrays, NdArrays), "its native arrays are not numpy.ndarray"),
-    "needs_fast_loops": (lambda b: not isinstance(b.arrays, ListArrays), "pure Python loops: too slow for this run"),
+    "needs_float32": (lambda b: "float32" in b.dtypes, "computes in float32 too",
+                      "The test needs float32, and the backend {name!r} computes in float64 only."),
+    "needs_ndarrays": (lambda b: isinstance(b.arrays, NdArrays), "computes on numpy.ndarray",
+                       "The test reads numpy.ndarray flags and views, and the native arrays of the backend "
+                       "{name!r} are not numpy.ndarray."),
+    "needs_fast_loops": (lambda b: not isinstance(b.arrays, ListArrays), "does not run pure Python loops",
+                         "The test is a long training run, too slow for the pure Python loops of the backend "
+                         "{name!r}."),
     "needs_compiled_step": (lambda b: getattr(b.kernels, "compiled_training_step", None) is not None,
-                            "has no compiled training step"),
+                            "offers compiled_training_step",
+                            "The test holds a compiled training step to the layer path, and the backend {name!r} "
+                            "has none."),
 }
 
 
@@ -62,8 +71,8 @@ SELECTED = []
 
 
 def pytest_configure(config):
-    for marker, (_, reason) in CAPABILITIES.items():
-        config.addinivalue_line("markers", f"{marker}: skipped on a backend that {reason}")
+    for marker, (_, needed, _) in CAPABILITIES.items():
+        config.addinivalue_line("markers", f"{marker}: runs only on a backend that {needed}")
     config.addinivalue_line("markers", "slow: long training runs (CI runs them too)")
     SELECTED[:] = _selection()
 
@@ -98,9 +107,9 @@ def pytest_runtest_setup(item):
     name = item.callspec.params.get("backend_name") if hasattr(item, "callspec") else None
     if name is None:
         return
-    for marker, (has, reason) in CAPABILITIES.items():
+    for marker, (has, _, reason) in CAPABILITIES.items():
         if item.get_closest_marker(marker) and not has(backends.get_backend(name)):
-            pytest.skip(f"{name} {reason}")
+            pytest.skip(reason.format(name=name))
 
 
 def pytest_report_header(config):
@@ -118,11 +127,12 @@ def pytest_report_header(config):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """An operation the backend does not implement is reported as skipped, "not implemented: ...",
-    not as a failure: partial backends are allowed."""
+    """An operation the backend does not implement (MissingKernelError: left out of its kernel module,
+    or a stub raising it) is reported as skipped, "not implemented: ...", not as a failure: partial
+    backends are allowed. A kernel's own NotImplementedError is a failure like any other error."""
     report = yield
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, NotImplementedError):
+    if isinstance(error, MissingKernelError):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"not implemented: {error}")
     return report

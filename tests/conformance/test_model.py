@@ -10,8 +10,9 @@ import pytest
 import backends
 from backends import (Dense, Dropout, InvalidInputError, InvalidTypeError, Linear, Model, ReLU, Sigmoid, Softmax, Step,
                       Tanh, data)
+from backends import contract
 from backends.optim import SGD, Adagrad, Adam, RMSprop
-from support import assert_retraces
+from support import assert_retraces, first_difference, rounding_band
 
 X_SPIRAL, Y_SPIRAL = data.spiral(samples=20, classes=3, seed=0)
 
@@ -28,46 +29,71 @@ def small_spiral_model(backend, dropout=False, optimizer=None, dtype="float64"):
     return Model(layers, optimizer=optimizer or Adam(0.05, decay=5e-7), backend=backend, seed=0, dtype=dtype)
 
 
+OPTIMIZERS = {"adam": lambda: Adam(0.05, decay=5e-7), "sgd": lambda: SGD(0.5, decay=1e-3, momentum=0.9),
+              "adagrad": lambda: Adagrad(0.5, decay=1e-4), "rmsprop": lambda: RMSprop(0.02, decay=1e-5)}
+
+
+def train(backend, dropout=False, batch_size=None, optimizer_name="adam", steps=50, dtype="float64"):
+    """The loss curve of `steps` steps (full batch: one a point; mini-batches of 13 over 60 samples: 5 a point)."""
+    model = small_spiral_model(backend, dropout, OPTIMIZERS[optimizer_name](), dtype)
+    epochs = steps if batch_size is None else -(-steps // 5)
+    curve = model.fit(X_SPIRAL, Y_SPIRAL, epochs=epochs, batch_size=batch_size, verbose=False)["loss"]
+    assert model.optimizer.iterations == (epochs if batch_size is None else 5 * epochs)
+    return curve
+
+
 @functools.cache
 def python_curve(dropout, batch_size, optimizer_name):
     """The pure-Python backend's loss curve: the reference every other backend must retrace."""
-    model = small_spiral_model("python", dropout, OPTIMIZERS[optimizer_name]())
-    return model.fit(X_SPIRAL, Y_SPIRAL, epochs=50 if batch_size is None else 10, batch_size=batch_size,
-                     verbose=False)["loss"]
+    return train("python", dropout, batch_size, optimizer_name)
 
 
-OPTIMIZERS = {"adam": lambda: Adam(0.05, decay=5e-7), "sgd": lambda: SGD(0.5, decay=1e-3, momentum=0.9),
-              "adagrad": lambda: Adagrad(0.5, decay=1e-4), "rmsprop": lambda: RMSprop(0.02, decay=1e-5)}
+@functools.cache
+def band(dropout, batch_size, optimizer_name):
+    """How far a correct backend may stray from the reference (support.rounding_band)."""
+    return rounding_band(lambda name: train(name, dropout, batch_size, optimizer_name),
+                         python_curve(dropout, batch_size, optimizer_name))
+
+
+def assert_retraces_python(backend, curve, dropout=False, batch_size=None, optimizer_name="adam"):
+    """The curve retraces the python reference within the band; a failure names, and is counted
+    for, the first operation that differs from numpy's on its own inputs."""
+    __tracebackhide__ = True
+
+    def diagnose(step):
+        op, sentence = first_difference(backend, lambda name, steps: train(name, dropout, batch_size, optimizer_name,
+                                                                           steps), step)
+        if op is not None:
+            contract.blame(op)
+        return sentence
+    assert_retraces(curve, python_curve(dropout, batch_size, optimizer_name), band(dropout, batch_size, optimizer_name),
+                    steps_per_point=1 if batch_size is None else 5, diagnose=diagnose)
 
 
 @pytest.mark.parametrize("dropout, batch_size", [(False, None), (True, None), (False, 13), (True, 13)],
                          ids=["full-batch", "dropout", "mini-batches", "dropout+mini-batches"])
 def test_same_seed_same_loss_curve_on_every_backend(backend, dropout, batch_size):
     """50 steps (full batch: 50 epochs; mini-batches of 13 over 60 samples: 10 epochs of 5 steps)."""
-    model = small_spiral_model(backend.name, dropout)
-    curve = model.fit(X_SPIRAL, Y_SPIRAL, epochs=50 if batch_size is None else 10, batch_size=batch_size,
-                      verbose=False)["loss"]
-    assert model.optimizer.iterations == 50
-    assert_retraces(curve, python_curve(dropout, batch_size, "adam"), steps_per_point=1 if batch_size is None else 5)
+    curve = train(backend.name, dropout, batch_size)
+    assert_retraces_python(backend, curve, dropout, batch_size)
     assert curve[-1] < curve[0]
 
 
 @pytest.mark.parametrize("optimizer_name", ["sgd", "adagrad", "rmsprop"])
 def test_every_optimizer_trains_identically_on_every_backend(backend, optimizer_name):
-    model = small_spiral_model(backend.name, optimizer=OPTIMIZERS[optimizer_name]())
-    curve = model.fit(X_SPIRAL, Y_SPIRAL, epochs=50, verbose=False)["loss"]
-    assert_retraces(curve, python_curve(False, None, optimizer_name))
+    curve = train(backend.name, optimizer_name=optimizer_name)
+    assert_retraces_python(backend, curve, optimizer_name=optimizer_name)
     assert curve[-1] < curve[0]
 
 
 def test_training_in_each_dtype_follows_the_float64_reference(backend, dtype):
     """float32 carries ~7 digits, and Adam at lr 0.05 amplifies rounding: 2 % over 50 steps."""
-    model = small_spiral_model(backend.name, dtype=dtype)
-    curve = model.fit(X_SPIRAL, Y_SPIRAL, epochs=50, verbose=False)["loss"]
+    curve = train(backend.name, dtype=dtype)
     if dtype == "float64":
-        assert_retraces(curve, python_curve(False, None, "adam"))
+        assert_retraces_python(backend, curve)
     else:
         np.testing.assert_allclose(curve, python_curve(False, None, "adam"), rtol=2e-2)
+    model = small_spiral_model(backend.name, dtype=dtype)
     assert model.predict(X_SPIRAL).dtype == np.dtype(dtype)
 
 
@@ -116,7 +142,6 @@ def test_one_hot_targets_train_like_class_indices():
 
 def test_softmax_with_cross_entropy_uses_the_fused_backward(backend, monkeypatch):
     model = small_spiral_model(backend.name)
-    assert model._fused_backward
     calls = []
     monkeypatch.setattr(backend.kernels, "softmax_backward", lambda *args: calls.append(args))
     model.fit(X_SPIRAL, Y_SPIRAL, epochs=1, verbose=False)
@@ -328,6 +353,27 @@ def assert_trained_alike(compiled, reference, rtol):
             assert layer.rng.bit_generator.state == expected.rng.bit_generator.state
 
 
+def compiled_or_skip(model):
+    """The model's compiled step; a hook may return None for a plan it cannot run (the interface's
+    contract), and the test is then skipped, saying so. The plainest model must compile (below)."""
+    if model.compiled_step is None:
+        pytest.skip(f"The compiled_training_step of the backend {model.backend.name!r} returned None for this model, "
+                    "as a hook may for a plan it cannot run; the model trains layer by layer.")
+    return model.compiled_step
+
+
+@pytest.mark.needs_compiled_step
+def test_a_compiled_step_runs_at_least_the_plainest_model(backend):
+    """A hook that compiled no model at all would skip every test of it: Dense, ReLU, Dense, Softmax
+    with Adam must compile, and train as the layers do."""
+    compiled, reference = (Model([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], optimizer=Adam(0.05),
+                                 backend=backend.name, compile_step=compile_step) for compile_step in (True, False))
+    assert compiled.compiled_step is not None
+    actual, expected = (model.fit(X_SPIRAL, Y_SPIRAL, epochs=5, verbose=False)["loss"]
+                        for model in (compiled, reference))
+    np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=0)
+
+
 def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penalties, dropout, dtype, rtol):
     """50 steps full batch, then 52 in shuffled mini-batches of 16 (60 samples: 16 + 16 + 16 + 12), each
     held to the layer-by-layer path: loss history, accuracy, parameters, optimizer state, predictions."""
@@ -336,7 +382,8 @@ def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penaltie
         compiled, reference = (Model(any_model_layers(loss, hidden, penalties, dropout), loss=loss,
                                      optimizer=STEP_OPTIMIZERS[optimizer](), backend=backend.name, seed=0,
                                      dtype=dtype, compile_step=compile_step) for compile_step in (True, False))
-        assert compiled.compiled_step is not None and reference.compiled_step is None
+        compiled_or_skip(compiled)
+        assert reference.compiled_step is None
         actual, expected = (model.fit(X_SPIRAL, targets, epochs=epochs, batch_size=batch_size, verbose=False)
                             for model in (compiled, reference))
         np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=rtol, atol=0)
@@ -379,9 +426,9 @@ def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
     class Nesterov(SGD):
         pass
 
-    compiles = hasattr(backend.kernels, "compiled_training_step")
-    assert (Model([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()],
-                  backend=backend.name).compiled_step is not None) == compiles
+    if not hasattr(backend.kernels, "compiled_training_step"):  # with a hook, a dropout model may compile or not
+        dropout = Model([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()], backend=backend.name)
+        assert dropout.compiled_step is None
     for layers, optimizer in [([Dense(2, 8), Step(), Dense(8, 3), Softmax()], Adam()),
                               ([Tanh(), Dense(2, 3), Softmax()], Adam()),
                               ([Dropout(0.2), Tanh(), Dense(2, 3), Softmax()], Adam()),
@@ -442,7 +489,7 @@ def test_a_compiled_epoch_with_dropout_drawn_in_parts_matches_the_layers(backend
     targets = LOSS_SETUPS["binary_cross_entropy"][1]
     actual, expected = (model.fit(X_SPIRAL, targets, epochs=5, batch_size=16, verbose=False)
                         for model in (compiled, reference))
-    assert compiled.compiled_step is not None
+    compiled_or_skip(compiled)
     np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=1e-9, atol=0)
     assert_same_accuracy(actual, expected)
     assert_trained_alike(compiled, reference, rtol=1e-9)
@@ -475,7 +522,7 @@ def test_a_dropout_of_rate_zero_changes_nothing_and_compiles(backend):
     the first Dense layer."""
     compiled, reference = (Model([Dropout(0.0), Dense(2, 8), ReLU(), Dropout(0.0), Dense(8, 3), Softmax()],
                                  backend=backend.name, compile_step=compile_step) for compile_step in (True, False))
-    assert compiled.compiled_step is not None
+    compiled_or_skip(compiled)
     for batch_size in (None, 16):
         actual, expected = (model.fit(X_SPIRAL, Y_SPIRAL, epochs=5, batch_size=batch_size, verbose=False)["loss"]
                             for model in (compiled, reference))

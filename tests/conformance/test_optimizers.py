@@ -1,5 +1,6 @@
-"""The in-place optimizer updates against the oracle, over several steps, for weights (2-D) and
-biases (1-D), on every backend and dtype."""
+"""The optimizer updates against the oracle, over several steps, for weights (2-D) and biases (1-D),
+on every backend and dtype. An update returns the updated (param, *state), changed in place or new
+(the contract checks which, call by call); the tests go on with what it returns, as the optimizers do."""
 
 import numpy as np
 import pytest
@@ -36,16 +37,15 @@ def test_update_matches_the_oracle_over_five_steps(backend, dtype, name, shape):
     states = {state: native(backend, np.zeros(shape), dtype) for state in state_names}
     expected_param = as_numpy(backend, param)
     expected_states = {state: np.zeros(shape) for state in state_names}
-    same_param = param
     for step in range(1, 6):
         grad = native(backend, rng.normal(size=shape), dtype)
         result = getattr(backend, name)(param, grad, *arguments(name, hyper, states, step))
-        assert result is None
+        assert isinstance(result, tuple) and len(result) == 1 + len(state_names), f"{name} returned {result!r}"
+        param, states = result[0], dict(zip(state_names, result[1:]))
         expected = getattr(ref, name)(expected_param, as_numpy(backend, grad),
                                       *arguments(name, hyper, expected_states, step))
         expected_param = expected[0]
         expected_states = dict(zip(state_names, expected[1:]))
-    assert param is same_param
     assert_native(backend, param, expected_param, dtype)
     for state in state_names:
         assert_native(backend, states[state], expected_states[state], dtype)
@@ -54,7 +54,7 @@ def test_update_matches_the_oracle_over_five_steps(backend, dtype, name, shape):
 def test_sgd_without_momentum_is_plain_gradient_descent(backend):
     param = backend.asarray([[1.0, -2.0]])
     velocity = backend.asarray([[0.0, 0.0]])
-    backend.sgd_update(param, backend.asarray([[0.5, -1.0]]), 0.1, 0.0, velocity)
+    param, velocity = backend.sgd_update(param, backend.asarray([[0.5, -1.0]]), 0.1, 0.0, velocity)
     np.testing.assert_allclose(backend.tolist(param), [[0.95, -1.9]], rtol=1e-15)
 
 
@@ -62,14 +62,15 @@ def test_adam_first_step_moves_each_parameter_by_about_lr(backend):
     """With bias correction, Adam's first step is lr·g/(|g| + eps): ≈ lr in the direction of -g."""
     param = backend.asarray([3.0, -3.0, 0.5])
     m, v = backend.asarray([0.0, 0.0, 0.0]), backend.asarray([0.0, 0.0, 0.0])
-    backend.adam_update(param, backend.asarray([10.0, -0.001, 2.0]), 0.01, m, v, 0.9, 0.999, 1e-12, 1)
+    param, m, v = backend.adam_update(param, backend.asarray([10.0, -0.001, 2.0]), 0.01, m, v, 0.9, 0.999, 1e-12, 1)
     np.testing.assert_allclose(backend.tolist(param), [2.99, -2.99, 0.49], rtol=1e-9)
 
 
-def test_updates_of_a_1d_python_parameter_land_in_the_same_list(backend):
-    """Biases are 1-D: the update must write into the caller's array, not into a reshaped copy."""
+def test_updates_of_a_1d_parameter_return_what_they_wrote(backend):
+    """Biases are 1-D: an in-place update writes into the caller's array, not into a reshaped copy
+    that it then drops; whichever array it returns holds the update."""
     biases = backend.asarray([1.0, 2.0])
     cache = backend.asarray([0.0, 0.0])
-    backend.adagrad_update(biases, backend.asarray([1.0, 1.0]), 1.0, cache, 1e-12)
+    biases, cache = backend.adagrad_update(biases, backend.asarray([1.0, 1.0]), 1.0, cache, 1e-12)
     np.testing.assert_allclose(backend.tolist(biases), [0.0, 1.0], atol=1e-9)
     assert backend.tolist(cache) == [1.0, 1.0]

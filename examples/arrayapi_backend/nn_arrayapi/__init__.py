@@ -4,6 +4,7 @@ Installing this package registers two backends by entry point (see pyproject.tom
 
     arrayapi        the kernels on array_api_strict arrays (a strict, minimal array-API library)
     arrayapi_torch  the same kernels on PyTorch tensors (needs torch and array-api-compat)
+    arrayapi_jax    the same kernels on JAX arrays, which cannot change (needs jax; runs on the CPU)
 
     nn-backends conformance arrayapi       # the whole conformance suite on it
 """
@@ -26,4 +27,16 @@ def torch_backend() -> Backend:
 
     return Backend.from_kernels("arrayapi_torch", ArrayApiKernels(xp),
                                 TypedArrays("arrayapi_torch", torch.Tensor, "a torch.Tensor of float64 or float32"),
+                                ("float64", "float32"))
+
+
+def jax_backend() -> Backend:
+    import jax
+
+    # float64 in JAX is a process-wide switch, off by default; the backend computes in both dtypes
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as xp
+
+    return Backend.from_kernels("arrayapi_jax", ArrayApiKernels(xp),
+                                TypedArrays("arrayapi_jax", jax.Array, "a jax.Array of float64 or float32"),
                                 ("float64", "float32"))

@@ -1,9 +1,11 @@
 """The interface's operations written once against the Python array API standard (2023.12).
 
-`ArrayApiKernels(xp)` computes with the namespace `xp` it is given: array_api_strict, or
-array_api_compat's torch/cupy/numpy namespaces. Inputs arrive validated by nn-backends' `Backend`;
-these methods are arithmetic only, in the order and under the names of the interface. The standard
-has no fancy indexing by class, so the cross-entropies pick each row's true class with a one-hot mask.
+`ArrayApiKernels(xp)` computes with the namespace `xp` it is given: array_api_strict, jax.numpy, or
+array_api_compat's torch/cupy/numpy namespaces. Nothing here changes an array in place, so the
+kernels run on immutable arrays (JAX's) as on mutable ones: the updates return new arrays. Inputs
+arrive validated by nn-backends' `Backend`; these methods are arithmetic only, in the order and
+under the names of the interface. The standard has no fancy indexing by class, so the
+cross-entropies pick each row's true class with a one-hot mask.
 """
 
 import math
@@ -138,22 +140,24 @@ class ArrayApiKernels:
     def regularization_backward(self, grad, param, l1, l2):
         return grad + l1 * self.xp.sign(param) + 2 * l2 * param
 
-    # ---------------------------------------------------------------- optimizer updates (in place)
+    # ---------------------------------------------------------------- optimizer updates
+    # Written as new arrays, returned: JAX's arrays cannot change, and on array_api_strict and torch
+    # the same code runs unchanged (an in-place kernel would write into param and return it instead).
     def sgd_update(self, param, grad, lr, momentum, velocity):
-        velocity[...] = momentum * velocity - lr * grad
-        param[...] = param + velocity
+        velocity = momentum * velocity - lr * grad
+        return param + velocity, velocity
 
     def adagrad_update(self, param, grad, lr, cache, eps):
-        cache[...] = cache + grad * grad
-        param[...] = param - lr * grad / (self.xp.sqrt(cache) + eps)
+        cache = cache + grad * grad
+        return param - lr * grad / (self.xp.sqrt(cache) + eps), cache
 
     def rmsprop_update(self, param, grad, lr, cache, rho, eps):
-        cache[...] = rho * cache + (1 - rho) * grad * grad
-        param[...] = param - lr * grad / (self.xp.sqrt(cache) + eps)
+        cache = rho * cache + (1 - rho) * grad * grad
+        return param - lr * grad / (self.xp.sqrt(cache) + eps), cache
 
     def adam_update(self, param, grad, lr, m, v, beta1, beta2, eps, step):
-        m[...] = beta1 * m + (1 - beta1) * grad
-        v[...] = beta2 * v + (1 - beta2) * grad * grad
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
         # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
         m_hat, v_hat = m / (1 - beta1**step), v / (1 - beta2**step)
-        param[...] = param - lr * m_hat / (self.xp.sqrt(v_hat) + eps)
+        return param - lr * m_hat / (self.xp.sqrt(v_hat) + eps), m, v
