@@ -62,40 +62,44 @@ def weight_gradient_by_input(gradient, inputs, dweights, dbiases):
 @njit(cache=True, fastmath={'contract'})
 def input_gradient_of_few_neurons(gradient, weights, dinputs):
     """dinputs = gradient·weights over few neurons: each row the sum of a few rows of weights."""
-    n_samples, n_neurons = gradient.shape
-    for s in range(n_samples):
-        out = dinputs[s]
-        first = weights[0]
-        g = gradient[s, 0]
-        for c in range(out.size):
-            out[c] = g * first[c]
-        for j in range(1, n_neurons):
-            g = gradient[s, j]
-            row = weights[j]
-            for c in range(out.size):
-                out[c] += g * row[c]
+    zeros = np.zeros(0, dtype=dinputs.dtype)
+    for s in range(gradient.shape[0]):
+        _scaled_rows(dinputs[s], gradient[s], weights, zeros, False)
 
 
 @njit(cache=True, fastmath={'contract'})
 def forward_of_few_inputs(inputs, weights, biases, out, relu):
     """out = inputs·weightsᵀ (+ biases, where there are any) (ReLU) over few inputs: each output row
-    the biases plus a few rows of weightsᵀ, scaled, then clamped where relu."""
-    n_samples, n_inputs = inputs.shape
-    n_neurons = weights.shape[0]
-    transposed = np.empty((n_inputs, n_neurons), dtype=weights.dtype)  # weightsᵀ: its rows along the neurons
-    for j in range(n_neurons):
-        for c in range(n_inputs):
-            transposed[c, j] = weights[j, c]
-    for s in range(n_samples):
-        row = out[s]
-        for j in range(n_neurons):
-            row[j] = biases[j] if biases.size else 0.0
-        for c in range(n_inputs):
-            x = inputs[s, c]
-            column = transposed[c]
-            for j in range(n_neurons):
-                row[j] += x * column[j]
-        if relu:
-            for j in range(n_neurons):
-                if not row[j] > 0.0:
-                    row[j] = 0.0
+    the biases plus a few rows of weightsᵀ, scaled, clamped where relu."""
+    transposed = np.ascontiguousarray(weights.T)  # rows along the neurons, where the vector lanes are
+    for s in range(inputs.shape[0]):
+        _scaled_rows(out[s], inputs[s], transposed, biases, relu)
+
+
+@njit(cache=True, fastmath={'contract'}, inline='always')
+def _scaled_rows(out, factors, rows, biases, relu):
+    """out = biases (none where empty) + Σ_c factors[c]·rows[c], clamped at zero where relu, for at
+    most THIN rows: each count written out, so every element is summed in registers and stored
+    once (a loop over c outside the one along the row would store the row once per term)."""
+    n = out.size
+    bias = biases.size > 0
+    if factors.size == 1:
+        f0, r0 = factors[0], rows[0]
+        for j in range(n):
+            v = (biases[j] if bias else 0.0) + f0 * r0[j]
+            out[j] = max(v, 0.0) if relu else v
+    elif factors.size == 2:
+        f0, f1, r0, r1 = factors[0], factors[1], rows[0], rows[1]
+        for j in range(n):
+            v = (biases[j] if bias else 0.0) + f0 * r0[j] + f1 * r1[j]
+            out[j] = max(v, 0.0) if relu else v
+    elif factors.size == 3:
+        f0, f1, f2, r0, r1, r2 = factors[0], factors[1], factors[2], rows[0], rows[1], rows[2]
+        for j in range(n):
+            v = (biases[j] if bias else 0.0) + f0 * r0[j] + f1 * r1[j] + f2 * r2[j]
+            out[j] = max(v, 0.0) if relu else v
+    else:
+        f0, f1, f2, f3, r0, r1, r2, r3 = factors[0], factors[1], factors[2], factors[3], rows[0], rows[1], rows[2], rows[3]
+        for j in range(n):
+            v = (biases[j] if bias else 0.0) + f0 * r0[j] + f1 * r1[j] + f2 * r2[j] + f3 * r3[j]
+            out[j] = max(v, 0.0) if relu else v
