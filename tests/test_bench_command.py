@@ -29,6 +29,8 @@ def test_bench_prints_tables_and_writes_json_and_plot(tmp_path, capsys):
     assert "machine limits (measured): clock" in shown and "peak float64:" in shown
     assert "== summary: how much faster, at what" in shown
     assert "skipped: the python backend computes in float64 only" in shown
+    assert shown.startswith("nn-backends bench: the quick run, 8 of ")
+    assert "nn-backends bench --full times all" in shown and "bench wall time: " in shown.splitlines()[-1]
     document = json.loads((tmp_path / "run.json").read_text())
     measured = {(r["operation"], r["label"], r["dtype"], r["contender"]) for r in document["results"] if "median" in r}
     for contender in bench_cases.contenders():
@@ -54,6 +56,29 @@ def test_bench_compares_with_a_saved_run(tmp_path, capsys):
     rows = [line for line in shown.splitlines() if line.lstrip().startswith("dense_forward") and "3x4x3" in line]
     assert rows and all(line.endswith(("faster", "slower", "within noise")) for line in rows)
     assert "warning: the runs come from different" not in shown
+
+
+def test_the_quick_run_says_when_it_has_no_case_of_an_operation_and_full_times_it(tmp_path, capsys):
+    arguments = ["bench", "--operations", "softmax_cross_entropy", "--max-size", "3", "--json", str(tmp_path / "r.json"),
+                 "--plot", str(tmp_path / "r.png"), "--budget", "0.002", "--quiet"]
+    assert main(arguments) == 2
+    assert capsys.readouterr().err == ("nn-backends bench: error: bench: the quick run has no case of "
+                                       "softmax_cross_entropy (--full times every case); "
+                                       "got --operations=softmax_cross_entropy\n")
+    assert main([*arguments, "--full"]) == 0
+    shown = capsys.readouterr().out
+    assert "nn-backends bench: every case, 2 of " in shown and "== softmax_cross_entropy" in shown
+    assert "--full times all" not in shown
+
+
+def test_the_pytest_benchmark_suite_says_which_extra_it_needs(tmp_path, monkeypatch, capsys):
+    from backends.cli import bench as bench_command
+    real = bench_command.importlib.util.find_spec
+    monkeypatch.setattr(bench_command.importlib.util, "find_spec",
+                        lambda name: None if name == "pytest_benchmark" else real(name))
+    assert main(["bench", "--pytest-benchmark", "--json", str(tmp_path / "r.json")]) == 2
+    assert capsys.readouterr().err == ("nn-backends bench --pytest-benchmark: the suite needs pytest_benchmark, not "
+                                       "installed here; install the test extra: pip install -e '.[test]'\n")
 
 
 def test_compare_with_a_file_that_is_not_a_run(tmp_path, capsys):
