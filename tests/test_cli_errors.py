@@ -99,3 +99,17 @@ def test_divergence_on_the_command_line_is_one_line(capsys):
     error = capsys.readouterr().err
     assert error.startswith("nn-backends train: error: fit: training diverged at epoch ")
     assert error.count("\n") == 1
+
+
+def test_conformance_without_its_extra_says_which_to_install(monkeypatch, capsys):
+    """pytest and hypothesis are the conformance extra, not the package's dependencies (a learner's
+    install stays lean): without them the command names the extra, in one line."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None if name == "hypothesis"
+                        else real(name, *rest))
+    assert main(["conformance", "numpy"]) == 2
+    assert capsys.readouterr().err == (
+        "nn-backends conformance: error: conformance: the suite needs hypothesis, not installed here; install "
+        "the conformance extra: pip install 'nn-backends[conformance]' (in a clone: pip install -e '.[conformance]')\n")

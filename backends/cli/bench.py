@@ -1,11 +1,11 @@
 """`nn-backends bench`: the backend comparison, the project's main job.
 
 By default a quick run: the cases that carry a mark (`workloads`: the README's headline rows, the
-speed targets, the summary's ratios), on every backend and peer installed, each with its interval,
-after the machine's limits and before the summary; it ends saying how to time the rest. `--full`
-times every case of `cases.all_cases()`, both dtypes, and Numba's compile time per kernel. Either
-prints one table per operation, writes the raw results as JSON and a log-log plot as PNG, and its
-own wall time. `--pytest-benchmark` runs the pytest-benchmark suite in `bench/` instead;
+speed targets, the summary's ratios), each on the contenders its marks compare (a headline row on
+every backend and peer installed), each with its interval, after the machine's limits and before
+the summary; it ends saying how to time the rest. `--full` times every case of `cases.all_cases()`
+on every contender, both dtypes, and Numba's compile time per kernel. Either prints one table per
+operation, writes the raw results as JSON and a log-log plot as PNG, and its own wall time. `--pytest-benchmark` runs the pytest-benchmark suite in `bench/` instead;
 `--compare OLD.json` prints the change against a saved run.
 """
 
@@ -27,6 +27,7 @@ from ..benchmarking.report import (MACHINE_KEYS, crossovers, machine_caption, ma
 from ..benchmarking import machine_limits, rounds, summary
 from ..benchmarking.compare import comparison
 from ..benchmarking.plots import plot_scaling
+from ..benchmarking.workloads import Headline
 from ..benchmarking.timing import COMPILED_KERNELS, numba_compile_seconds, set_threads, startup_seconds, thread_settings
 from ..validation import InvalidInputError
 from .options import bounded_int, check_output, names_among, non_negative_float, positive_float, positive_int
@@ -64,6 +65,15 @@ def chosen_cases(full: bool = False, operations=None, max_size=None) -> list:
     chosen = [case for case in every if (full or case.marks) and (not operations or case.operation in operations)
               and (max_size is None or max(case.sizes) <= max_size)]
     return sorted(chosen, key=lambda case: (order.index(case.operation), case.dtype != "float64"))
+
+
+def compared(case, contenders: list[str]) -> list[str]:
+    """The contenders the quick run times on `case`: all of them on a headline row (the table shows
+    every one), else those its speed targets and summary ratios compare."""
+    if any(isinstance(mark, Headline) for mark in case.marks):
+        return contenders
+    named = {name for mark in case.marks for name in (mark.contender, mark.other)}
+    return [contender for contender in contenders if contender in named]
 
 
 def per_step(timing: dict, steps: int) -> dict:
@@ -139,7 +149,8 @@ def bench(args) -> int:
     print("\n".join(machine_limits.limit_lines(limits)))
     results = []
     for case in tqdm(chosen, desc="bench", unit="case", disable=args.quiet):
-        results += time_case(case, contenders, args.budget, args.python_limit)
+        results += time_case(case, contenders if args.full else compared(case, contenders), args.budget,
+                             args.python_limit)
 
     if "numba" in contenders:
         for name, seconds in startup_seconds().items():
