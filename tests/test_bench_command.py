@@ -166,3 +166,14 @@ def test_measure_reports_a_median_inside_its_quartiles():
     result = measure(values.sum, budget=0.01)
     assert result["repeats"] >= 5 and result["number"] >= 1
     assert result["q1"] <= result["median"] <= result["q3"]
+
+
+def test_the_quick_run_times_the_contenders_a_case_is_marked_for_and_every_one_asked_for():
+    from backends.cli.bench import chosen_cases, compared
+    every = ["python", "numpy", "numba", "blas", "torch", "plugin"]
+    by_key = {case.key: case for case in chosen_cases()}
+    headline = by_key[("dense_forward", (3, 4, 3), "float64", "")]
+    assert compared(headline, every) == every
+    target_only = by_key[("matmul", (256, 256, 256), "float64", "")]  # numba ≥ 0.85× BLAS
+    assert compared(target_only, every) == ["numba", "blas"]
+    assert compared(target_only, every, asked=["plugin"]) == ["numba", "blas", "plugin"]

@@ -59,7 +59,10 @@ BAD_INVOCATIONS = {
                                               "integer; got '0'"),
     "a max size below every case": ("bench --operations matmul --max-size 2",
                                     "nn-backends bench: error: bench: no case of these operations is that small "
-                                    "(the smallest is 4); got --max-size=2"),
+                                    "(the smallest is 256; with --full, 4); got --max-size=2"),
+    "a max size below every case of every run": ("bench --full --operations matmul --max-size 2",
+                                                 "nn-backends bench: error: bench: no case of these operations is "
+                                                 "that small (the smallest is 4); got --max-size=2"),
     "a results path in no folder": ("bench --json /no/such/dir/r.json", "nn-backends bench: error: bench: --json "
                                     "cannot be written: its folder does not exist; got --json='/no/such/dir/r.json'"),
     "a demo size of 0": ("demo --size 0", "nn-backends demo: error: argument --size: must be an integer from 1 to "

@@ -67,12 +67,13 @@ def chosen_cases(full: bool = False, operations=None, max_size=None) -> list:
     return sorted(chosen, key=lambda case: (order.index(case.operation), case.dtype != "float64"))
 
 
-def compared(case, contenders: list[str]) -> list[str]:
+def compared(case, contenders: list[str], asked=()) -> list[str]:
     """The contenders the quick run times on `case`: all of them on a headline row (the table shows
-    every one), else those its speed targets and summary ratios compare."""
+    every one), else those its speed targets and summary ratios compare, and the backends `asked`
+    for by name (--backends: a plug-in is timed on every case)."""
     if any(isinstance(mark, Headline) for mark in case.marks):
         return contenders
-    named = {name for mark in case.marks for name in (mark.contender, mark.other)}
+    named = {name for mark in case.marks for name in (mark.contender, mark.other)} | set(asked)
     return [contender for contender in contenders if contender in named]
 
 
@@ -149,8 +150,8 @@ def bench(args) -> int:
     print("\n".join(machine_limits.limit_lines(limits)))
     results = []
     for case in tqdm(chosen, desc="bench", unit="case", disable=args.quiet):
-        results += time_case(case, contenders if args.full else compared(case, contenders), args.budget,
-                             args.python_limit)
+        timed = contenders if args.full else compared(case, contenders, args.backends or ())
+        results += time_case(case, timed, args.budget, args.python_limit)
 
     if "numba" in contenders:
         for name, seconds in startup_seconds().items():
@@ -180,10 +181,11 @@ def bench(args) -> int:
 
 def _nothing_chosen(args) -> str:
     """Why the options leave no case to time, and what would."""
-    among = chosen_cases(args.full, args.operations)
+    among, every = chosen_cases(args.full, args.operations), chosen_cases(True, args.operations)
     if among:  # the operations have cases in this run, none that small
-        smallest = min(max(case.sizes) for case in among)
-        return (f"bench: no case of these operations is that small (the smallest is {smallest}); "
+        smallest, overall = (min(max(case.sizes) for case in cases) for cases in (among, every))
+        full = f"; with --full, {overall}" if overall < smallest else ""
+        return (f"bench: no case of these operations is that small (the smallest is {smallest}{full}); "
                 f"got --max-size={args.max_size}")
     return (f"bench: the quick run has no case of {', '.join(args.operations)} (--full times every case); "
             f"got --operations={','.join(args.operations)}")
