@@ -77,8 +77,8 @@ def test_bench_compares_with_a_saved_run(quick_run, tmp_path, monkeypatch, capsy
 def test_the_quick_run_says_when_it_has_no_case_of_an_operation_and_full_times_it(tmp_path, monkeypatch, capsys):
     from backends.cli import bench as bench_command
     monkeypatch.setattr(bench_command, "startup_seconds", lambda: {})  # quick_run times the start-up
-    arguments = ["bench", "--operations", "softmax_cross_entropy", "--max-size", "3", "--json", str(tmp_path / "r.json"),
-                 "--plot", str(tmp_path / "r.png"), "--budget", "0.002", "--quiet"]
+    arguments = ["bench", "--operations", "softmax_cross_entropy", "--max-size", "3",
+                 "--json", str(tmp_path / "r.json"), "--plot", str(tmp_path / "r.png"), "--budget", "0.002", "--quiet"]
     assert main(arguments) == 2
     assert capsys.readouterr().err == ("nn-backends bench: error: bench: the quick run has no case of "
                                        "softmax_cross_entropy (--full times every case); "

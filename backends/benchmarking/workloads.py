@@ -113,7 +113,8 @@ _LAYER_100, _SPIRAL = "a 100×100×100 dense layer", "one spiral training step"
 SUMMARY = [
     (on("dense_forward", (100, 100, 100)), Ratio("numba", "python", _LAYER_100)),
     (on("dense_forward", (100, 100, 100)), Ratio("numpy", "python", _LAYER_100)),
-    (on("dense_forward", SMALL_LAYER), Ratio("numba", "numpy", "a 32×64×64 dense layer, where per-call costs still count")),
+    (on("dense_forward", SMALL_LAYER),
+     Ratio("numba", "numpy", "a 32×64×64 dense layer, where per-call costs still count")),
     (on("dense_forward", _cube(1024)), Ratio("numba", "blas", "a 1024³ dense layer")),
     (on("dense_forward", _cube(1024), "float32"), Ratio("numba", "blas", "a 1024³ dense layer in float32")),
     (on("dense_forward", _cube(1024)), Ratio("numpy", "blas", "a 1024³ dense layer")),

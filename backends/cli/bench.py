@@ -5,8 +5,9 @@ speed targets, the summary's ratios), each on the contenders its marks compare (
 every backend and peer installed), each with its interval, after the machine's limits and before
 the summary; it ends saying how to time the rest. `--full` times every case of `cases.all_cases()`
 on every contender, both dtypes, and Numba's compile time per kernel. Either prints one table per
-operation, writes the raw results as JSON and a log-log plot as PNG, and its own wall time. `--pytest-benchmark` runs the pytest-benchmark suite in `bench/` instead;
-`--compare OLD.json` prints the change against a saved run.
+operation, writes the raw results as JSON and a log-log plot as PNG, and its own wall time.
+`--pytest-benchmark` runs the pytest-benchmark suite in `bench/` instead; `--compare OLD.json`
+prints the change against a saved run.
 """
 
 from __future__ import annotations
