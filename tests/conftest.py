@@ -7,7 +7,8 @@ fixture, narrowed by the same `$NN_TEST_BACKENDS`. The plugin lives in the suite
 How thorough a run is, set once here by `$NN_TEST_PROFILE`:
 
 - `quick` (the default; the README's test command): Hypothesis tries `QUICK_EXAMPLES` examples
-  per property, the same ones every run (derandomized, so a failure on a laptop repeats).
+  per property, the same ones every run (derandomized, so a failure on a laptop repeats; no example
+  database, so parallel workers write nothing they share).
 - `thorough` (CI, `.ci/run`): `THOROUGH_EXAMPLES` fresh random examples per property.
 
 A test's own `@settings(max_examples=...)` still wins over either. The long forms of slow tests
@@ -25,7 +26,7 @@ PROFILE_VARIABLE = "NN_TEST_PROFILE"
 QUICK_EXAMPLES = 30
 THOROUGH_EXAMPLES = 300
 
-settings.register_profile("quick", max_examples=QUICK_EXAMPLES, derandomize=True)
+settings.register_profile("quick", max_examples=QUICK_EXAMPLES, derandomize=True, database=None)
 settings.register_profile("thorough", max_examples=THOROUGH_EXAMPLES, print_blob=True)
 
 
