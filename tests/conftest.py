@@ -2,6 +2,43 @@
 `backend` and `dtype` fixtures, its markers and its report header, for the whole tree, so a
 project test that runs per backend (the CLI's training, the registry, determinism) takes the same
 fixture, narrowed by the same `$NN_TEST_BACKENDS`. The plugin lives in the suite's folder
-(`conformance/backend_fixture.py`), which pyproject puts on the path."""
+(`conformance/backend_fixture.py`), which pyproject puts on the path.
+
+How thorough a run is, set once here by `$NN_TEST_PROFILE`:
+
+- `quick` (the default; the README's test command): Hypothesis tries `QUICK_EXAMPLES` examples
+  per property, the same ones every run (derandomized, so a failure on a laptop repeats; no example
+  database, so parallel workers write nothing they share).
+- `thorough` (CI, `.ci/run`): `THOROUGH_EXAMPLES` fresh random examples per property.
+
+A test's own `@settings(max_examples=...)` still wins over either. The long forms of slow tests
+are marked `slow`; the README's command leaves them out (`-m "not slow"`) and `.ci/run` runs them
+with the thorough profile, so CI loses nothing.
+"""
+
+import os
+
+from hypothesis import settings
 
 pytest_plugins = ["backend_fixture"]
+
+PROFILE_VARIABLE = "NN_TEST_PROFILE"
+QUICK_EXAMPLES = 30
+THOROUGH_EXAMPLES = 300
+
+settings.register_profile("quick", max_examples=QUICK_EXAMPLES, derandomize=True, database=None)
+settings.register_profile("thorough", max_examples=THOROUGH_EXAMPLES, print_blob=True)
+
+
+def _profile() -> str:
+    chosen = os.environ.get(PROFILE_VARIABLE, "quick")
+    if chosen not in ("quick", "thorough"):
+        raise ValueError(f"tests: ${PROFILE_VARIABLE} must be quick or thorough; got {chosen!r}")
+    return chosen
+
+
+settings.load_profile(_profile())
+
+
+def pytest_report_header(config):
+    return f"hypothesis profile: {_profile()} (${PROFILE_VARIABLE}: quick or thorough)"

@@ -59,7 +59,10 @@ BAD_INVOCATIONS = {
                                               "integer; got '0'"),
     "a max size below every case": ("bench --operations matmul --max-size 2",
                                     "nn-backends bench: error: bench: no case of these operations is that small "
-                                    "(the smallest is 4); got --max-size=2"),
+                                    "(the smallest is 256; with --full, 4); got --max-size=2"),
+    "a max size below every case of every run": ("bench --full --operations matmul --max-size 2",
+                                                 "nn-backends bench: error: bench: no case of these operations is "
+                                                 "that small (the smallest is 4); got --max-size=2"),
     "a results path in no folder": ("bench --json /no/such/dir/r.json", "nn-backends bench: error: bench: --json "
                                     "cannot be written: its folder does not exist; got --json='/no/such/dir/r.json'"),
     "a demo size of 0": ("demo --size 0", "nn-backends demo: error: argument --size: must be an integer from 1 to "
@@ -99,3 +102,17 @@ def test_divergence_on_the_command_line_is_one_line(capsys):
     error = capsys.readouterr().err
     assert error.startswith("nn-backends train: error: fit: training diverged at epoch ")
     assert error.count("\n") == 1
+
+
+def test_conformance_without_its_extra_says_which_to_install(monkeypatch, capsys):
+    """pytest and hypothesis are the conformance extra, not the package's dependencies (a learner's
+    install stays lean): without them the command names the extra, in one line."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None if name == "hypothesis"
+                        else real(name, *rest))
+    assert main(["conformance", "numpy"]) == 2
+    assert capsys.readouterr().err == (
+        "nn-backends conformance: error: conformance: the suite needs hypothesis, not installed here; install "
+        "the conformance extra: pip install 'nn-backends[conformance]' (in a clone: pip install -e '.[conformance]')\n")

@@ -191,7 +191,7 @@ def same_model(model, reference):
             and np.array_equal(model.predict(X), reference.predict(X)))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8))
 def test_mutated_bytes_give_the_same_model_or_a_model_file_error(tmp_path, good_bytes, changes):
     raw = bytearray(good_bytes)
@@ -213,7 +213,7 @@ JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
                                                                                         max_size=3), max_leaves=8)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_mutated_json_gives_a_model_or_a_model_file_error(tmp_path, good_bytes, data):
     record = json.loads(str(members(good_bytes)["architecture"]))

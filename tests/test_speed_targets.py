@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from backends.benchmarking.speed_targets import TARGETS, Target, markdown
+from backends.benchmarking import workloads
+from backends.benchmarking.cases import all_cases, marked
+from backends.benchmarking.speed_targets import markdown, ratio
+from backends.benchmarking.workloads import Headline, Ratio, Target, on
 from backends.cli import main
+from backends.cli.bench import chosen_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKED = re.compile(r"<!-- rendered by: nn-backends targets (?P<arguments>[^>]*?) -->\n(?P<table>.*?)\n<!-- end -->",
@@ -20,8 +24,9 @@ def _row(contender, median, operation="dense_forward", label="256x256x256", dtyp
 
 
 def test_a_target_reads_met_not_met_or_not_run():
-    target = Target("t", "dense_forward", "256x256x256", "float64", "blas", 0.85)
-    assert target.ratio([_row("numba", 2.0), _row("blas", 1.0)]) == 0.5
+    case, target = next(pair for pair in marked(Target) if pair[0].key == on("dense_forward", (256, 256, 256)))
+    assert (target.other, target.at_least) == ("blas", 0.85)
+    assert ratio(case, target, [_row("numba", 2.0), _row("blas", 1.0)]) == 0.5
     settings = {"cpu_model": "CPU X", "numba_isa": "avx2: 16 x 256-bit registers", "blas": "openblas (Haswell)"}
     fast = {"settings": settings, "results": [_row("numba", 1.0), _row("blas", 1.0)]}
     slow = {"settings": settings, "results": [_row("numba", 2.0), _row("blas", 1.0)]}
@@ -29,7 +34,21 @@ def test_a_target_reads_met_not_met_or_not_run():
     line = next(line for line in table.splitlines() if line.startswith("| dense_forward 256³ float64"))
     assert line.endswith("| 1.00× met | 0.50× **not met** |")
     assert "CPU X, numba avx2, BLAS openblas (Haswell)" in table.splitlines()[0]
-    assert table.count("not run") == 2 * (len(TARGETS) - 1)
+    assert table.count("not run") == 2 * (len(marked(Target)) - 1)
+
+
+def test_every_mark_is_on_a_case_and_the_quick_run_times_exactly_the_marked_cases():
+    """A mark whose key names no case (a typo in its sizes) would drop its row silently."""
+    keys = [case.key for case in all_cases()]
+    assert len(keys) == len(set(keys))
+    assert set(workloads.MARKS) <= set(keys)
+    for kind, table in ((Headline, workloads.HEADLINE), (Target, workloads.TARGETS), (Ratio, workloads.SUMMARY)):
+        pairs = marked(kind)
+        assert [case.key for case, _ in pairs] == [key for key, _ in table]
+        assert [mark.row for _, mark in pairs] == list(range(len(table)))
+    quick = {case.key for case in chosen_cases()}
+    assert quick == set(workloads.MARKS)
+    assert {case.key for case in chosen_cases(full=True)} == set(keys)
 
 
 #: Where each rendered table lives: the file, and whether it is the headline table (--headline).

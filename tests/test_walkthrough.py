@@ -63,7 +63,13 @@ def test_chapter_runs_as_a_script_in_fast_mode(chapter, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == plots, "nothing else is written"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+#: Every chapter runs as a script above; as a notebook, one runs in the README's test command (the
+#: conversion and the kernel work) and every one in CI (marked slow: a kernel each, ~50 s together).
+NOTEBOOKS = [chapter if chapter.stem.startswith("02") else pytest.param(chapter, marks=pytest.mark.slow)
+             for chapter in CHAPTERS]
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS, ids=lambda path: path.stem)
 # jupyter_client warns (DeprecationWarning) about its own configuration paths when it starts a kernel
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_chapter_runs_as_a_notebook(chapter, tmp_path, monkeypatch):

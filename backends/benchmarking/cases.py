@@ -4,13 +4,15 @@ suite in `bench/`.
 A case is an operation at one size and dtype. For each contender — the three backends, plus the
 peers "blas" (the raw NumPy/BLAS call a hand-written program would make: `X @ W.T + b`) and
 "torch" (PyTorch on the CPU, when installed) — `prepare` builds the inputs outside the timed region
-and returns the zero-argument callable to time, or raises `Unsupported` with the reason.
+and returns the zero-argument callable to time, or raises `Unsupported` with the reason. The sizes,
+and the marks saying what a case is timed for (a headline row, speed targets, summary ratios), are
+in `workloads`; `marked` finds the cases of each table.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -22,6 +24,8 @@ from ..nn.model import Model
 from ..nn.optim import Adam
 from . import jax_peer
 from .models import FIT_MODELS, spiral_network
+from .workloads import (BOOK_LAYER, FIT_EPOCH, MARKS, MINIBATCH_EPOCH, MNIST_STEP, SMALL_LAYER, SPIRAL_STEP,
+                        SQUARE, TRAINING_LAYERS)
 
 PEERS = ("blas", "torch") + jax_peer.CONTENDERS
 
@@ -54,7 +58,12 @@ class Case:
     prepare: Callable = field(repr=False, compare=False)
     steps: int = 1  # training steps one call runs: tables report the time per step
     variant: str = ""  # which model, where one operation times several of the same sizes
+    #: what the case is timed for (`workloads`: a headline row, speed targets, summary ratios)
+    marks: tuple = field(default=(), compare=False)
 
+    @property
+    def key(self) -> tuple:
+        return self.operation, self.sizes, self.dtype, self.variant
 
     @property
     def label(self) -> str:
@@ -353,18 +362,6 @@ def _step_flops(sizes):
     return 2.0 * n * i * h * 2 + 2.0 * n * h * o * 3
 
 
-BOOK_LAYER = (3, 4, 3)  # the first layer of Neural Networks from Scratch: 3 samples, 4 inputs, 3 neurons
-SQUARE = tuple((n, n, n) for n in (16, 64, 256, 1024))
-SMALL_LAYER = (32, 64, 64)  # a batch of 32 through a 64-wide layer: where per-call costs still matter
-#: The dense layers training really runs (samples, inputs, neurons): the spiral's first layer, the
-#: mini-batch workload's two, an MNIST-sized one. Their products matter as much as 1024³.
-TRAINING_LAYERS = ((300, 2, 64), (100, 40, 100), (100, 100, 100), (128, 784, 128))
-SPIRAL_STEP = (300, 2, 64, 3)
-MNIST_STEP = (128, 784, 128, 10)
-FIT_EPOCH = (300, 2, 64, 3, 32)
-MINIBATCH_EPOCH = (4000, 40, 100, 10, 100)  # samples, inputs, hidden width (twice), classes, batch size
-
-
 def all_cases(dtypes=("float64", "float32")) -> list[Case]:
     """Every case of the full suite, grouped by operation, smallest first."""
     cases = []
@@ -397,4 +394,10 @@ def all_cases(dtypes=("float64", "float32")) -> list[Case]:
         flops = _step_flops((batch, i, h, h)) + 2.0 * batch * h * o * 3  # per step: three dense layers
         cases.append(Case("minibatch_epoch", MINIBATCH_EPOCH, dtype, flops, flops / 2 * 1.5, _minibatch_epoch,
                           steps=-(-n // batch)))
-    return cases
+    return [replace(case, marks=MARKS.get(case.key, ())) for case in cases]
+
+
+def marked(kind) -> list[tuple[Case, object]]:
+    """Every mark of one kind (`workloads.Headline`, `Target` or `Ratio`) with its case, in its table's order."""
+    pairs = [(case, mark) for case in all_cases() for mark in case.marks if isinstance(mark, kind)]
+    return sorted(pairs, key=lambda pair: pair[1].row)

@@ -13,72 +13,44 @@ prints the rows of several runs side by side, with how far each run strays from 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
 
+from .cases import Case, marked
 from .report import ratio_between
+from .workloads import Ratio
 
 NAMES = {"python": "pure Python", "numpy": "the numpy backend", "numba": "the numba backend", "blas": "BLAS",
          "torch": "PyTorch"}
 
 
-@dataclass(frozen=True)
-class HeadlineRatio:
-    contender: str
-    other: str
-    operation: str
-    label: str
-    dtype: str
-    what: str  # the case in words
-
-    def measure(self, results: list[dict]) -> tuple[float, float | None, float | None] | None:
-        return ratio_between(results, self.operation, self.label, self.dtype, self.contender, self.other)
-
-    def sentence(self, ratio: tuple) -> str:
-        value, low, high = ratio
-        who, other = NAMES.get(self.contender, self.contender), NAMES.get(self.other, self.other)
-        if low is None:
-            interval = ""
-        elif low <= 1 <= high:
-            return (f"On {self.what}, {who} and {other} are within noise of each other "
-                    f"({value:.3g}x, 95% interval {low:.3g}–{high:.3g}x).")
-        else:
-            interval = f" (95% interval {low:.3g}–{high:.3g}x)" if value >= 1 else \
-                f" (95% interval {1 / high:.3g}–{1 / low:.3g}x)"
-        if value >= 1:
-            return f"On {self.what}, {who} ran {value:.3g}x as fast as {other}{interval}."
-        return f"On {self.what}, {who} took {1 / value:.3g}x the time of {other}{interval}."
+def sentence(mark: Ratio, ratio: tuple) -> str:
+    """The ratio in words: who ran how many times as fast as whom, on what, or within noise."""
+    value, low, high = ratio
+    who, other = NAMES.get(mark.contender, mark.contender), NAMES.get(mark.other, mark.other)
+    if low is None:
+        interval = ""
+    elif low <= 1 <= high:
+        return (f"On {mark.what}, {who} and {other} are within noise of each other "
+                f"({value:.3g}x, 95% interval {low:.3g}–{high:.3g}x).")
+    else:
+        interval = f" (95% interval {low:.3g}–{high:.3g}x)" if value >= 1 else \
+            f" (95% interval {1 / high:.3g}–{1 / low:.3g}x)"
+    if value >= 1:
+        return f"On {mark.what}, {who} ran {value:.3g}x as fast as {other}{interval}."
+    return f"On {mark.what}, {who} took {1 / value:.3g}x the time of {other}{interval}."
 
 
-SPIRAL, MNIST, MINIBATCH = "300x2x64x3", "128x784x128x10", "4000x40x100x10x100"
-HEADLINE_RATIOS = (
-    HeadlineRatio("numba", "python", "dense_forward", "100x100x100", "float64", "a 100×100×100 dense layer"),
-    HeadlineRatio("numpy", "python", "dense_forward", "100x100x100", "float64", "a 100×100×100 dense layer"),
-    HeadlineRatio("numba", "numpy", "dense_forward", "32x64x64", "float64",
-                  "a 32×64×64 dense layer, where per-call costs still count"),
-    HeadlineRatio("numba", "blas", "dense_forward", "1024x1024x1024", "float64", "a 1024³ dense layer"),
-    HeadlineRatio("numba", "blas", "dense_forward", "1024x1024x1024", "float32", "a 1024³ dense layer in float32"),
-    HeadlineRatio("numpy", "blas", "dense_forward", "1024x1024x1024", "float64", "a 1024³ dense layer"),
-    HeadlineRatio("numba", "torch", "dense_forward", "1024x1024x1024", "float64", "a 1024³ dense layer"),
-    HeadlineRatio("numba", "numpy", "training_step", SPIRAL, "float64", "one spiral training step (2→64→3, Adam)"),
-    HeadlineRatio("numba", "torch", "training_step", SPIRAL, "float64", "one spiral training step"),
-    HeadlineRatio("numpy", "torch", "training_step", SPIRAL, "float64", "one spiral training step"),
-    HeadlineRatio("numba", "numpy", "fit_full_batch", SPIRAL, "float64", "a full-batch spiral epoch of Model.fit"),
-    HeadlineRatio("numba", "numpy", "minibatch_epoch", MINIBATCH, "float64",
-                  "a mini-batch epoch (4000 samples, 40→100→100→10, batches of 100)"),
-    HeadlineRatio("numba", "torch", "minibatch_epoch", MINIBATCH, "float64", "the same mini-batch epoch"),
-    HeadlineRatio("numba", "torch", "training_step", MNIST, "float32", "an MNIST-sized float32 training step"),
-)
+def _key(case: Case, mark: Ratio) -> tuple:
+    return mark.contender, mark.other, case.operation, case.label, case.dtype
 
 
 def measured(results: list[dict]) -> list[dict]:
     """The headline ratios this run measured, as JSON-ready rows with their sentences."""
     rows = []
-    for headline in HEADLINE_RATIOS:
-        ratio = headline.measure(results)
+    for case, mark in marked(Ratio):
+        ratio = ratio_between(results, case.operation, case.label, case.dtype, mark.contender, mark.other)
         if ratio is not None:
-            rows.append({"contender": headline.contender, "other": headline.other, "operation": headline.operation,
-                         "label": headline.label, "dtype": headline.dtype, "ratio": ratio[0], "low": ratio[1],
-                         "high": ratio[2], "sentence": headline.sentence(ratio)})
+            rows.append(dict(zip(("contender", "other", "operation", "label", "dtype"), _key(case, mark)))
+                        | {"ratio": ratio[0], "low": ratio[1], "high": ratio[2], "sentence": sentence(mark, ratio)})
     return rows
 
 
@@ -98,13 +70,13 @@ def lines(rows: list[dict]) -> list[str]:
 
 def side_by_side(documents: list[dict], names: list[str]) -> str:
     """Markdown: each headline ratio in every run, their median, and each run's distance from it."""
-    keyed = [{(r["contender"], r["other"], r["operation"], r["label"], r["dtype"]): r
+    keyed = [{tuple(r[name] for name in ("contender", "other", "operation", "label", "dtype")): r
               for r in document.get("summary") or measured(document["results"])} for document in documents]
     header = ("| ratio | " + " | ".join(names) + " | median | largest distance from the median |\n"
               "|---|" + "---|" * (len(names) + 2))
     body = []
-    for headline in HEADLINE_RATIOS:
-        key = (headline.contender, headline.other, headline.operation, headline.label, headline.dtype)
+    for case, mark in marked(Ratio):
+        key = _key(case, mark)
         rows = [run.get(key) for run in keyed]
         values = [row["ratio"] for row in rows if row]
         if not values:
@@ -113,6 +85,6 @@ def side_by_side(documents: list[dict], names: list[str]) -> str:
         cells = [f"{row['ratio']:.3g}" + (f" [{row['low']:.3g}–{row['high']:.3g}]" if row["low"] is not None else "")
                  if row else "not run" for row in rows]
         worst = max(abs(value / middle - 1) for value in values)
-        body.append(f"| {headline.contender} vs {headline.other}, {headline.operation} {headline.label} "
-                    f"{headline.dtype} | " + " | ".join(cells) + f" | {middle:.3g} | {worst:.0%} |")
+        body.append(f"| {mark.contender} vs {mark.other}, {case.operation} {case.label} {case.dtype} | "
+                    + " | ".join(cells) + f" | {middle:.3g} | {worst:.0%} |")
     return header + "\n" + "\n".join(body)

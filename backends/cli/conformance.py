@@ -33,8 +33,9 @@ def conformance(args) -> int:
 
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
-        raise ImportError(f"conformance: the suite needs {' and '.join(missing)}; got them not installed; "
-                          "install them with: pip install pytest hypothesis")
+        raise ImportError(f"conformance: the suite needs {' and '.join(missing)}, not installed here; "
+                          "install the conformance extra: pip install 'nn-backends[conformance]' "
+                          "(in a clone: pip install -e '.[conformance]')")
     json_path = Path(args.json) if args.json else None
     if json_path is not None and not json_path.parent.is_dir():
         raise ValueError(f"conformance: the folder for --json does not exist; got --json={args.json!r}")

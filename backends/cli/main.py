@@ -1,6 +1,6 @@
 """The `nn-backends` command.
 
-    nn-backends bench    the backend comparison: tables of time, GFLOP/s and speedups, JSON and a plot
+    nn-backends bench    the backend comparison (quick; --full for every case): tables, JSON and a plot
     nn-backends ladder   the matrix product once per idea, from Python loops to BLAS, measured side by side
     nn-backends compare OLD.json NEW.json   two saved runs, row by row: faster, slower or within noise
     nn-backends targets FILES   the speed targets, the headline table or the summaries of saved runs
@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from .bench import add_bench_arguments
     bench = commands.add_parser("bench", help="the backend comparison benchmark (the main job)",
-                                description="Time every operation on every backend and peer, side by side.")
+                                description="Time the cases of the headline table, the speed targets and the "
+                                            "summary (with --full, every case) on every backend and peer, side by "
+                                            "side.")
     add_bench_arguments(bench)
 
     targets = commands.add_parser("targets", help="the numba backend's speed targets, from bench result files",
