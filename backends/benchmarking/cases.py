@@ -24,8 +24,8 @@ from ..nn.model import Model
 from ..nn.optim import Adam
 from . import jax_peer
 from .models import FIT_MODELS, spiral_network
-from .workloads import (BOOK_LAYER, FIT_EPOCH, MARKS, MINIBATCH_EPOCH, MNIST_STEP, SMALL_LAYER, SPIRAL_STEP,
-                        SQUARE, TRAINING_LAYERS)
+from .workloads import (BOOK_LAYER, FIT_EPOCH, GLUE_NETWORK, MARKS, MINIBATCH_EPOCH, MNIST_STEP, SMALL_LAYER,
+                        SPIRAL_STEP, SQUARE, TRAINING_LAYERS)
 
 PEERS = ("blas", "torch") + jax_peer.CONTENDERS
 
@@ -381,9 +381,10 @@ def all_cases(dtypes=("float64", "float32")) -> list[Case]:
         for sizes in (SPIRAL_STEP, MNIST_STEP):
             cases.append(Case("training_step", sizes, dtype, _step_flops(sizes), _step_flops(sizes) / 2 * 1.5,
                               _training_step))
-        flops = _step_flops(SPIRAL_STEP)
-        cases.append(Case("fit_full_batch", SPIRAL_STEP, dtype, flops, flops / 2 * 1.5, _fit_full_batch,
-                          steps=FIT_EPOCHS_PER_CALL))
+        for sizes in (GLUE_NETWORK, SPIRAL_STEP):
+            flops = _step_flops(sizes)
+            cases.append(Case("fit_full_batch", sizes, dtype, flops, flops / 2 * 1.5, _fit_full_batch,
+                              steps=FIT_EPOCHS_PER_CALL))
         flops = _step_flops(FIT_EPOCH[:4])
         cases.append(Case("fit_epoch", FIT_EPOCH, dtype, flops, flops / 2 * 1.5, _fit_epoch))
         for variant, (sizes, _) in FIT_MODELS.items():

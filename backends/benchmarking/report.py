@@ -58,6 +58,10 @@ def ratio_text(ratio: tuple, percent: bool = False) -> str:
     return f"{value:.3g}x" if low is None else f"{value:.3g}x [{low:.3g}–{high:.3g}]"
 
 
+#: The operations that train: their tables say how much arithmetic a step is, next to the case.
+TRAINING_OPERATIONS = ("training_step", "fit_full_batch", "fit_epoch", "fit_models", "minibatch_epoch")
+
+
 def threads_of(contender: str, settings: dict | None) -> int:
     """The threads a contender computes on: pure Python one, the others what the run allowed them."""
     if contender == "python" or not settings:
@@ -82,6 +86,10 @@ def tables(results: list[dict], footer=None, limits: dict | None = None, setting
                       f"{'size':>16} {'dtype':>7} {'contender':>9} {'median':>10} {'± spread':>10} "
                       f"{'GFLOP/s':>8} {'of peak':>7} {'vs python [95%]':>22} {'of BLAS [95%]':>16}"]
         python, blas = row.get("python"), row.get("blas")
+        flops = next(iter(row.values()))["flops"]
+        if operation in TRAINING_OPERATIONS and flops:
+            lines.append(f"{label:>16} {dtype:>7} {'':>9}   work: {flops / 1e6:.3g} MFLOP per step, the "
+                         f"peak fraction below is of that")
         for contender, result in row.items():
             if "skipped" in result:
                 lines.append(f"{label:>16} {dtype:>7} {contender:>9}   skipped: {result['skipped']}")
