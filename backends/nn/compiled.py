@@ -86,6 +86,7 @@ class CompiledTraining:
         run = self.step.epoch_runner(inputs, targets, batch_size, self._optimizer_plan())
         in_order, steps = np.arange(n_samples), np.arange(-(-n_samples // batch_size))
         rows = np.minimum(batch_size, n_samples - steps * batch_size)  # of each step
+        covered = [0, *np.cumsum(rows).tolist()]  # samples in the first k steps
         per_call = self.step.samples_per_call(batch_size, n_samples)
         no_masks = np.empty(0, dtype=model.dtype)
 
@@ -110,17 +111,19 @@ class CompiledTraining:
                     break
             guard.kept(first_step, done + diverged, iterations)
             optimizer.iterations += done + diverged
-            return self._result(run, targets, order, rows[:done], diverged, tolerance)
+            in_targets_order = targets if order is in_order else targets[order[:covered[done]]]
+            return self._result(run, in_targets_order, rows[:done], covered[done], diverged, tolerance)
 
         return run_epoch
 
-    def _result(self, run, targets, order, rows, diverged, tolerance) -> EpochResult:
-        """The epoch's `EpochResult` from the losses and outputs of its finite steps (rows: theirs)."""
-        steps, covered = len(rows), int(rows.sum())
+    def _result(self, run, targets, rows, covered, diverged, tolerance) -> EpochResult:
+        """The epoch's `EpochResult` from the losses and outputs of its finite steps (rows: theirs,
+        covering the first `covered` samples of the epoch's order, whose targets start `targets`)."""
+        steps = len(rows)
         loss = float(run.losses[steps]) if diverged else np.nan
         if steps == 0:
             return EpochResult(0.0, 0.0, 0, loss, np.nan, diverged)
-        accuracy = self.model.loss.accuracy(run.outputs[:covered], targets[order[:covered]], tolerance)
+        accuracy = self.model.loss.accuracy(run.outputs[:covered], targets[:covered], tolerance)
         return EpochResult(float(run.losses[:steps] @ rows), accuracy * covered, steps, loss,
                            float(run.losses[steps - 1]), diverged)
 
