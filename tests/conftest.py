@@ -5,3 +5,9 @@ fixture, narrowed by the same `$NN_TEST_BACKENDS`. The plugin lives in the suite
 (`conformance/backend_fixture.py`), which pyproject puts on the path."""
 
 pytest_plugins = ["backend_fixture"]
+
+import os  # noqa: E402
+
+# No test tunes the numba GEMM or reads a user's wisdom file: the rule's settings, in every process
+# the tests start too (backends/numba_kernels/planner.py; its own tests set the mode they test).
+os.environ["NN_BACKENDS_GEMM_TUNING"] = "off"

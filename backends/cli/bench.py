@@ -121,6 +121,9 @@ def bench(args) -> int:
     except ValueError as error:
         print(f"nn-backends {error}", file=sys.stderr)
         return 2
+    if "numba" in bench_cases.contenders(args.backends):  # first run on this CPU: measure the GEMM's settings
+        from ..numba_kernels import planner
+        planner.tune_if_unseen()
     settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine()}
     print("\n".join(machine_lines(settings)))
     print("thread settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()

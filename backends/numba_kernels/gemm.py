@@ -12,16 +12,20 @@ The textbook triple loop runs an order of magnitude below BLAS (the ladder's run
 What closes the gap is the recipe of BLIS (GotoBLAS), in loops:
   * a register-blocked micro-kernel (generated, `microkernels/`): an MR x NR tile of scalar
     accumulators that LLVM's SLP vectorizer keeps in vector registers, its shape chosen for the
-    CPU's vector width and register count and the dtype (`tiling.py`: 6 x 8 float64 with AVX2,
-    6 x 32 with AVX-512), so that the accumulators never spill to the stack;
+    CPU's vector width and register count and the dtype (`tiling.py`: 3 x 16 float64 and 3 x 32
+    float32 with AVX2, 5 x 32 and 6 x 32 with AVX-512), so that the accumulators never spill to the
+    stack;
   * fused multiply-adds, and 512-bit vectors where the CPU has them (`vector_width.py`);
-  * cache blocking and packing around it (`blocking.py`), the blocks sized from the host's caches;
+  * cache blocking and packing around it (`blocking.py`), the blocks sized from the host's caches
+    by rule, or measured on this machine by the planner (`planner.py`); both are run-time settings
+    (`gemm_settings.py`), so neither needs a compile;
   * SLP vectorization, which Numba leaves off by default, switched on only while these kernels
     compile (`prepare`, on first use of each dtype; the previous setting restored).
     Numba's cache key ignores the setting, but cached code can only come from inside that window.
 `product` picks, inside compiled code: plain loops for products a tile would mostly waste
 (`_small_product`), dot products for outputs narrower than a tile (`_dot_products`), one thread, or
-both (`_parallel_product`) once the work pays for waking the other thread (`tiling.parallel_flops`).
+both (`_parallel_product`) once the work pays for waking the other thread (the `parallel_flops`
+setting).
 Accumulation stays in the arrays' dtype (float32 stays float32, with FMA).
 """
 
@@ -31,7 +35,9 @@ from numba import njit, prange
 
 from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
 from .blocking import block, finish_empty, pack_b, prepack_b
-from .tiling import pack_b_above, parallel_flops, tile_shape
+from . import gemm_settings as settings
+from .gemm_settings import setting
+from .tiling import tile_shape
 
 #: Up to this many multiply-adds (n·m·k) the plain loops of `_small_product` beat the blocked product,
 #: whose packing and edge tiles cost more than they save (measured crossover: about 22³ with AVX-512).
@@ -70,7 +76,7 @@ def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
         _dot_products(a, b, out, bias, has_bias, relu)
     elif not transpose_a and n_columns < NR:  # as above, on a transposed copy of b (k·m: small)
         _dot_products(a, np.ascontiguousarray(b.T), out, bias, has_bias, relu)
-    elif 2.0 * n_rows * n_columns * depth >= parallel_flops(out) and n_rows >= 2 * MR and threads > 1:
+    elif 2 * n_rows * n_columns * depth >= setting(out, settings.PARALLEL_FLOPS) and n_rows >= 2 * MR and threads > 1:
         chunks = min(threads * CHUNKS_PER_THREAD, max(1, n_rows // (2 * MR)))
         _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks)
     else:
@@ -124,14 +130,15 @@ def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
 @njit(cache=True)
 def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
     """The blocked product on this thread (arguments as `_small_product`'s). B is packed up front when
-    it must be transposed or is too big to read in place (`tiling.pack_b_above`); otherwise its full
+    it must be transposed or is too big to read in place (the `pack_b_above_*` settings); otherwise its full
     panels are read where they are."""
     n, m = out.shape
     K = a.shape[0] if transpose_a else a.shape[1]
     if K == 0:
         finish_empty(out, bias, has_bias, relu)
         return
-    if transpose_b or K * m > pack_b_above(out):
+    pack_above = setting(out, settings.PACK_B_ABOVE_ATB) if transpose_a else setting(out, settings.PACK_B_ABOVE_AB)
+    if transpose_b or K * m > pack_above:
         packed = prepack_b(b, transpose_b, K, m)
         block(a, b, out, transpose_a, transpose_b, packed, True, 0, n, bias, has_bias, relu)
     else:
@@ -239,14 +246,21 @@ _PREPARED: set = set()
 
 def prepare(dtype) -> None:
     """Compile (or load from Numba's disk cache) the blocked kernels for `dtype` (float64 or float32),
-    with SLP vectorization on for exactly this while; at most once per dtype and process.
+    with SLP vectorization on for exactly this while, and set their run-time settings
+    (`planner.settle`); at most once per dtype and process.
 
     Every caller of `product` calls this for its dtype before its own first call. After it, the
     drivers and `block` refuse to compile again (`disable_compile`): a caller that hands them a type of
     its own (a literal True, say) is converted to the signature compiled here, instead of getting
     a build of its own without vectorization, an order of magnitude slower. Compiling on first use,
     per dtype, keeps `import` and a float64-only run from paying for float32."""
-    if dtype in _PREPARED or numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
+    if dtype in _PREPARED:
+        return
+    from . import planner
+
+    planner.settle(dtype)  # the run-time settings: the wisdom's for this machine, else the rule's
+    if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
+        _PREPARED.add(dtype)
         return
     saved = numba.config.SLP_VECTORIZE
     numba.config.SLP_VECTORIZE = 1
