@@ -36,7 +36,7 @@ from numba import njit, prange
 from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
 from .blocking import block, finish_empty, pack_b, prepack_b
 from . import gemm_settings as settings
-from . import microkernel_link
+from . import microkernel_link, numba_internals
 from .gemm_settings import setting
 from .tiling import tile_shape
 
@@ -231,18 +231,11 @@ def pack_all_of_b(b):
     return prepack_b(np.ascontiguousarray(b), False, b.shape[0], b.shape[1])
 
 
-def _fast_thread_calls():
-    numba.get_num_threads()  # starts the thread pool once
-    from numba.np.ufunc import parallel
-    return (getattr(parallel, "_get_num_threads", numba.get_num_threads),
-            getattr(parallel, "_set_num_threads", numba.set_num_threads))
-
-
 #: numba.get_num_threads() and numba.set_num_threads(n) without the process-wide lock they take on
 #: every call (microseconds, more than a small product): once the pool runs, each is one call into
 #: it. Call them in Python and pass the count in: called inside a kernel, they keep Numba from
 #: caching that kernel on disk. set_thread_count takes a count from 1 to thread_count()'s at start.
-thread_count, set_thread_count = _fast_thread_calls()
+thread_count, set_thread_count = numba_internals.fast_thread_calls()
 
 _PREPARED: set = set()
 
@@ -265,29 +258,27 @@ def prepare(dtype) -> None:
     if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
         _PREPARED.add(dtype)
         return
-    saved = numba.config.SLP_VECTORIZE
-    numba.config.SLP_VECTORIZE = 1
     _allow_compiling(True)
     try:
-        microkernel_link.link(dtype)  # first: the code below calls the kernel by its linker name
-        element = numba.from_dtype(np.dtype(dtype))
-        matrix, vector, flag, index = element[:, ::1], element[::1], numba.boolean, numba.int64
-        # block first, for one signature only: the drivers pass it literals (True, 0), and Numba
-        # would otherwise compile a version per combination of them, 10-15 s each
-        block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag))
-        block.disable_compile()
-        _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
-        _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
-        # product likewise: its callers name literal flags (transpose_a=False), and each combination
-        # would otherwise be a build of product of its own, relinking every kernel above
-        product.compile((matrix, matrix, matrix, flag, flag, vector, flag, index))
+        with numba_internals.slp_vectorization():
+            microkernel_link.link(dtype)  # first: the code below calls the kernel by its linker name
+            element = numba.from_dtype(np.dtype(dtype))
+            matrix, vector, flag, index = element[:, ::1], element[::1], numba.boolean, numba.int64
+            # block first, for one signature only: the drivers pass it literals (True, 0), and Numba
+            # would otherwise compile a version per combination of them, 10-15 s each
+            block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag))
+            numba_internals.refuse_compiling(block, True)
+            _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
+            _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
+            # product likewise: its callers name literal flags (transpose_a=False), and each combination
+            # would otherwise be a build of product of its own, relinking every kernel above
+            product.compile((matrix, matrix, matrix, flag, flag, vector, flag, index))
     finally:
         _allow_compiling(False)
-        numba.config.SLP_VECTORIZE = saved
     _PREPARED.add(dtype)
 
 
 def _allow_compiling(allowed: bool) -> None:
     if not numba.config.DISABLE_JIT:
         for driver in (block, _parallel_product, _dot_products, product):
-            driver.disable_compile(not allowed)
+            numba_internals.refuse_compiling(driver, not allowed)
