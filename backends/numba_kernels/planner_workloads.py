@@ -36,6 +36,8 @@ THREAD_SIDES = (24, 32, 48, 64, 96, 128, 192, 256)
 #: Training steps as (batch, layer widths), smallest first: the bench's and a few larger.
 STEPS = ((100, (40, 100, 100, 10)), (128, (784, 128, 10)), (256, (784, 256, 10)), (512, (784, 512, 10)),
          (1024, (784, 512, 10)))
+#: The share of a dtype's budget kept for the closing comparison of the winners with the rule.
+FINAL_CHECK_SHARE = 0.15
 #: Each thread timing repeats a product until about this many flops, so small ones are not all timer.
 FLOPS_PER_TIMING = 4e6
 
@@ -161,18 +163,20 @@ def tune_dtype(dtype, deadline: float, clock) -> tuple[GemmSettings, dict]:
 
     block_axes, packing_axes = axes(rules, tile)
     log = []
+    # the searches stop early enough for the closing comparison with the rule to end by the deadline
+    searching_until = deadline - FINAL_CHECK_SHARE * max(0.0, deadline - clock())
     try:
-        best, found = search(rules, block_axes, cost, clock, deadline)
+        best, found = search(rules, block_axes, cost, clock, searching_until)
         log += found
         threads = {}
-        if clock() < deadline:
+        if clock() < searching_until:
             threshold, threads["product"] = _thread_threshold(dtype, tile, best, rng)
             best = best.replace(parallel_flops=threshold)
-        if clock() < deadline:
+        if clock() < searching_until:
             gemm_settings.apply(dtype, best, tile)
             threshold, threads["step"] = _step_threshold(dtype, rng)
             best = best.replace(step_parallel_flops=threshold)
-        best, found = search(best, packing_axes, cost, clock, deadline)
+        best, found = search(best, packing_axes, cost, clock, searching_until)
         log += found
         # the blocks and packing the search moved to must beat the rule's in one more interleaved
         # comparison, or the rule's are kept (the thread thresholds were measured on their own)
