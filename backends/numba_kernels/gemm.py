@@ -36,7 +36,7 @@ from numba import njit, prange
 from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
 from .blocking import block, finish_empty, pack_b, prepack_b
 from . import gemm_settings as settings
-from . import microkernel_link, numba_internals
+from . import numba_internals
 from .gemm_settings import setting
 from .tiling import tile_shape
 
@@ -90,9 +90,7 @@ def no_bias(out):
     return np.empty(0, dtype=out.dtype)
 
 
-# inlined into `product` (Numba IR, before LLVM): a function compiled on its own is one more LLVM
-# module that re-optimizes and re-generates the code of everything it calls, seconds at first use
-@njit(cache=True, inline='always')
+@njit(cache=True)
 def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
     """The products a tile would mostly waste: small ones (the book's 3x4x3 up to about 20³), and
     aᵀ·b with few columns (the weight gradient of a layer with few inputs). Plain loops whose innermost
@@ -130,7 +128,7 @@ def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
                     out[i, j] = 0.0
 
 
-@njit(cache=True, inline='always')  # inlined into `product`, as `_small_product` is
+@njit(cache=True)
 def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
     """The blocked product on this thread (arguments as `_small_product`'s). B is packed up front when
     it must be transposed or is too big to read in place (the `pack_b_above_*` settings); otherwise its full
@@ -261,13 +259,13 @@ def prepare(dtype) -> None:
     _allow_compiling(True)
     try:
         with numba_internals.slp_vectorization():
-            microkernel_link.link(dtype)  # first: the code below calls the kernel by its linker name
             element = numba.from_dtype(np.dtype(dtype))
             matrix, vector, flag, index = element[:, ::1], element[::1], numba.boolean, numba.int64
             # block first, for one signature only: the drivers pass it literals (True, 0), and Numba
             # would otherwise compile a version per combination of them, 10-15 s each
             block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag))
             numba_internals.refuse_compiling(block, True)
+            _serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
             _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
             _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
             # product likewise: its callers name literal flags (transpose_a=False), and each combination
@@ -280,5 +278,5 @@ def prepare(dtype) -> None:
 
 def _allow_compiling(allowed: bool) -> None:
     if not numba.config.DISABLE_JIT:
-        for driver in (block, _parallel_product, _dot_products, product):
+        for driver in (block, _serial_product, _parallel_product, _dot_products, product):
             numba_internals.refuse_compiling(driver, not allowed)

@@ -13,7 +13,7 @@ is seen at once, not as a slow or stale kernel):
 * `cache_locators()`: `numba.core.caching`'s locator list, where `disk_cache` puts its own first;
 * `add_string_attribute(attributes, text)`: llvmlite's function attribute set accepts only names it
   knows; a string attribute LLVM reads ("prefer-vector-width") goes in past that check.
-(`gemm_settings` and `microkernel_link` use only public llvmlite and `numba.extending` calls.)
+(`gemm_settings` uses only public llvmlite and `numba.extending` calls.)
 """
 
 from __future__ import annotations

@@ -172,29 +172,13 @@ def tile_shape(array):
 
 
 def microkernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
-    """The generated micro-kernel of O's dtype's tile (arguments: see any microkernels/tile_*.py).
-    Compiled, a call of the kernel compiled once and linked by name (`microkernel_link`)."""
-    tile_kernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z)
-
-
-@overload(microkernel)
-def _microkernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
-    from .microkernel_link import call
-
-    def run(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
-        call(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z)
-    return run
-
-
-def tile_kernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
-    """The generated micro-kernel of O's dtype's tile itself, compiled into its caller (the linked
-    kernel of `microkernel_link`)."""
+    """The generated micro-kernel of O's dtype's tile (arguments: see any microkernels/tile_*.py)."""
     kernel = kernel_module(*gemm_plan(O.dtype).tile).microkernel
     kernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z)
 
 
-@overload(tile_kernel)
-def _tile_kernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
+@overload(microkernel)
+def _microkernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
     kernel = kernel_module(*_plan_of_type(O).tile).microkernel
 
     def run(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):
