@@ -232,3 +232,21 @@ def test_the_training_step_keeps_every_thread_from_the_measured_step_size(clean_
         with training_step._threads_for(layout, 100, "float64") as threads:
             assert threads == expected and gemm.thread_count() == expected
         assert gemm.thread_count() == every  # restored after the step
+
+
+def test_first_use_tunes_once_for_an_unknown_machine_then_uses_the_wisdom(clean_planner, monkeypatch):
+    """In `first-use` mode the first settle of a dtype tunes it (here a stand-in for the timing), and
+    the tuning's own compile does not start another tuning."""
+    from backends.numba_kernels import planner_workloads
+
+    monkeypatch.setenv(planner.MODE_VARIABLE, "first-use")
+    tunings = []
+
+    def measured(dtype, deadline, clock):
+        tunings.append(dtype)
+        return tiling.gemm_plan(dtype).rules.replace(kc=272), {"gain_over_rule": 1.0, "axes": []}
+    monkeypatch.setattr(planner_workloads, "tune_dtype", measured)
+    choice = planner.settle("float32")
+    assert tunings == ["float32"] and choice.source == "wisdom" and choice.settings.kc == 272
+    planner.forget()
+    assert planner.settle("float32").settings.kc == 272 and tunings == ["float32"]  # read back, not tuned again

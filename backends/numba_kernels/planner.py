@@ -86,6 +86,7 @@ def choose(tuning: str, entries: list[wisdom.Entry] | wisdom.WisdomError, key: d
 
 
 _CHOSEN: dict[str, Choice] = {}
+_TUNING: list = []  # non-empty while `tune` runs
 _LOADED: dict[str, list | wisdom.WisdomError] = {}
 
 
@@ -115,8 +116,8 @@ def settle(dtype) -> Choice:
     tuning = mode()
     found = [] if tuning == "off" else _entries(wisdom.wisdom_path())
     choice = choose(tuning, found, machine_key(name), plan.rules)
-    if tuning == "first-use" and choice.source == "rule" and not isinstance(found, wisdom.WisdomError):
-        tune([name])
+    if tuning == "first-use" and choice.source == "rule" and not isinstance(found, wisdom.WisdomError) and not _TUNING:
+        tune([name])  # its gemm.prepare settles this dtype (by rule) first: _TUNING keeps that from tuning
         return _CHOSEN[name]
     gemm_settings.apply(name, choice.settings, plan.tile)
     _CHOSEN[name] = choice
@@ -151,13 +152,21 @@ def tune(dtypes=DTYPES, budget: float = BUDGET_SECONDS, say=print, path=None, cl
     """Measure the settings of `dtypes` on this machine within `budget` seconds of timing (compiles
     not counted), keep them in the wisdom file and apply them; returns the new entries. Raises
     WisdomError, before timing anything, if the existing file cannot be trusted (it is not replaced)."""
+    path = wisdom.wisdom_path() if path is None else path
+    entries = wisdom.load(path)
+    names = [np.dtype(dtype).name for dtype in dtypes]
+    _TUNING.append(names)
+    try:
+        return _tune(names, entries, path, budget, say, clock)
+    finally:
+        _TUNING.pop()
+
+
+def _tune(names, entries, path, budget, say, clock) -> list:
     from ..benchmarking.timing import cpu_model
     from . import gemm
     from .planner_workloads import tune_dtype
 
-    path = wisdom.wisdom_path() if path is None else path
-    entries = wisdom.load(path)
-    names = [np.dtype(dtype).name for dtype in dtypes]
     for name in names:
         gemm.prepare(name)  # compiled (or loaded) before the clock starts
     isa = tiling.gemm_plan(names[0]).isa
