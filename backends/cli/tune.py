@@ -30,16 +30,16 @@ def tune(args) -> int:
     dtypes = [name.strip() for name in args.dtypes.split(",") if name.strip()]
     unknown = [name for name in dtypes if name not in gemm_settings.DTYPES]
     if not dtypes or unknown:
-        raise ValueError(f"tune: --dtypes takes {' and/or '.join(gemm_settings.DTYPES)}; got {args.dtypes!r}")
+        raise ValueError(f"--dtypes takes {' and/or '.join(gemm_settings.DTYPES)}; got {args.dtypes!r}")
     if args.show:
         print(planner.describe_line())
         print(json.dumps(planner.describe(), indent=1))
         return 0
     if planner.mode() == "off":
-        raise ValueError(f"tune: tuning is off ({planner.MODE_VARIABLE}=off); unset it to measure")
+        raise ValueError(f"tuning is off ({planner.MODE_VARIABLE}=off); unset it to measure")
     budget = planner.BUDGET_SECONDS if args.budget is None else args.budget
     if budget > MOST_SECONDS:
-        raise ValueError(f"tune: --budget is at most {MOST_SECONDS:.0f} seconds; got {budget}")
+        raise ValueError(f"--budget is at most {MOST_SECONDS:.0f} seconds; got {budget}")
     planner.tune(dtypes, budget=budget)
     print(planner.describe_line())
     return 0
