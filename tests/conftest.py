@@ -42,3 +42,7 @@ settings.load_profile(_profile())
 
 def pytest_report_header(config):
     return f"hypothesis profile: {_profile()} (${PROFILE_VARIABLE}: quick or thorough)"
+
+# No test tunes the numba GEMM or reads a user's wisdom file: the rule's settings, in every process
+# the tests start too (backends/numba_kernels/planner.py; its own tests set the mode they test).
+os.environ["NN_BACKENDS_GEMM_TUNING"] = "off"

@@ -68,7 +68,7 @@ BAD_INVOCATIONS = {
     "a demo size of 0": ("demo --size 0", "nn-backends demo: error: argument --size: must be an integer from 1 to "
                                           "1024; got '0'"),
     "an unknown command": ("fly", "nn-backends: error: argument command: invalid choice: 'fly' (choose from 'bench', "
-                                  "'targets', 'compare', 'ladder', 'demo', 'train', 'conformance')"),
+                                  "'targets', 'compare', 'tune', 'ladder', 'demo', 'train', 'conformance')"),
     "an unknown option": ("train --hiden 8", "nn-backends: error: unrecognized arguments: --hiden 8"),
 }
 

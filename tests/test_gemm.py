@@ -2,12 +2,11 @@
 path it chooses: the plain loops (small or shallow products), the dot products (layers narrower than
 a tile), the blocked product on one thread and on two, each of the three forms the dense layers use
 plus aᵀ·bᵀ, with and without bias and ReLU, over shapes on either side of the tile and the k block.
-Once more in a process whose caches are declared tiny (NN_BACKENDS_CACHES), so that KC, MC and NC
-are small enough for every blocking loop to take several turns and end on a partial block."""
+Once more under run-time settings (`gemm_settings`) at the ends of what the planner may choose:
+blocks small enough for every blocking loop to take several turns and end on a partial block, A and
+B always packed, never packed, every product parallel."""
 
-import os
-import subprocess
-import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,8 @@ import backends
 if "numba" not in backends.available_backends():
     pytest.skip("backend not installed", allow_module_level=True)
 
-from backends.numba_kernels import gemm, tiling  # noqa: E402
+from backends.numba_kernels import gemm, gemm_settings, planner_workloads, tiling  # noqa: E402
+from backends.numba_kernels.gemm_settings import NEVER  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = [(False, False), (False, True), (True, False), (True, True)]
@@ -26,10 +26,11 @@ FORMS = [(False, False), (False, True), (True, False), (True, True)]
 
 def shapes_around_the_tile(dtype):
     """(n, k, m) on either side of MR, NR and KC for dtype's plan, plus the training sizes."""
-    plan = tiling.gemm_plan(dtype)
-    mr, nr = plan.tile
-    return [(1, 1, 1), (3, 4, 3), (mr - 1 or 1, 17, nr + 1), (2 * mr + 1, plan.kc + 3, 3 * nr - 1),
-            (mr, plan.kc, nr), (300, 2, 64), (100, 40, 100), (100, 100, 10), (128, 784, 17),
+    gemm.prepare(np.dtype(dtype))
+    mr, nr = tiling.gemm_plan(dtype).tile
+    kc = gemm_settings.current(dtype).kc
+    return [(1, 1, 1), (3, 4, 3), (mr - 1 or 1, 17, nr + 1), (2 * mr + 1, kc + 3, 3 * nr - 1),
+            (mr, kc, nr), (300, 2, 64), (100, 40, 100), (100, 100, 10), (128, 784, 17),
             (2 * mr * 4 + 5, 33, 4 * nr + 7), (7, 1000, 9), (150, 150, 150)]
 
 
@@ -77,21 +78,52 @@ def test_a_parallel_product_big_enough_to_use_both_threads(dtype="float64"):
     n = 200
     rng = np.random.default_rng(1)
     a, b = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
-    assert 2.0 * n ** 3 >= tiling.gemm_plan(dtype).parallel_flops
     out = np.empty((n, n))
     gemm.prepare(np.dtype(dtype))
-    gemm.product(a, b, out, transpose_a=False, transpose_b=True, bias=np.empty(0), relu=False, threads=2)
+    with applied(dtype, parallel_flops=0):
+        gemm.product(a, b, out, transpose_a=False, transpose_b=True, bias=np.empty(0), relu=False, threads=2)
     np.testing.assert_allclose(out, a @ b.T, rtol=0, atol=1e-12)
 
 
-def test_with_tiny_caches_every_blocking_loop_turns_and_ends_on_a_partial_block(tmp_path):
-    env = {**os.environ, "NN_BACKENDS_CACHES": "4K,16K,64K", "NUMBA_CACHE_DIR": str(tmp_path)}
-    script = ("import sys; sys.path.insert(0, %r)\n"
-              "from backends.numba_kernels import tiling\n"
-              "import test_gemm\n"
-              "plan = tiling.gemm_plan('float64')\n"
-              "assert max(plan.kc, plan.mc, plan.nc) < 150, plan  # the 150x150x150 case turns every loop\n"
-              "test_gemm.check_every_path('float64', threads=2)\n"
-              "print('ok')\n") % str(ROOT / "tests")
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-3000:]
+@contextmanager
+def applied(dtype, **changes):
+    """The GEMM's run-time settings for dtype changed for the while, then put back."""
+    gemm.prepare(np.dtype(dtype))
+    before = gemm_settings.current(dtype)
+    tile = tiling.gemm_plan(dtype).tile
+    gemm_settings.apply(dtype, before.replace(**changes), tile)
+    try:
+        yield
+    finally:
+        gemm_settings.apply(dtype, before, tile)
+
+
+def extremes(dtype) -> dict[str, dict]:
+    """Run-time settings at the ends of what the planner may choose, by name."""
+    mr, nr = tiling.gemm_plan(dtype).tile
+    pack_everything = {name: 0 for name in ("pack_b_above_ab", "pack_b_above_atb", "pack_a_rows_ab",
+                                            "pack_a_rows_abt", "pack_a_rows_atb")}
+    return {"tiny blocks: every blocking loop turns and ends on a partial block":
+            {"kc": 16, "mc": 2 * mr, "nc": 2 * nr},
+            "A and B always packed, every product parallel": pack_everything | {"parallel_flops": 0},
+            "A and B never packed": {name: NEVER for name in pack_everything}}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("extreme", range(3))
+def test_every_path_is_right_at_the_ends_of_the_run_time_settings(dtype, extreme):
+    name, changes = list(extremes(dtype).items())[extreme]
+    with applied(dtype, **changes):
+        check_every_path(dtype, threads=min(2, gemm.thread_count()))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_candidate_the_planner_tries_is_right(dtype):
+    """Each value of each axis the planner may move to, on the shapes around the tile (one thread)."""
+    gemm.prepare(np.dtype(dtype))
+    plan = tiling.gemm_plan(dtype)
+    blocks, packing = planner_workloads.axes(plan.rules, plan.tile)
+    for axis in blocks + packing:
+        for value in axis.values:
+            with applied(dtype, **{axis.field: value}):
+                check_every_path(dtype, threads=1)

@@ -23,7 +23,7 @@ if "numba" not in backends.available_backends():
 
 import importlib.util  # noqa: E402
 
-from backends.numba_kernels import target, tiling  # noqa: E402
+from backends.numba_kernels import gemm_settings, target, tiling  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 X86 = platform.machine().lower() in ("x86_64", "amd64")
@@ -94,20 +94,26 @@ def test_the_blocks_fill_the_caches_they_are_sized_for():
     for dtype in (np.float64, np.float32):
         plan, size = tiling.gemm_plan(dtype), np.dtype(dtype).itemsize
         rows, columns = plan.tile
-        assert plan.kc * columns * size <= plan.caches.l1d or plan.kc == 64
-        assert plan.mc * plan.kc * size <= plan.caches.l2 / 2 or plan.mc == rows
-        assert plan.mc % rows == 0 and plan.nc % columns == 0 and plan.kc % 16 == 0
+        rules = plan.rules
+        assert rules.kc * columns * size <= plan.caches.l1d or rules.kc == 64
+        assert rules.mc * rules.kc * size <= plan.caches.l2 / 2 or rules.mc == rows
+        assert rules.mc % rows == 0 and rules.nc % columns == 0 and rules.kc % 16 == 0
+        gemm_settings.check(dtype, rules, plan.tile)  # what the blocked product accepts at run time
 
 
-def test_the_disk_cache_is_keyed_on_the_plan(monkeypatch):
-    before = tiling.fingerprint()
+def test_the_disk_cache_is_keyed_on_the_isa_and_tiles_not_on_the_run_time_settings(monkeypatch):
+    before, rules = tiling.fingerprint(), tiling.gemm_plan("float64").rules
     monkeypatch.setenv(target.CACHES_VARIABLE, "32K,256K,8M")
     target.cache_sizes.cache_clear()
     tiling.gemm_plan.cache_clear()
     try:
-        assert tiling.fingerprint() != before
+        assert tiling.gemm_plan("float64").rules != rules  # other caches: other blocks by rule ...
+        assert tiling.fingerprint() == before  # ... read at run time: the same machine code
+        monkeypatch.setattr(tiling, "vector_isa", lambda: target.vector_isa("x86-64", ""))
+        tiling.gemm_plan.cache_clear()
+        assert tiling.fingerprint() != before  # another ISA: other tiles, other machine code
     finally:
-        monkeypatch.delenv(target.CACHES_VARIABLE)
+        monkeypatch.undo()
         target.cache_sizes.cache_clear()
         tiling.gemm_plan.cache_clear()
     assert tiling.fingerprint() == before

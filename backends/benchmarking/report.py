@@ -145,7 +145,8 @@ def crossovers(results: list[dict], operation: str, dtype: str = "float64") -> s
 
 
 #: The settings `machine_lines` prints; the rest are thread and library settings.
-MACHINE_KEYS = ("cpu_model", "numba_isa", "caches", "numba_gemm_float64", "numba_gemm_float32", "numba_target_warning")
+MACHINE_KEYS = ("cpu_model", "numba_isa", "caches", "numba_gemm_float64", "numba_gemm_float32", "numba_target_warning",
+                "numba_gemm_planner", "numba_gemm_settings")
 
 
 def machine_lines(settings: dict) -> list[str]:
@@ -156,6 +157,8 @@ def machine_lines(settings: dict) -> list[str]:
             if (key := f"numba_gemm_{dtype}") in settings]
     if gemm:
         lines.append("numba GEMM: " + "; ".join(gemm))
+    if settings.get("numba_gemm_planner"):
+        lines.append(settings["numba_gemm_planner"])
     if settings.get("numba_target_warning"):
         lines.append("warning: " + settings["numba_target_warning"])
     return lines

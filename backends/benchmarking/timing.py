@@ -77,10 +77,16 @@ def gemm_settings() -> dict:
         from ..numba_kernels import target, tiling
     except ImportError:
         return settings
+    from ..numba_kernels import planner
+
     described = tiling.describe()
     settings |= {"numba_isa": described["isa_description"], "caches": described["caches"]}
     for dtype, plan in described["plans"].items():
-        settings[f"numba_gemm_{dtype}"] = f"tile {plan['tile']}, kc {plan['kc']}, mc {plan['mc']}, nc {plan['nc']}"
+        used = planner.chosen(dtype)  # the run-time settings in force: the planner's wisdom or the rule's
+        settings[f"numba_gemm_{dtype}"] = (f"tile {plan['tile']}, kc {used.settings.kc}, mc {used.settings.mc}, "
+                                           f"nc {used.settings.nc} ({used.source})")
+    settings["numba_gemm_planner"] = planner.describe_line()
+    settings["numba_gemm_settings"] = planner.describe()
     if target.features_only_from_host():
         settings["numba_target_warning"] = ("NUMBA_CPU_NAME without NUMBA_CPU_FEATURES: Numba compiles with "
                                             "this host's instructions; set NUMBA_CPU_FEATURES= for the named CPU's")

@@ -137,6 +137,9 @@ def bench(args) -> int:
     except ValueError as error:
         print(f"nn-backends {error}", file=sys.stderr)
         return 2
+    if "numba" in bench_cases.contenders(args.backends):  # first run on this CPU: measure the GEMM's settings
+        from ..numba_kernels import planner
+        planner.tune_if_unseen()
     settings = thread_settings() | {"python": platform.python_version(), "machine": platform.machine()}
     every = len(bench_cases.all_cases())
     print(f"nn-backends bench: {'every case' if args.full else 'the quick run'}, {len(chosen)} of {every} cases")

@@ -1,6 +1,7 @@
 """The `nn-backends` command.
 
     nn-backends bench    the backend comparison (quick; --full for every case): tables, JSON and a plot
+    nn-backends tune     measure the numba GEMM's settings on this CPU, kept for later runs
     nn-backends ladder   the matrix product once per idea, from Python loops to BLAS, measured side by side
     nn-backends compare OLD.json NEW.json   two saved runs, row by row: faster, slower or within noise
     nn-backends targets FILES   the speed targets, the headline table or the summaries of saved runs
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     compare.add_argument("old", metavar="OLD.json")
     compare.add_argument("new", metavar="NEW.json")
 
+    from .tune import add_tune_arguments
+    add_tune_arguments(commands.add_parser("tune", help="measure the numba GEMM's settings on this CPU",
+                                           description="Time the numba GEMM's candidate settings on this "
+                                                       "machine and keep the winners (the planner's wisdom)."))
+
     from .ladder import add_ladder_arguments
     add_ladder_arguments(commands.add_parser("ladder", help="the optimization ladder of the matrix product",
                                              description="Time every rung of backends.ladder, side by side."))
@@ -82,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "conformance":
             from .conformance import conformance as run_conformance
             return run_conformance(args)
+        if args.command == "tune":
+            from .tune import tune as run_tune
+            return run_tune(args)
         if args.command == "ladder":
             from .ladder import ladder as run_ladder
             return run_ladder(args)

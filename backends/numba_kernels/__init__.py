@@ -5,7 +5,11 @@ The matrix product, along its data flow:
   argument named) and `prepare`, which compiles it per dtype; `products`: its compiled calls in the
   forms the dense layers use;
 - `target`: what it is compiled for (the target CPU's vector ISA, read from LLVM; the host's caches);
-- `tiling`: the plan for that CPU: the micro-tile per dtype, the cache blocks, the thread threshold;
+- `tiling`: the plan for that CPU: the micro-tile per dtype (compiled in) and the rule's run-time
+  settings; `gemm_settings`: the run-time settings (cache blocks, packing and thread thresholds) in
+  one table compiled code reads, so they change without a compile;
+- `planner` (with `planner_search`, its choice logic, and `planner_workloads`, what it times): those
+  settings measured on this machine and kept in a per-user wisdom file (`wisdom`);
 - `blocking`: the cache blocking and packing loops around the micro-kernel;
 - `microkernels/`: the MR x NR register tiles, one GENERATED module per shape, written by
   `tools/generate_numba_microkernel.py` (do not edit; a test fails when one drifts);
@@ -21,7 +25,8 @@ activations, dropout, penalties), `step_losses` and `step_updates`.
 The rest: `stable_formulas` (the stable sigmoid and softmax row that the backend's kernels and the
 compiled step share), `ladder_kernels` (rungs 2-6 of the optimization ladder), `adapters` (how the
 backend's public functions hand arrays to kernels), `disk_cache` (keys Numba's disk cache on every
-source file here and on the GEMM's tiling plan), `first_use` (a line on stderr while a kernel compiles for long).
+source file here and on the GEMM's tiles), `first_use` (a line on stderr while a kernel compiles for long),
+`numba_internals` (every use of Numba's and llvmlite's internals, checked by a test).
 
 `backends/numba_backend.py` is the readable front: the python backend's loops, compiled.
 """

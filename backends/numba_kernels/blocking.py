@@ -3,8 +3,8 @@
 `block` walks the output in NC-column panels, k blocks of depth KC, MC-row blocks and NR-column
 micro-panels, so that a micro-panel of B stays in L1, a block of A in L2 and a panel of B in L3
 while the micro-kernel (generated, `microkernels/`) runs MR x NR tiles of it. The tile and the block
-sizes are those `tiling` chose for this CPU and dtype (`tile_shape`, `block_sizes`: constants of the
-compiled code). `pack_a` and `pack_b` copy blocks into the contiguous order the micro-kernel reads;
+sizes and packing thresholds are read at run time (`gemm_settings.setting`: the rule's, or what the
+planner measured); the tile is a constant of the compiled code (`tiling.tile_shape`). `pack_a` and `pack_b` copy blocks into the contiguous order the micro-kernel reads;
 `prepack_b` packs all of B once for a whole product. The drivers in `gemm.py` call these; nothing
 else does.
 """
@@ -12,7 +12,9 @@ else does.
 import numpy as np
 from numba import njit
 
-from .tiling import block_sizes, microkernel, tile_shape
+from . import gemm_settings as settings
+from .gemm_settings import setting
+from .tiling import microkernel, tile_shape
 
 U0 = np.uint64(0)
 U1 = np.uint64(1)
@@ -99,7 +101,7 @@ def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu):
     read from the prepacked panels, in place (row-major, full panel) or packed per panel; edge tiles
     are computed into a scratch tile and only their valid part is stored."""
     MR, NR = tile_shape(out)
-    KC, MC, NC = block_sizes(out)
+    KC, MC, NC = setting(out, settings.KC), setting(out, settings.MC), setting(out, settings.NC)
     n, m = out.shape
     K = a.shape[0] if ta else a.shape[1]
     af = a.reshape(a.size)
@@ -116,11 +118,18 @@ def block(a, b, out, ta, tb, Bpk, bpacked, i_lo, i_hi, bias, has_bias, relu):
     else:    # a is (n, k): element (i, p) at i*k + p
         sap = 1
         sai = K
-    # A is read in place: its MR rows are MR streams the micro-kernel broadcasts from, and packing
-    # them (a transposing copy of every block) cost more than it saved (AVX2, one core: 100³ in 62
-    # against 76 µs, 1024³ 40 against 56 ms). Only aᵀ with long rows is packed: power-of-two
-    # strides between its columns make the in-place slivers fight over the same L1 sets
-    a_is_packed = ta and m >= 4 * NR and n >= 256
+    # A is read in place by rule: its MR rows are MR streams the micro-kernel broadcasts from, and
+    # packing them (a transposing copy of every block) cost more than it saved (AVX2, one core: 100³
+    # in 62 against 76 µs, 1024³ 40 against 56 ms). aᵀ with long rows is packed: power-of-two
+    # strides between its columns make the in-place slivers fight over the same L1 sets. Each form's
+    # row threshold is a run-time setting, so the planner can measure the other choice
+    if ta:
+        pack_from = setting(out, settings.PACK_A_ROWS_ATB)
+    elif tb:
+        pack_from = setting(out, settings.PACK_A_ROWS_ABT)
+    else:
+        pack_from = setting(out, settings.PACK_A_ROWS_AB)
+    a_is_packed = m >= 4 * NR and n >= pack_from
     Ap = np.empty(((MC + MR - 1) // MR) * MR * KC if a_is_packed else 0, dtype=dt)
     uMR = np.uint64(MR)
     uNR = np.uint64(NR)

@@ -8,7 +8,7 @@ is located through a locator whose freshness stamp hashes all of those files tog
 of them, a file added to the subpackage, or an upgrade that changes one, recompiles every kernel.
 (Numba itself also drops its cache when its own version changes.)
 
-This plugs into `numba.core.caching`, which Numba does not promise to keep; if that machinery is not
+This plugs into `numba.core.caching` (through `numba_internals`), which Numba does not promise to keep; if that machinery is not
 there, Numba's own per-file keying stays in force.
 """
 
@@ -18,7 +18,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from numba.core import caching
+from .numba_internals import cache_locators
 
 SUBPACKAGE = Path(__file__).resolve().parent
 
@@ -63,13 +63,10 @@ def _keyed_on_every_kernel_file(base):
 
 def install() -> bool:
     """Put the locators in front of Numba's own (once); False if Numba's caching machinery moved."""
-    implementation = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)
-    try:
-        locators = implementation._locator_classes
-        bases = tuple(getattr(caching, name, None) or getattr(caching, "_" + name)
-                      for name in ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator"))
-    except AttributeError:
+    found = cache_locators()
+    if found is None:
         return False
+    locators, bases = found
     if not any(getattr(cls, "__name__", "").startswith("KernelFiles") for cls in locators):
         locators[:0] = [_keyed_on_every_kernel_file(base) for base in bases]
     return True

@@ -12,16 +12,20 @@ The textbook triple loop runs an order of magnitude below BLAS (the ladder's run
 What closes the gap is the recipe of BLIS (GotoBLAS), in loops:
   * a register-blocked micro-kernel (generated, `microkernels/`): an MR x NR tile of scalar
     accumulators that LLVM's SLP vectorizer keeps in vector registers, its shape chosen for the
-    CPU's vector width and register count and the dtype (`tiling.py`: 6 x 8 float64 with AVX2,
-    6 x 32 with AVX-512), so that the accumulators never spill to the stack;
+    CPU's vector width and register count and the dtype (`tiling.py`: 3 x 16 float64 and 3 x 32
+    float32 with AVX2, 5 x 32 and 6 x 32 with AVX-512), so that the accumulators never spill to the
+    stack;
   * fused multiply-adds, and 512-bit vectors where the CPU has them (`vector_width.py`);
-  * cache blocking and packing around it (`blocking.py`), the blocks sized from the host's caches;
+  * cache blocking and packing around it (`blocking.py`), the blocks sized from the host's caches
+    by rule, or measured on this machine by the planner (`planner.py`); both are run-time settings
+    (`gemm_settings.py`), so neither needs a compile;
   * SLP vectorization, which Numba leaves off by default, switched on only while these kernels
     compile (`prepare`, on first use of each dtype; the previous setting restored).
     Numba's cache key ignores the setting, but cached code can only come from inside that window.
 `product` picks, inside compiled code: plain loops for products a tile would mostly waste
 (`_small_product`), dot products for outputs narrower than a tile (`_dot_products`), one thread, or
-both (`_parallel_product`) once the work pays for waking the other thread (`tiling.parallel_flops`).
+both (`_parallel_product`) once the work pays for waking the other thread (the `parallel_flops`
+setting).
 Accumulation stays in the arrays' dtype (float32 stays float32, with FMA).
 """
 
@@ -31,7 +35,10 @@ from numba import njit, prange
 
 from . import disk_cache  # noqa: F401  (before any kernel: the cache keys on every kernel file)
 from .blocking import block, finish_empty, pack_b, prepack_b
-from .tiling import pack_b_above, parallel_flops, tile_shape
+from . import gemm_settings as settings
+from . import numba_internals
+from .gemm_settings import setting
+from .tiling import tile_shape
 
 #: Up to this many multiply-adds (n·m·k) the plain loops of `_small_product` beat the blocked product,
 #: whose packing and edge tiles cost more than they save (measured crossover: about 22³ with AVX-512).
@@ -70,7 +77,7 @@ def product(a, b, out, transpose_a, transpose_b, bias, relu, threads):
         _dot_products(a, b, out, bias, has_bias, relu)
     elif not transpose_a and n_columns < NR:  # as above, on a transposed copy of b (k·m: small)
         _dot_products(a, np.ascontiguousarray(b.T), out, bias, has_bias, relu)
-    elif 2.0 * n_rows * n_columns * depth >= parallel_flops(out) and n_rows >= 2 * MR and threads > 1:
+    elif 2 * n_rows * n_columns * depth >= setting(out, settings.PARALLEL_FLOPS) and n_rows >= 2 * MR and threads > 1:
         chunks = min(threads * CHUNKS_PER_THREAD, max(1, n_rows // (2 * MR)))
         _parallel_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu, chunks)
     else:
@@ -124,14 +131,15 @@ def _small_product(a, b, out, transpose_a, transpose_b, bias, has_bias, relu):
 @njit(cache=True)
 def _serial_product(a, b, out, bias, has_bias, transpose_a, transpose_b, relu):
     """The blocked product on this thread (arguments as `_small_product`'s). B is packed up front when
-    it must be transposed or is too big to read in place (`tiling.pack_b_above`); otherwise its full
+    it must be transposed or is too big to read in place (the `pack_b_above_*` settings); otherwise its full
     panels are read where they are."""
     n, m = out.shape
     K = a.shape[0] if transpose_a else a.shape[1]
     if K == 0:
         finish_empty(out, bias, has_bias, relu)
         return
-    if transpose_b or K * m > pack_b_above(out):
+    pack_above = setting(out, settings.PACK_B_ABOVE_ATB) if transpose_a else setting(out, settings.PACK_B_ABOVE_AB)
+    if transpose_b or K * m > pack_above:
         packed = prepack_b(b, transpose_b, K, m)
         block(a, b, out, transpose_a, transpose_b, packed, True, 0, n, bias, has_bias, relu)
     else:
@@ -221,56 +229,54 @@ def pack_all_of_b(b):
     return prepack_b(np.ascontiguousarray(b), False, b.shape[0], b.shape[1])
 
 
-def _fast_thread_calls():
-    numba.get_num_threads()  # starts the thread pool once
-    from numba.np.ufunc import parallel
-    return (getattr(parallel, "_get_num_threads", numba.get_num_threads),
-            getattr(parallel, "_set_num_threads", numba.set_num_threads))
-
-
 #: numba.get_num_threads() and numba.set_num_threads(n) without the process-wide lock they take on
 #: every call (microseconds, more than a small product): once the pool runs, each is one call into
 #: it. Call them in Python and pass the count in: called inside a kernel, they keep Numba from
 #: caching that kernel on disk. set_thread_count takes a count from 1 to thread_count()'s at start.
-thread_count, set_thread_count = _fast_thread_calls()
+thread_count, set_thread_count = numba_internals.fast_thread_calls()
 
 _PREPARED: set = set()
 
 
 def prepare(dtype) -> None:
     """Compile (or load from Numba's disk cache) the blocked kernels for `dtype` (float64 or float32),
-    with SLP vectorization on for exactly this while; at most once per dtype and process.
+    with SLP vectorization on for exactly this while, and set their run-time settings
+    (`planner.settle`); at most once per dtype and process.
 
     Every caller of `product` calls this for its dtype before its own first call. After it, the
     drivers and `block` refuse to compile again (`disable_compile`): a caller that hands them a type of
     its own (a literal True, say) is converted to the signature compiled here, instead of getting
     a build of its own without vectorization, an order of magnitude slower. Compiling on first use,
     per dtype, keeps `import` and a float64-only run from paying for float32."""
-    if dtype in _PREPARED or numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
+    if dtype in _PREPARED:
         return
-    saved = numba.config.SLP_VECTORIZE
-    numba.config.SLP_VECTORIZE = 1
+    from . import planner
+
+    planner.settle(dtype)  # the run-time settings: the wisdom's for this machine, else the rule's
+    if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python
+        _PREPARED.add(dtype)
+        return
     _allow_compiling(True)
     try:
-        element = numba.from_dtype(np.dtype(dtype))
-        matrix, vector, flag, index = element[:, ::1], element[::1], numba.boolean, numba.int64
-        # block first, for one signature only: the drivers pass it literals (True, 0), and Numba
-        # would otherwise compile a version per combination of them, 10-15 s each
-        block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag))
-        block.disable_compile()
-        _serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
-        _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
-        _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
-        # product likewise: its callers name literal flags (transpose_a=False), and each combination
-        # would otherwise be a build of product of its own, relinking every kernel above
-        product.compile((matrix, matrix, matrix, flag, flag, vector, flag, index))
+        with numba_internals.slp_vectorization():
+            element = numba.from_dtype(np.dtype(dtype))
+            matrix, vector, flag, index = element[:, ::1], element[::1], numba.boolean, numba.int64
+            # block first, for one signature only: the drivers pass it literals (True, 0), and Numba
+            # would otherwise compile a version per combination of them, 10-15 s each
+            block.compile((matrix, matrix, matrix, flag, flag, vector, flag, index, index, vector, flag, flag))
+            numba_internals.refuse_compiling(block, True)
+            _serial_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag))
+            _parallel_product.compile((matrix, matrix, matrix, vector, flag, flag, flag, flag, numba.int64))
+            _dot_products.compile((matrix, matrix, matrix, vector, flag, flag))
+            # product likewise: its callers name literal flags (transpose_a=False), and each combination
+            # would otherwise be a build of product of its own, relinking every kernel above
+            product.compile((matrix, matrix, matrix, flag, flag, vector, flag, index))
     finally:
         _allow_compiling(False)
-        numba.config.SLP_VECTORIZE = saved
     _PREPARED.add(dtype)
 
 
 def _allow_compiling(allowed: bool) -> None:
     if not numba.config.DISABLE_JIT:
         for driver in (block, _serial_product, _parallel_product, _dot_products, product):
-            driver.disable_compile(not allowed)
+            numba_internals.refuse_compiling(driver, not allowed)

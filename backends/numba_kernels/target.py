@@ -80,9 +80,9 @@ def compile_target() -> tuple[str, str]:
     name = numba.config.CPU_NAME or llvm.get_host_cpu_name()
     if numba.config.CPU_FEATURES is not None:
         return name, numba.config.CPU_FEATURES
-    from numba.core.codegen import get_host_cpu_features
+    from .numba_internals import host_cpu_features
 
-    return name, get_host_cpu_features()
+    return name, host_cpu_features()
 
 
 def features_only_from_host() -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from .numba_internals import slp_vectorization
 from .tiling import gemm_plan, kernel_module
 
 #: A vector multiply-add, or a vector multiply (SSE2 and AVX without FMA multiply, then add).
@@ -92,12 +93,8 @@ def kernel_assembly(dtype) -> tuple[str, tuple[int, int]]:
     vector, offset, flag = element[::1], numba.uint64, numba.boolean
     signature = (numba.int64, vector, offset, offset, offset, vector, offset, offset, vector, offset, offset,
                  vector, offset, flag, flag, element)
-    saved = numba.config.SLP_VECTORIZE
-    numba.config.SLP_VECTORIZE = 1
-    try:
+    with slp_vectorization():
         private.compile(signature)
-    finally:
-        numba.config.SLP_VECTORIZE = saved
     return private.inspect_asm(signature), tile
 
 

@@ -1,7 +1,7 @@
 """The numba GEMM's shape for the CPU it runs on: the micro-tile per dtype and the cache blocks.
 
     plan = tiling.gemm_plan(np.float64)
-    plan.tile, plan.kc, plan.mc, plan.nc, plan.parallel_flops    # (3, 16), 384, ... on AVX2
+    plan.tile, plan.rules.kc, plan.rules.mc    # (3, 16), 384, ... on AVX2: the rule's settings
 
 As BLIS and OpenBLAS do, the GEMM is shaped at first use from the CPU it is compiled for
 (`target.vector_isa()`, which honours NUMBA_CPU_NAME / NUMBA_CPU_FEATURES) and the host's caches
@@ -20,26 +20,30 @@ As BLIS and OpenBLAS do, the GEMM is shaped at first use from the CPU it is comp
   spills one of the 24 accumulators of a 6 x 32 tile (2 stack accesses per step), none of 5 x 32's
   20, which ran as fast on a Zen 5. The caps (32 elements a row, 192 a tile) keep AVX-512's
   float32 tile at 6 x 32: 6 x 64 compiled twice as long (28 s against 5 s) and ran no faster;
+The rest of the plan can change without a new compile (`gemm_settings`: compiled code reads it at
+run time). What `rule_settings` derives from the caches is the default; the planner (`planner`) may
+replace it with settings measured on this machine and kept in a wisdom file:
 * KC: one KC x NR micro-panel of B is the size of L1 (it is reused by every MR-row sliver of A;
   a longer k loop spreads the loads and stores of the tile's accumulators over more multiply-adds:
   with half of L1, 0.74x and 0.71x BLAS's speed at 1024³ with AVX2, float64 and float32, against
   0.80x and 0.83x, and 1.14x against 1.23x with AVX-512, float64);
 * MC: one MC x KC block of A fills half of L2 (it is reused by every micro-panel of B);
 * NC: one KC x NC panel of B fills half of L3 (it is reused by every block of A);
-* B is packed unless all of it fits in an eighth of L2 (`pack_b_above`, in elements): read in
+* B is packed unless all of it fits in an eighth of L2 (`pack_b_above_*`, in elements): read in
   place, its rows a multiple of 1 KiB apart fight over the same few L1 sets (with AVX2, 32 against
   40 GFLOP/s at 1024³ float64 in place and packed, and 0.53x BLAS's speed at 256³ float32 in
   place); at 128³ float64 (128 KiB) packing costs more than it saves (37 against 34 GFLOP/s);
+* A is read in place, except aᵀ from 256 output rows (`pack_a_rows_*`; see `blocking.block`);
 * the parallel threshold: below `parallel_flops` one thread beats waking the other. 3e6 flops was
   measured with AVX-512 float64; a core with narrower vectors does the same flops more slowly, so
-  the break-even with the wake-up cost comes at proportionally fewer flops.
+  the break-even with the wake-up cost comes at proportionally fewer flops. The compiled training
+  step keeps every thread from the same number of flops in a whole step (`step_parallel_flops`).
 
-Compiled code reads the plan through five functions resolved while Numba types the caller
-(`numba.extending.overload`), so each is a constant in the machine code: `tile_shape(array)`,
-`block_sizes(array)`, `pack_b_above(array)` and `parallel_flops(array)` for the array's dtype, and `microkernel(...)`, which
-calls the generated kernel of the tile (`microkernels/tile_3x16.py` ...); only that tile is ever
-imported and compiled. The disk cache keys the compiled code on `fingerprint()`, so a different plan
-never reuses it.
+Compiled code reads the tile through two functions resolved while Numba types the caller
+(`numba.extending.overload`), so each is a constant in the machine code: `tile_shape(array)` for the
+array's dtype, and `microkernel(...)`, which calls the generated kernel of the tile
+(`microkernels/tile_3x16.py` ...); only that tile is ever imported and compiled. The disk cache keys
+the compiled code on `fingerprint()` (the ISA and the tiles), so a different tile never reuses it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba.extending import overload
 
+from .gemm_settings import NEVER, GemmSettings
 from .target import Caches, VectorISA, cache_sizes, vector_isa
 
 #: Vectors of the dtype in one row of a tile; the most elements in a row and in the whole tile.
@@ -60,6 +65,9 @@ MOST_ELEMENTS = 192
 #: The parallel threshold measured with 512-bit vectors (float64, 2 cores): flops below which one
 #: thread beats two.
 PARALLEL_FLOPS_AT_512_BITS = 3.0e6
+#: aᵀ·b packs blocks of A from this many output rows (with power-of-two strides between aᵀ's columns,
+#: in-place slivers fight over the same L1 sets).
+PACK_A_TRANSPOSED_FROM_ROWS = 256
 
 
 def accumulators(isa: VectorISA) -> int:
@@ -82,21 +90,30 @@ def _round_down(value: float, multiple: int, low: int, high: int) -> int:
 
 @dataclass(frozen=True)
 class GemmPlan:
-    """How the GEMM runs for one dtype on this CPU: the tile, the cache blocks, the thread threshold."""
+    """How the GEMM runs for one dtype on this CPU by rule: the tile (compiled in) and the run-time
+    settings the caches suggest (`rules`; what runs may be the planner's instead: `gemm_settings`)."""
 
     dtype: str
     tile: tuple[int, int]
-    kc: int
-    mc: int
-    nc: int
-    pack_b_above: int
-    parallel_flops: float
+    rules: GemmSettings
     isa: VectorISA
     caches: Caches
 
     def as_dict(self) -> dict:
-        return {"dtype": self.dtype, "tile": f"{self.tile[0]}x{self.tile[1]}", "kc": self.kc, "mc": self.mc,
-                "nc": self.nc, "pack_b_above": self.pack_b_above, "parallel_flops": self.parallel_flops}
+        return {"dtype": self.dtype, "tile": f"{self.tile[0]}x{self.tile[1]}", **self.rules.as_dict()}
+
+
+def rule_settings(tile: tuple[int, int], itemsize: int, caches: Caches, isa: VectorISA) -> GemmSettings:
+    """The run-time settings by rule, from the tile and the caches (see the module docstring)."""
+    rows, columns = tile
+    kc = _round_down(caches.l1d / (columns * itemsize), 16, 64, 1024)
+    mc = _round_down(caches.l2 / 2 / (kc * itemsize), rows, rows, 1200)
+    nc = _round_down(caches.l3 / 2 / (kc * itemsize), columns, columns, 16384)
+    threshold = int(PARALLEL_FLOPS_AT_512_BITS * max(16, isa.vector_bytes) / 64)
+    pack_b_above = caches.l2 // 8 // itemsize
+    return GemmSettings(kc=kc, mc=mc, nc=nc, pack_b_above_ab=pack_b_above, pack_b_above_atb=pack_b_above,
+                        pack_a_rows_ab=NEVER, pack_a_rows_abt=NEVER, pack_a_rows_atb=PACK_A_TRANSPOSED_FROM_ROWS,
+                        parallel_flops=threshold, step_parallel_flops=threshold)
 
 
 @functools.cache
@@ -104,26 +121,22 @@ def gemm_plan(dtype) -> GemmPlan:
     """The plan for `dtype` (float64 or float32) on the CPU Numba compiles for."""
     dtype = np.dtype(dtype)
     isa, caches = vector_isa(), cache_sizes()
-    rows, columns = tile_for(isa, dtype.itemsize)
-    size = dtype.itemsize
-    kc = _round_down(caches.l1d / (columns * size), 16, 64, 1024)
-    mc = _round_down(caches.l2 / 2 / (kc * size), rows, rows, 1200)
-    nc = _round_down(caches.l3 / 2 / (kc * size), columns, columns, 16384)
-    threshold = PARALLEL_FLOPS_AT_512_BITS * max(16, isa.vector_bytes) / 64
-    pack_b_above = caches.l2 // 8 // size
-    return GemmPlan(dtype.name, (rows, columns), kc, mc, nc, pack_b_above, threshold, isa, caches)
+    tile = tile_for(isa, dtype.itemsize)
+    return GemmPlan(dtype.name, tile, rule_settings(tile, dtype.itemsize, caches, isa), isa, caches)
 
 
 def describe() -> dict:
-    """The ISA, the caches and both dtypes' plans, for benchmark headers and result files."""
+    """The ISA, the caches and both dtypes' plans by rule, for benchmark headers and result files."""
     plans = [gemm_plan(dtype) for dtype in ("float64", "float32")]
     return {"isa": plans[0].isa.name, "cpu": plans[0].isa.cpu, "isa_description": plans[0].isa.describe(),
             "caches": plans[0].caches.describe(), "plans": {plan.dtype: plan.as_dict() for plan in plans}}
 
 
 def fingerprint() -> str:
-    """One line that changes whenever a plan does: part of the disk cache's key."""
-    return repr(describe())
+    """One line that changes whenever compiled code would: part of the disk cache's key. The ISA and
+    the tiles only: the run-time settings (`gemm_settings`) never change the machine code."""
+    plans = [gemm_plan(dtype) for dtype in ("float64", "float32")]
+    return repr((plans[0].isa, [plan.tile for plan in plans]))
 
 
 @functools.cache
@@ -156,25 +169,6 @@ def _compiled_as_constant(read):
 def tile_shape(array):
     """(MR, NR) of the tile for array's dtype."""
     return gemm_plan(array.dtype).tile
-
-
-@_compiled_as_constant(lambda plan: (plan.kc, plan.mc, plan.nc))
-def block_sizes(array):
-    """(KC, MC, NC) for array's dtype."""
-    plan = gemm_plan(array.dtype)
-    return plan.kc, plan.mc, plan.nc
-
-
-@_compiled_as_constant(lambda plan: plan.pack_b_above)
-def pack_b_above(array):
-    """Elements of B above which a product for array's dtype packs B instead of reading it in place."""
-    return gemm_plan(array.dtype).pack_b_above
-
-
-@_compiled_as_constant(lambda plan: plan.parallel_flops)
-def parallel_flops(array):
-    """Flops from which a product for array's dtype runs on every thread."""
-    return gemm_plan(array.dtype).parallel_flops
 
 
 def microkernel(kc, A, ao, sap, sai, B, bo, ldb, O, oo, ldo, init, jo, accumulate, relu, z):

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from . import gemm, products, tiling
+from . import gemm, planner, products
 from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
                           N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
                           activation_backward, drop, layout_of, penalize, penalties_loss)
@@ -204,12 +204,14 @@ def _padded(arrays, length, dtype) -> list:
 
 class _threads_for:
     """A small step runs on one thread: waking the other for each parallel loop costs more than the
-    loop itself. A context manager giving the thread count to use, restoring Numba's setting after."""
+    loop itself. From how many flops a step keeps every thread is measured on this CPU by the GEMM
+    planner (`planner.step_parallel_flops`: the wisdom's, else the rule's). A context manager giving
+    the thread count to use, restoring Numba's setting after."""
 
     def __init__(self, layout, n_samples, model_dtype):
         self.threads = gemm.thread_count()
         multiply_adds = 3 * n_samples * int((layout[:, N_INPUTS] * layout[:, N_NEURONS]).sum())
-        self.single = self.threads > 1 and 2 * multiply_adds < tiling.gemm_plan(model_dtype).parallel_flops
+        self.single = self.threads > 1 and 2 * multiply_adds < planner.step_parallel_flops(model_dtype)
 
     def __enter__(self):
         if self.single:

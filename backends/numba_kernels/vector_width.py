@@ -18,6 +18,8 @@ attribute, the function compiles as before (with LLVM's own preference).
 from numba.core import types
 from numba.extending import intrinsic
 
+from .numba_internals import add_string_attribute
+
 PREFER_512_BIT_VECTORS = '"prefer-vector-width"="512"'
 
 
@@ -27,13 +29,9 @@ def prefer_512_bit_vectors(typingctx):
 
     def codegen(context, builder, signature, args):
         attributes = builder.function.attributes
-        try:
-            # llvmlite's attribute set accepts only its list of known names; this one is a string
-            # attribute that LLVM reads, so it goes in past the check (the set prints it as given)
-            set.add(attributes, PREFER_512_BIT_VECTORS)
+        # a string attribute LLVM reads, past llvmlite's list of known names (numba_internals)
+        if add_string_attribute(attributes, PREFER_512_BIT_VECTORS):
             attributes.add("noinline")
-        except (TypeError, ValueError):
-            pass
         return context.get_dummy_value()
 
     return types.void(), codegen
