@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from .atomic_files import written_atomically
+
 from .benchmarking import rounds
 from .benchmarking.report import format_seconds
 from .benchmarking.rounds import busy_note, cpu_clock, cpu_use
@@ -55,9 +57,8 @@ def save_figure(figure, name: str) -> None:
     import matplotlib.pyplot as plt
 
     path = output_folder() / name
-    temporary = path.with_name(path.stem + ".partial" + path.suffix)
-    figure.savefig(temporary, dpi=90)
-    temporary.replace(path)
+    with written_atomically(path) as file:
+        figure.savefig(file, format=path.suffix.lstrip(".") or "png", dpi=90)
     plt.close(figure)
     show_image(path)
 

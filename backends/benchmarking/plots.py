@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
+
+from ..atomic_files import written_atomically
 
 SCALING_OPERATIONS = ("matmul", "dense_forward", "dense_backward")
 
@@ -70,9 +71,8 @@ def plot_scaling(path, results: list[dict], dtype: str = "float64", caption: str
 
 def save_atomically(figure, path) -> None:
     """Save a figure to a temporary file beside `path`, then rename it there: an old plot is never half-overwritten."""
-    temporary = Path(str(path) + ".tmp.png")
-    figure.savefig(temporary, dpi=100)
-    temporary.replace(path)
+    with written_atomically(path) as file:
+        figure.savefig(file, format="png", dpi=100)
 
 
 ROOFLINE_OPERATIONS = {"matmul": "o", "dense_forward": "s", "dense_backward": "^", "ladder": "D"}

@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from ..atomic_files import write_text
 from . import machine_limits, rounds
 
 
@@ -169,9 +170,7 @@ def write_json(path, results: list[dict], settings: dict, limits: dict | None = 
     """The run as {"settings", "limits" and "summary" (when given), "results"}, written atomically."""
     document = ({"settings": settings} | ({"limits": limits} if limits else {})
                 | ({"summary": summary} if summary is not None else {}) | {"results": results})
-    temporary = Path(str(path) + ".tmp")
-    temporary.write_text(json.dumps(document, indent=1))
-    temporary.replace(path)
+    write_text(path, json.dumps(document, indent=1))
 
 
 def read_json(path, command: str = "bench --compare") -> dict:

@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..atomic_files import write_text
+
 
 def add_conformance_arguments(parser) -> None:
     parser.add_argument("backend", help="a backend name: a built-in or a plug-in registered by entry point")
@@ -47,9 +49,7 @@ def conformance(args) -> int:
     report = run(args.backend, select=args.select, verbose=args.verbose, quick=args.quick, known_failures=known)
     print(format_report(report))
     if json_path is not None:
-        temporary = json_path.with_name(json_path.name + ".tmp")
-        temporary.write_text(json.dumps(report, indent=1))
-        temporary.replace(json_path)
+        write_text(json_path, json.dumps(report, indent=1))
         print(f"report: {json_path}")
     sys.stdout.flush()
     return 0 if report["ok"] else 1

@@ -20,14 +20,12 @@ file can be wrong is a `ModelFileError`.
 from __future__ import annotations
 
 import json
-import os
-import re
-import secrets
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic_files import remove_abandoned_temporaries, written_atomically
 from ..validation import InvalidInputError, to_numpy
 from .model_record import check_record
 
@@ -47,33 +45,6 @@ class ModelFileError(InvalidInputError):
 
 
 # ---------------------------------------------------------------- saving
-def _temporary_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-
-
-def _process_is_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # it exists but is not ours to signal
-        return False
-    return False
-
-
-def remove_abandoned_temporaries(path: Path) -> None:
-    """Delete the temporary files of saves to `path` whose process was killed before it renamed them."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{8}}\.tmp")
-    for candidate in path.parent.glob(f".{_glob_escape(path.name)}.*.tmp"):
-        match = pattern.fullmatch(candidate.name)
-        if match and int(match.group(1)) != os.getpid() and _process_is_gone(int(match.group(1))):
-            candidate.unlink(missing_ok=True)
-
-
-def _glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
-
-
 def save_model(model, path) -> None:
     path = Path(path)
     if not path.parent.is_dir():
@@ -92,18 +63,8 @@ def save_model(model, path) -> None:
     for i, param in enumerate(model.parameters()):
         arrays[f"param_{i}"] = to_numpy(param)
     remove_abandoned_temporaries(path)
-    temporary = _temporary_name(path)
-    # mode 0o666 through os.open: the kernel applies the umask, as for any file the user creates
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with written_atomically(path) as file:
+        np.savez(file, **arrays)
 
 
 # ---------------------------------------------------------------- loading

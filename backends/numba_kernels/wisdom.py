@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic_files import write_text
 from .gemm_settings import NAMES, GemmSettings, check
 
 #: Names the wisdom file to use instead of the per-user default.
@@ -178,13 +179,4 @@ def save(path: Path, entries: list[Entry]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"format": FORMAT, "format_version": FORMAT_VERSION, "entries": [entry.as_dict() for entry in entries]}
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            file.write(json.dumps(document, indent=1))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_text(path, json.dumps(document, indent=1))

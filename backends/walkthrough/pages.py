@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..atomic_files import write_text
+
 CHAPTERS = Path(__file__).resolve().parents[2] / "docs" / "walkthrough"
 #: Seconds one cell may run before the build gives up on it.
 CELL_TIMEOUT = 900
@@ -111,11 +113,7 @@ def machine() -> str:
             "timing is this machine's, with its interval, and says when other programs used the CPU meanwhile.")
 
 
-def write(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all (a partial file, then renamed)."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+write = write_text  # each page, notebook and index whole or not at all
 
 
 def fingerprint(chapter: Path) -> str:
