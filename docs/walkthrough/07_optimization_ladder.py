@@ -147,7 +147,8 @@ teaching.show_image(teaching.output_folder() / "07_ladder.png")
 # that a tile of rows is reused while it is cached. The GEMM does the same at every cache level:
 # its loops (below) walk B in panels sized for L3, A in blocks sized for L2 and B again in
 # micro-panels sized for L1, each reused many times before the next is loaded. The sizes are not
-# typed in: they are computed from this machine's caches (printed below with the tile).
+# typed in: a rule computes them from this machine's caches, and `nn-backends tune` (or the bench's
+# first run) times a few others on this CPU and keeps what wins (printed below with the tile).
 #
 # **Packing.** The innermost kernel reads its micro-panel of B a row at a time, NR consecutive
 # numbers per step; in B as stored, those rows lie a whole row of B apart. `pack_b` copies the
@@ -161,13 +162,15 @@ teaching.show_image(teaching.output_folder() / "07_ladder.png")
 # accumulators that stay in vector registers for the whole loop. That is MR × NR multiply-adds for
 # MR + NR loads: the wider the tile, the more arithmetic per load, up to the number of registers
 # (an accumulator that does not fit is stored and reloaded every step). The kernel is generated
-# for the tile this CPU gets; here are the tile and the blocks, computed from this machine:
+# for the tile this CPU gets; here are the tile and the blocks in force on this machine:
 
 # %%
-from backends.numba_kernels import tiling
+from backends.numba_kernels import planner, tiling
 from backends.numba_kernels.target import cache_sizes
 
 plan, caches = tiling.gemm_plan(np.float64), cache_sizes()
+choice = planner.chosen(np.float64)  # the blocks in force: the rule's, or those measured on this machine
+blocks = choice.settings
 rows_of_tile, columns_of_tile = plan.tile
 lanes = plan.isa.lanes(8)
 vectors = rows_of_tile * columns_of_tile // lanes + columns_of_tile // lanes + 1
@@ -181,10 +184,12 @@ print(f"this CPU: {plan.isa.describe()}; caches {caches.describe()}")
 print(f"register tile {rows_of_tile} x {columns_of_tile} float64 ({lanes} per vector): "
       f"{rows_of_tile * columns_of_tile // lanes} vectors of accumulators + {columns_of_tile // lanes} for the row of B "
       f"+ 1 for a number of A = {vectors} of the {plan.isa.registers} vector registers")
-print(f"micro-panel of B, KC x NR = {plan.kc} x {columns_of_tile}: {kib(plan.kc * columns_of_tile * 8)} "
+print(f"micro-panel of B, KC x NR = {blocks.kc} x {columns_of_tile}: {kib(blocks.kc * columns_of_tile * 8)} "
       f"(L1d {kib(caches.l1d)})")
-print(f"block of A, MC x KC = {plan.mc} x {plan.kc}: {kib(plan.mc * plan.kc * 8)} (L2 {kib(caches.l2)})")
-print(f"panel of B, KC x NC = {plan.kc} x {plan.nc}: {kib(plan.kc * plan.nc * 8)} (L3 {kib(caches.l3)})")
+print(f"block of A, MC x KC = {blocks.mc} x {blocks.kc}: {kib(blocks.mc * blocks.kc * 8)} (L2 {kib(caches.l2)})")
+print(f"panel of B, KC x NC = {blocks.kc} x {blocks.nc}: {kib(blocks.kc * blocks.nc * 8)} (L3 {kib(caches.l3)})")
+print(f"these blocks: {choice.source} ({choice.note}); the rule from the caches alone: KC {plan.rules.kc}, "
+      f"MC {plan.rules.mc}, NC {plan.rules.nc} (`nn-backends tune` measures them on this CPU)")
 
 # %% [markdown]
 # And the code, once, short: the loops of `blocking.block` (every other line left out) and one
