@@ -10,7 +10,7 @@ import pytest
 
 jax = pytest.importorskip("jax")
 
-from backends.benchmarking import cases, jax_peer  # noqa: E402
+from backends.benchmarking import cases, jax_peer, models  # noqa: E402
 
 SIZES = (60, 5, 16, 3)
 
@@ -24,7 +24,7 @@ def _data(dtype):
 @pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 2e-5)])
 def test_jitted_step_follows_the_hand_written_numpy_step(dtype, rtol):
     X, classes = _data(dtype)
-    numpy_step = cases._numpy_training_step(X, classes, SIZES[2], SIZES[3], dtype)
+    numpy_step = models.numpy_training_step(X, classes, SIZES[2], SIZES[3], dtype)
     jax_step = jax_peer.training_step(X, classes, (SIZES[1], SIZES[2], SIZES[3]), 0.001, dtype)
     for _ in range(5):
         expected = numpy_step()
