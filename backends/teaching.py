@@ -108,13 +108,13 @@ def agrees(label: str, got, expected, tolerance: float = 1e-12) -> None:
     import numpy as np
 
     got_array, expected_array = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    difference = float(np.max(np.abs(got_array - expected_array))) if got_array.shape == expected_array.shape \
+    off_by = float(np.max(np.abs(got_array - expected_array))) if got_array.shape == expected_array.shape \
         else float("inf")
-    mark = "ok" if difference <= tolerance else "WRONG"
+    mark = "ok" if off_by <= tolerance else "WRONG"
     shown = (f"{np.round(got_array, 6).tolist()}  expected {np.round(expected_array, 6).tolist()}"
              if got_array.size <= 12 else f"{got_array.shape} array")
-    print(f"{label}: {shown}  [{mark}, off by {difference:.1e}]")
-    if difference > tolerance:
+    print(f"{label}: {shown}  [{mark}, off by {off_by:.1e}]")
+    if off_by > tolerance:
         raise AssertionError(f"{label}: got {got!r}, expected {expected!r} within {tolerance}")
 
 

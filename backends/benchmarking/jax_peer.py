@@ -129,7 +129,6 @@ def minibatch_epoch(contender, X, classes, widths, learning_rate, dtype, batch_s
     through batches of one shape): "jax" gathers each batch and calls the jitted step from Python,
     "jax-scan" runs the shuffle, the gathers and every step in one compiled call."""
     jax = _jax()
-    jnp = jax.numpy
     n_samples = len(X)
     if n_samples % batch_size:
         raise ValueError(f"the JAX peer's epoch needs batches of one size; got {n_samples} samples in batches "
