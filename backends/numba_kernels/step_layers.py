@@ -14,7 +14,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .. import numba_backend as nb
 from .stable_formulas import sigmoid_of, softmax_row
@@ -99,12 +99,12 @@ def layout_of(plan) -> Network | None:
     return Network(np.array(rows, dtype=np.int64), np.array(penalties, dtype=np.float64), loss, drops_inputs)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def activate(outputs, activation):
     """outputs = the activation of outputs, in place (the step fuses a ReLU into the product instead,
     unless a Dropout comes between the two)."""
     n_samples, width = outputs.shape
-    for s in prange(n_samples):
+    for s in range(n_samples):
         if activation == SOFTMAX:
             softmax_row(outputs, outputs, s)
         elif activation == RELU:
@@ -119,7 +119,7 @@ def activate(outputs, activation):
                 outputs[s, j] = math.tanh(outputs[s, j])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def activation_backward(gradient, outputs, activation):
     """gradient *= the activation's derivative, read off its outputs (in place; ReLU's outputs are
     positive exactly where its inputs are)."""
@@ -127,7 +127,7 @@ def activation_backward(gradient, outputs, activation):
     if activation == SOFTMAX:  # the numba backend's softmax backward, the full Jacobian-vector product
         gradient[:, :] = _softmax_backward(gradient, outputs)
         return
-    for s in prange(n_samples):
+    for s in range(n_samples):
         for j in range(width):
             a = outputs[s, j]
             if activation == RELU:
@@ -139,11 +139,11 @@ def activation_backward(gradient, outputs, activation):
                 gradient[s, j] = gradient[s, j] * (1.0 - a * a)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def drop(out, values, masks, at):
     """out = values · a step's mask that starts at masks[at] (Dropout's forward and backward)."""
     n_samples, width = out.shape
-    for s in prange(n_samples):
+    for s in range(n_samples):
         for j in range(width):
             out[s, j] = values[s, j] * masks[at + s * width + j]
 

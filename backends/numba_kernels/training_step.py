@@ -25,7 +25,7 @@ from numba import njit
 
 from . import gemm, planner, products
 from .step_layers import (ACTIVATION, BIAS_L1, BIAS_L2, BIASES_AT, DROPOUT, DROPOUT_AFTER, DROPOUT_BEFORE, MASKS_AT,
-                          N_INPUTS, N_NEURONS, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
+                          N_INPUTS, N_NEURONS, NO_DROPOUT, RELU, WEIGHT_L1, WEIGHT_L2, WEIGHTS_AT, Network, activate,
                           activation_backward, drop, layout_of, penalize, penalties_loss)
 from .step_losses import SOFTMAX_CROSS_ENTROPY, loss_and_gradient
 from .step_updates import Optimizing, Trainable, optimizing, update
@@ -249,6 +249,13 @@ def _passed_on(layout, buffers, layer, n_samples):
     return _outputs_of(flat, layout, layer, n_samples)
 
 
+@njit(cache=True, inline="always")
+def _relu_fused(layout, layer):
+    """Whether the backward of layer `layer` applies the ReLU backward of the layer below it as it
+    computes its input gradient (a ReLU with no Dropout after it: its outputs are what it passed on)."""
+    return 0 < layer < layout.shape[0] and layout[layer - 1, ACTIVATION] == RELU and layout[layer - 1, DROPOUT] == NO_DROPOUT
+
+
 @njit(cache=True)
 def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffers, optimizer, lr, step, threads):
     """One step: forward, loss, backward, update; returns (the loss with penalties, the outputs).
@@ -297,7 +304,7 @@ def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffe
         dropout, masks_at = layout[layer, DROPOUT], n_samples * layout[layer, MASKS_AT]
         if dropout == DROPOUT_AFTER:
             drop(gradient, gradient, masks, masks_at)
-        if not (layer == n_layers - 1 and network.loss == SOFTMAX_CROSS_ENTROPY):
+        if not (layer == n_layers - 1 and network.loss == SOFTMAX_CROSS_ENTROPY or _relu_fused(layout, layer + 1)):
             activated = _outputs_of(buffers.work, layout, layer, n_samples)
             activation_backward(gradient, activated, layout[layer, ACTIVATION])
         if dropout == DROPOUT_BEFORE:
@@ -308,7 +315,9 @@ def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffe
         layer_inputs = _passed_on(layout, buffers, layer - 1, n_samples) if layer > 0 else inputs
         rows = n_samples if layer > 0 else 0  # the first layer's dinputs are not needed
         dinputs = delta_before[:rows * n_inputs].reshape((rows, n_inputs))
-        products.dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, threads)
+        gate = layer_inputs if layer > 0 and _relu_fused(layout, layer) else layer_inputs[:0]
+        products.dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, gate,
+                                     threads)
         if biases_at < 0:
             no_biases[:] = 0.0
         penalties = network.penalties[layer]
