@@ -343,8 +343,8 @@ class Backend:
         update): `arrays` is [the flat parameters, their gradients, *the optimizer's state arrays],
         updated in place; `masks` the step's dropout masks; `optimizer` an `OptimizerPlan`. For
         `Model.fit`'s epochs the step also offers `samples_per_call(batch_size, n_samples)` and
-        `epoch_runner(...)`, whose calls run many steps and hand back each step's loss and outputs
-        (see `numba_kernels.training_step.CompiledStep`). `Model` asks once, when
+        `epoch_runner(...)`, whose calls run many steps (for a full batch, possibly many epochs) and
+        hand back each step's loss and outputs (see `numba_kernels.training_step.CompiledStep`). `Model` asks once, when
         it is built, with a plan and a flat parameter buffer; `Model(..., compile_step=False)` does not ask."""
         hook = getattr(self.kernels, "compiled_training_step", None)
         return None if hook is None else hook(plan)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .divergence import LastFiniteSteps, copy_of
-from .epochs import EpochResult
+from .epochs import EpochResult, Epochs
 from .layers import Dense, Dropout
 from .plan import optimizer_plan
 
@@ -70,35 +70,39 @@ class CompiledTraining:
         optimizer.iterations += 1
         return outputs, loss
 
-    def epochs(self, inputs, targets, batch_size, guard, tolerance):
+    def epochs(self, inputs, targets, batch_size, guard, tolerance) -> Epochs:
         """An epoch runner (see `backends.nn.epochs`) over the native `inputs` and `targets` (as
         `Model.fit` holds them: int64 class indices or float64 rows), in mini-batches of batch_size
         (None: the one full batch).
 
         The backend's compiled calls run the steps and say how many were finite; the loss of each
         step and the outputs come back as arrays, and the epoch's sums are taken here, by the loss's
-        own accuracy rule. With dropout the masks are drawn ahead, as many per call as the step
-        takes (`samples_per_call`); after a diverged step the generator is wound back to where the
+        own accuracy rule. A call takes as many samples as the step says (`samples_per_call`): with
+        dropout, the masks drawn ahead for them; for a full batch, possibly several epochs, each
+        epoch's order the data's own. After a diverged step the generator is wound back to where the
         layer path leaves it."""
         model = self.model
         n_samples = len(inputs)
         batch_size = batch_size or n_samples
         run = self.step.epoch_runner(inputs, targets, batch_size, self._optimizer_plan())
-        in_order, steps = np.arange(n_samples), np.arange(-(-n_samples // batch_size))
-        rows = np.minimum(batch_size, n_samples - steps * batch_size)  # of each step
-        covered = [0, *np.cumsum(rows).tolist()]  # samples in the first k steps
         per_call = self.step.samples_per_call(batch_size, n_samples)
+        ahead = max(1, per_call // n_samples) if batch_size == n_samples else 1  # epochs per call
+        in_order = np.tile(np.arange(n_samples), ahead)
+        steps = np.arange(-(-len(in_order) // batch_size))
+        rows = np.minimum(batch_size, n_samples - steps * batch_size % n_samples)  # of each step
+        covered = [0, *np.cumsum(rows).tolist()]  # samples in the first k steps
         no_masks = np.empty(0, dtype=model.dtype)
 
-        def run_epoch(order, first_step) -> EpochResult:
+        def run_epochs(order, first_step, count) -> list[EpochResult]:
+            """count epochs in order (count > 1: full batches, `order` None)."""
             order = in_order if order is None else order
             optimizer = model.optimizer
             arrays, keeps = self._arrays(), guard.slots()  # after the state is made
             iterations = optimizer.iterations
             learning_rates = optimizer.learning_rate_after(iterations + steps)
-            done, diverged = 0, False
-            for start in range(0, n_samples, per_call):
-                stop = min(start + per_call, n_samples)
+            done, diverged, samples = 0, False, count * n_samples
+            for start in range(0, samples, per_call):
+                stop = min(start + per_call, samples)
                 batch_rows = rows[start // batch_size:-(-stop // batch_size)]
                 drawn_from = [(layer.rng, layer.rng.bit_generator.state) for layer, _ in self._dropouts]
                 masks = self._draw_masks(batch_rows) if self._dropouts else no_masks
@@ -111,10 +115,12 @@ class CompiledTraining:
                     break
             guard.kept(first_step, done + diverged, iterations)
             optimizer.iterations += done + diverged
+            if count > 1:
+                return self._full_batches(run, targets, done, diverged, tolerance)
             in_targets_order = targets if order is in_order else targets[order[:covered[done]]]
-            return self._result(run, in_targets_order, rows[:done], covered[done], diverged, tolerance)
+            return [self._result(run, in_targets_order, rows[:done], covered[done], diverged, tolerance)]
 
-        return run_epoch
+        return Epochs(run_epochs, ahead)
 
     def _result(self, run, targets, rows, covered, diverged, tolerance) -> EpochResult:
         """The epoch's `EpochResult` from the losses and outputs of its finite steps (rows: theirs,
@@ -126,6 +132,21 @@ class CompiledTraining:
         accuracy = self.model.loss.accuracy(run.outputs[:covered], targets[:covered], tolerance)
         return EpochResult(float(run.losses[:steps] @ rows), accuracy * covered, steps, loss,
                            float(run.losses[steps - 1]), diverged)
+
+    def _full_batches(self, run, targets, done, diverged, tolerance) -> list[EpochResult]:
+        """The `EpochResult`s of `done` finite full-batch epochs run in one call, one step each, and of
+        the one that diverged after them."""
+        n_samples = len(targets)
+        results = []
+        if done:
+            hits = self.model.loss.hits(run.outputs[:done * n_samples].reshape(done, n_samples, -1), targets,
+                                        tolerance).reshape(done, -1)
+            correct = np.count_nonzero(hits, axis=1) * (n_samples / hits.shape[1])
+            results = [EpochResult(loss * n_samples, float(hit), 1, np.nan, loss, False)
+                       for loss, hit in zip(run.losses[:done].tolist(), correct)]
+        if diverged:
+            results.append(EpochResult(0.0, 0.0, 0, float(run.losses[done]), np.nan, True))
+        return results
 
 
 class KeptByCompiledEpochs(LastFiniteSteps):

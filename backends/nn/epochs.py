@@ -1,11 +1,14 @@
 """Epoch runners: what `Model.fit` calls once per epoch, whichever path trains the model.
 
-A runner is `run_epoch(order, first_step) -> EpochResult`: one pass over the data in mini-batches
-of rows `order` (None: in order, or the one full batch), `first_step` counting fit's steps before
-it, keeping the parameters before each step in the divergence guard and stopping at the first step
-whose loss or parameters are not finite. `step_by_step` runs `Model.train_step` batch after batch
-(layer by layer, or a backend's compiled step one call a batch); a backend that compiles whole
-epochs gets one from `backends.nn.compiled`. `fit` picks one before its loop and never looks again.
+A runner is an `Epochs`: `run(order, first_step, count) -> [EpochResult, ...]` runs `count` epochs,
+each one pass over the data in mini-batches of rows `order` (None: in order, or the one full batch),
+`first_step` counting fit's steps before the first, keeping the parameters before each step in the
+divergence guard and stopping at the first step whose loss or parameters are not finite (its epoch
+is the last result). `per_call` is how many epochs one call may take: more than one only where
+nothing changes between epochs (the full batch), so that Python's work per epoch is a list's worth.
+`step_by_step` runs `Model.train_step` batch after batch (layer by layer, or a backend's compiled
+step one call a batch); a backend that compiles whole epochs gets one from `backends.nn.compiled`.
+`fit` picks one before its loop and never looks again.
 """
 
 from __future__ import annotations
@@ -29,9 +32,16 @@ class EpochResult(NamedTuple):
     diverged: bool
 
 
-def step_by_step(model, batches, guard, tolerance):
+class Epochs(NamedTuple):
+    """An epoch runner (see the module docstring)."""
+
+    run: object
+    per_call: int
+
+
+def step_by_step(model, batches, guard, tolerance) -> Epochs:
     """An epoch runner that calls `model.train_step` on each batch `batches(order)` gives
-    ((native inputs, native targets, NumPy targets) per batch)."""
+    ((native inputs, native targets, NumPy targets) per batch), one epoch per call."""
 
     def run_epoch(order, first_step) -> EpochResult:
         loss_sum = correct_sum = 0.0
@@ -47,4 +57,13 @@ def step_by_step(model, batches, guard, tolerance):
             correct_sum += model.loss.accuracy(to_numpy(outputs), numpy_targets, tolerance) * weight
         return EpochResult(loss_sum, correct_sum, steps, math.nan, last_loss, False)
 
-    return run_epoch
+    def run(order, first_step, count) -> list[EpochResult]:
+        results = []
+        for _ in range(count):
+            results.append(run_epoch(order, first_step))
+            if results[-1].diverged:
+                break
+            first_step += results[-1].steps
+        return results
+
+    return Epochs(run, 1)

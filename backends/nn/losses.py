@@ -17,7 +17,7 @@ class Loss:
     name: str
     #: Whether the targets are class indices (else float rows of the outputs' shape).
     takes_classes = False
-    #: Where `BinaryCrossEntropy.accuracy` splits the outputs and targets into yes and no.
+    #: Where `BinaryCrossEntropy.hits` splits the outputs and targets into yes and no.
     threshold = 0.5
 
     def targets(self, op: str, y, n_samples: int, n_outputs: int) -> np.ndarray:
@@ -28,8 +28,15 @@ class Loss:
         """A batch of targets as the backend's loss operations take them."""
         return backend.kernels.asarray(targets, dtype)
 
-    def accuracy(self, outputs: np.ndarray, targets: np.ndarray, tolerance: float | None) -> float:
+    def hits(self, outputs: np.ndarray, targets: np.ndarray, tolerance: float | None) -> np.ndarray:
+        """Which outputs count as accurate, as booleans: one per sample (a class) or per output. outputs
+        may carry leading axes (several epochs' outputs at once); targets broadcast along them."""
         raise NotImplementedError
+
+    def accuracy(self, outputs: np.ndarray, targets: np.ndarray, tolerance: float | None) -> float:
+        """The fraction of `hits`."""
+        hits = self.hits(outputs, targets, tolerance)
+        return np.count_nonzero(hits) / hits.size
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -78,8 +85,8 @@ class CategoricalCrossEntropy(Loss):
     def backward(self, backend, outputs, targets):
         return backend.kernels.categorical_cross_entropy_backward(outputs, targets)
 
-    def accuracy(self, outputs, targets, tolerance):
-        return np.count_nonzero(outputs.argmax(axis=1) == targets) / len(targets)
+    def hits(self, outputs, targets, tolerance):
+        return outputs.argmax(axis=-1) == targets
 
 
 class BinaryCrossEntropy(Loss):
@@ -100,8 +107,8 @@ class BinaryCrossEntropy(Loss):
     def backward(self, backend, outputs, targets):
         return backend.kernels.binary_cross_entropy_backward(outputs, targets)
 
-    def accuracy(self, outputs, targets, tolerance):
-        return np.count_nonzero((outputs > self.threshold) == (targets > self.threshold)) / targets.size
+    def hits(self, outputs, targets, tolerance):
+        return (outputs > self.threshold) == (targets > self.threshold)
 
 
 class MeanSquaredError(Loss):
@@ -118,8 +125,8 @@ class MeanSquaredError(Loss):
     def backward(self, backend, outputs, targets):
         return backend.kernels.mean_squared_error_backward(outputs, targets)
 
-    def accuracy(self, outputs, targets, tolerance):
-        return np.count_nonzero(np.abs(outputs - targets) < tolerance) / targets.size
+    def hits(self, outputs, targets, tolerance):
+        return np.abs(outputs - targets) < tolerance
 
 
 class MeanAbsoluteError(MeanSquaredError):

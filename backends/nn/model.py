@@ -295,14 +295,18 @@ class Model:
             guard_type = KeptByCompiledEpochs if compiled_epochs else LastFiniteSteps
             self._last_finite_steps = guard_type(self)
         guard, step, last_loss = self._last_finite_steps, 0, None
-        run_epoch = self._epoch_runner(X, targets, batch_size, guard, tolerance)
+        runner = self._epoch_runner(X, targets, batch_size, guard, tolerance)
         where = {"epochs": epochs, "batches": -(-n // (batch_size or n))}
+        iterations, results = self.optimizer.iterations, []  # results: epochs run ahead, last first
         # Overflow is what divergence looks like on the way; it is reported once, as TrainingDivergedError.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in progress:
-                order = self._shuffle_rng.permutation(n) if batch_size and shuffle else None
-                learning_rate = self.optimizer.current_learning_rate
-                result = run_epoch(order, step)
+                if not results:  # validation looks at the model after every epoch: one at a time
+                    count = 1 if validation_data is not None else min(runner.per_call, epochs - epoch)
+                    order = self._shuffle_rng.permutation(n) if batch_size and shuffle else None
+                    results = runner.run(order, step, count)[::-1]
+                result = results.pop()
+                learning_rate = self.optimizer.learning_rate_after(iterations + step)
                 if result.diverged:
                     progress.close()
                     last = last_loss if result.steps == 0 else result.last_loss

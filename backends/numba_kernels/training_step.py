@@ -32,6 +32,9 @@ from .step_updates import Optimizing, Trainable, optimizing, update
 
 #: At most this many mask values are drawn ahead for one compiled call of a mini-batch epoch.
 MASK_BUDGET = 1 << 21
+#: A call of full-batch epochs runs at most this many, and keeps at most OUTPUTS_BUDGET output
+#: values: enough that fit's Python work per epoch is small beside a small network's step.
+EPOCHS_PER_CALL, OUTPUTS_BUDGET = 64, 1 << 18
 
 
 class Buffers(NamedTuple):
@@ -111,11 +114,15 @@ class CompiledStep:
         return outputs, float(loss)
 
     def samples_per_call(self, batch_size: int, n_samples: int) -> int:
-        """How many samples of an epoch one call of an `EpochRunner` should take: all of them, or with
-        dropout as many whole batches as MASK_BUDGET mask values allow (at least one)."""
-        if not self.mask_width:
+        """How many samples one call of an `EpochRunner` should take: with dropout, as many whole
+        batches as MASK_BUDGET mask values allow (at least one); else a whole epoch, and for a full
+        batch as many epochs as OUTPUTS_BUDGET output values allow (at most EPOCHS_PER_CALL)."""
+        if self.mask_width:
+            return batch_size * max(1, MASK_BUDGET // (batch_size * self.mask_width))
+        if batch_size < n_samples:
             return n_samples
-        return batch_size * max(1, MASK_BUDGET // (batch_size * self.mask_width))
+        epochs = OUTPUTS_BUDGET // (n_samples * int(self.layout[-1, N_NEURONS]))
+        return n_samples * max(1, min(EPOCHS_PER_CALL, epochs))
 
     def epoch_runner(self, inputs, targets, batch_size, optimizer) -> EpochRunner:
         """An `EpochRunner` for epochs over the native `inputs` and `targets` (int64 class indices or
@@ -155,8 +162,9 @@ class EpochRunner:
         classes, values = step._targets(targets, np.float64)
         dtype, n_outputs = step.dtype, int(step.layout[-1, N_NEURONS])
         self._threads = _threads_for(step.layout, batch_size, dtype)
-        self.outputs = np.empty((n_samples, n_outputs), dtype=dtype)
-        self.losses = np.empty(-(-n_samples // batch_size), dtype=np.float64)
+        samples = max(n_samples, step.samples_per_call(batch_size, n_samples)) if batch_size == n_samples else n_samples
+        self.outputs = np.empty((samples, n_outputs), dtype=dtype)
+        self.losses = np.empty(-(-samples // batch_size), dtype=np.float64)
         self._epoch = Epoch(inputs, classes, values, np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype),
                             np.empty(batch_size if step.takes_classes else 0, dtype=np.int64),
                             np.empty((0 if step.takes_classes else batch_size, values.shape[1]), dtype=dtype),
@@ -171,7 +179,8 @@ class EpochRunner:
 
     def __call__(self, order, start, stop, arrays, keeps, masks, learning_rates, iterations, first_step):
         """Run the epoch's steps on the batches that begin in order[start:stop] (start a multiple of
-        the batch size; batches are rows order[i:i + batch_size], the last one keeps the remainder),
+        the batch size; batches are rows order[i:i + batch_size], the last one keeps the remainder;
+        for a full batch, order may repeat the data's rows for several epochs, one step each),
         stopping at the first whose loss or parameters are not finite; returns (the finite steps
         run, whether the next one diverged).
 

@@ -388,6 +388,7 @@ def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penaltie
                             for model in (compiled, reference))
         np.testing.assert_allclose(actual["loss"], expected["loss"], rtol=rtol, atol=0)
         assert_same_accuracy(actual, expected)
+        assert actual["learning_rate"] == expected["learning_rate"]  # each epoch's, though run ahead
         assert actual["loss"][-1] != actual["loss"][0]
         assert compiled.optimizer.iterations == steps
         assert_trained_alike(compiled, reference, rtol=rtol)
