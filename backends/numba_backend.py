@@ -11,7 +11,10 @@ zeros). Loops over a row's columns inside a `prange` are `range`. The matrix pro
 textbook loops: they call `numba_kernels.products`, compiled calls of `numba_kernels.gemm.product`,
 a packed, register-blocked GEMM in Numba loops (no BLAS) shaped for the CPU it runs on, because the
 textbook loop reaches a tenth of BLAS's speed (`nn-backends ladder` measures each step between).
-Kernels are cached on disk, keyed on every kernel file: a fresh checkout compiles each on first use.
+The loops of softmax's backward, the losses, the penalties and the optimizer updates are shared with
+the compiled training step, so they live below both, in `numba_kernels/training_loops.py`, and
+stand here behind their adapters. Kernels are cached on disk, keyed on every kernel file: a fresh
+checkout compiles each on first use.
 """
 
 import math
@@ -21,20 +24,11 @@ from numba import njit, prange
 
 from .numba_kernels import disk_cache, first_use  # noqa: F401  (before any kernel: cache keys, compile notice)
 from .numba_kernels import gemm, products
+from .numba_kernels import training_loops as loops
 from .numba_kernels.adapters import elementwise, rowwise
 from .numba_kernels.stable_formulas import sigmoid_of, softmax_row
-from .numerics import PROBABILITY_CLIP
 
 _C = np.ascontiguousarray
-
-
-@njit(cache=True, inline="always")
-def _clip_bounds(like):
-    # the bounds in the array's own dtype: 1 - 1e-7 rounds to 1 - 1.19e-7 in float32, as in NumPy
-    bounds = np.empty(2, dtype=like.dtype)
-    bounds[0] = PROBABILITY_CLIP
-    bounds[1] = 1.0 - PROBABILITY_CLIP
-    return bounds[0], bounds[1]
 
 
 # ---------------------------------------------------------------- conversion
@@ -180,177 +174,29 @@ def softmax(z):
     return output
 
 
-@rowwise
-@njit(cache=True, parallel=True)
-def softmax_backward(dvalues, outputs):
-    n_samples, n_classes = outputs.shape
-    gradient = np.empty_like(dvalues)
-    for s in prange(n_samples):
-        weighted = 0.0
-        for j in range(n_classes):
-            weighted += dvalues[s, j] * outputs[s, j]
-        for j in range(n_classes):
-            gradient[s, j] = outputs[s, j] * (dvalues[s, j] - weighted)
-    return gradient
+softmax_backward = rowwise(loops.softmax_backward)
 
 
-# ---------------------------------------------------------------- losses
-@rowwise
-@njit(cache=True)
-def categorical_cross_entropy(probs, classes):
-    low, high = _clip_bounds(probs)
-    total = 0.0
-    for s in range(probs.shape[0]):
-        total -= math.log(min(max(probs[s, classes[s]], low), high))
-    return total / probs.shape[0]
-
-
-@rowwise
-@njit(cache=True)
-def categorical_cross_entropy_backward(probs, classes):
-    low, high = _clip_bounds(probs)
-    n_samples = probs.shape[0]
-    gradient = np.zeros_like(probs)
-    for s in range(n_samples):
-        gradient[s, classes[s]] = -1.0 / min(max(probs[s, classes[s]], low), high) / n_samples
-    return gradient
-
-
-@rowwise
-@njit(cache=True, parallel=True)
-def softmax_cross_entropy_backward(probs, classes):
-    n_samples, n_classes = probs.shape
-    gradient = np.empty_like(probs)
-    for s in prange(n_samples):
-        for j in range(n_classes):
-            gradient[s, j] = probs[s, j] / n_samples
-        gradient[s, classes[s]] = (probs[s, classes[s]] - 1.0) / n_samples
-    return gradient
-
-
-@elementwise
-@njit(cache=True)
-def binary_cross_entropy(probs, targets):
-    low, high = _clip_bounds(probs)
-    total = 0.0
-    for i in range(probs.size):
-        p = min(max(probs[i], low), high)
-        t = targets[i]
-        total -= t * math.log(p) + (1.0 - t) * math.log(1.0 - p)
-    return total / probs.size
-
-
-@elementwise
-@njit(cache=True, parallel=True)
-def binary_cross_entropy_backward(probs, targets):
-    low, high = _clip_bounds(probs)
-    gradient = np.empty_like(probs)
-    for i in prange(probs.size):
-        p = min(max(probs[i], low), high)
-        t = targets[i]
-        gradient[i] = -(t / p - (1.0 - t) / (1.0 - p)) / probs.size
-    return gradient
-
-
-@elementwise
-@njit(cache=True)
-def mean_squared_error(predictions, targets):
-    total = 0.0
-    for i in range(predictions.size):
-        difference = targets[i] - predictions[i]
-        total += difference * difference
-    return total / predictions.size
-
-
-@elementwise
-@njit(cache=True, parallel=True)
-def mean_squared_error_backward(predictions, targets):
-    gradient = np.empty_like(predictions)
-    for i in prange(predictions.size):
-        gradient[i] = 2.0 * (predictions[i] - targets[i]) / predictions.size
-    return gradient
-
-
-@elementwise
-@njit(cache=True)
-def mean_absolute_error(predictions, targets):
-    total = 0.0
-    for i in range(predictions.size):
-        total += abs(targets[i] - predictions[i])
-    return total / predictions.size
-
-
-@elementwise
-@njit(cache=True, parallel=True)
-def mean_absolute_error_backward(predictions, targets):
-    gradient = np.empty_like(predictions)
-    for i in prange(predictions.size):
-        difference = predictions[i] - targets[i]
-        sign = 1.0 if difference > 0.0 else -1.0 if difference < 0.0 else 0.0
-        gradient[i] = sign / predictions.size
-    return gradient
-
-
-# ---------------------------------------------------------------- regularization
-@elementwise
-@njit(cache=True)
-def regularization_loss(param, l1, l2):
-    absolute, squared = 0.0, 0.0
-    for i in range(param.size):
-        absolute += abs(param[i])
-        squared += param[i] * param[i]
-    return l1 * absolute + l2 * squared
-
-
-@elementwise
-@njit(cache=True, parallel=True)
-def regularization_backward(grad, param, l1, l2):
-    output = np.empty_like(grad)
-    for i in prange(param.size):
-        p = param[i]
-        sign = 1.0 if p > 0.0 else -1.0 if p < 0.0 else 0.0
-        output[i] = grad[i] + l1 * sign + 2.0 * l2 * p
-    return output
-
-
-# ---------------------------------------------------------------- optimizer updates (in place)
-# Native arrays are C-ordered, so the flat arrays the kernels get are views: their writes land in
-# the caller's param and state arrays.
-@elementwise
-@njit(cache=True, parallel=True)
-def sgd_update(param, grad, lr, momentum, velocity):
-    for i in prange(param.size):
-        velocity[i] = momentum * velocity[i] - lr * grad[i]
-        param[i] += velocity[i]
-
-
-@elementwise
-@njit(cache=True, parallel=True)
-def adagrad_update(param, grad, lr, cache, eps):
-    for i in prange(param.size):
-        cache[i] += grad[i] * grad[i]
-        param[i] -= lr * grad[i] / (math.sqrt(cache[i]) + eps)
-
-
-@elementwise
-@njit(cache=True, parallel=True)
-def rmsprop_update(param, grad, lr, cache, rho, eps):
-    for i in prange(param.size):
-        cache[i] = rho * cache[i] + (1.0 - rho) * grad[i] * grad[i]
-        param[i] -= lr * grad[i] / (math.sqrt(cache[i]) + eps)
-
-
-@elementwise
-@njit(cache=True, parallel=True)
-def adam_update(param, grad, lr, m, v, beta1, beta2, eps, step):
-    # the moving averages start at zero; dividing by 1 - beta**step undoes that early bias
-    step_size = lr / (1.0 - beta1**step)
-    correction2 = 1.0 - beta2**step
-    for i in prange(param.size):
-        g = grad[i]
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-        param[i] -= step_size * m[i] / (math.sqrt(v[i] / correction2) + eps)
+# ---------------------------------------------------------------- losses, penalties, optimizer updates
+# Their loops, and softmax_backward's, are shared with the compiled training step, so they live below
+# both, in numba_kernels/training_loops.py; here each stands behind its adapter. The updates change
+# param and the state arrays in place: native arrays are C-ordered, so the flat arrays the kernels
+# get are views of the caller's.
+categorical_cross_entropy = rowwise(loops.categorical_cross_entropy)
+categorical_cross_entropy_backward = rowwise(loops.categorical_cross_entropy_backward)
+softmax_cross_entropy_backward = rowwise(loops.softmax_cross_entropy_backward)
+binary_cross_entropy = elementwise(loops.binary_cross_entropy)
+binary_cross_entropy_backward = elementwise(loops.binary_cross_entropy_backward)
+mean_squared_error = elementwise(loops.mean_squared_error)
+mean_squared_error_backward = elementwise(loops.mean_squared_error_backward)
+mean_absolute_error = elementwise(loops.mean_absolute_error)
+mean_absolute_error_backward = elementwise(loops.mean_absolute_error_backward)
+regularization_loss = elementwise(loops.regularization_loss)
+regularization_backward = elementwise(loops.regularization_backward)
+sgd_update = elementwise(loops.sgd_update)
+adagrad_update = elementwise(loops.adagrad_update)
+rmsprop_update = elementwise(loops.rmsprop_update)
+adam_update = elementwise(loops.adam_update)
 
 
 # ---------------------------------------------------------------- optional: a whole training step, compiled

@@ -1,7 +1,8 @@
 """The training plan is the one seam between training (`backends.nn`) and a backend's compiled step.
 
-`numba_kernels` imports nothing of `backends.nn` (each module, imported alone in a fresh process,
-leaves `backends.nn` unimported) and uses no private name of another module of the project; the plan
+`numba_kernels` imports nothing of `backends.nn`, nor the numba backend module above it (each module,
+imported alone in a fresh process, leaves both unimported: what the backend and the compiled step
+share lives in `numba_kernels`), and uses no private name of another module of the project; the plan
 is plain data that describes the model fully; and a backend's hook is handed the plan, never the
 `Model` or a layer. (That the compiled step still retraces the layer path at 1e-9 is held by
 test_model.py and test_divergence.py.)
@@ -56,12 +57,12 @@ package = types.ModuleType("backends")
 package.__path__ = [{root!r}]
 sys.modules["backends"] = package
 importlib.import_module({name!r})
-print(sorted(m for m in sys.modules if m == "backends.nn" or m.startswith("backends.nn.")))
+print(sorted(m for m in sys.modules if m in ("backends.nn", "backends.numba_backend") or m.startswith("backends.nn.")))
 """
 
 
 @pytest.mark.parametrize("name", kernel_modules())
-def test_each_kernel_module_imported_alone_leaves_nn_unimported(name):
+def test_each_kernel_module_imported_alone_leaves_nn_and_the_numba_backend_unimported(name):
     done = subprocess.run([sys.executable, "-c", ALONE.format(root=str(ROOT), name=name)], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -69,8 +70,8 @@ def test_each_kernel_module_imported_alone_leaves_nn_unimported(name):
 
 
 def seam_violations(source: str, module: str) -> list[str]:
-    """What breaks the seam in one module's source: an import of backends.nn (absolute, or relative
-    from inside backends), or a private name (one underscore first, not a dunder) taken from another
+    """What breaks the seam in one module's source: an import of backends.nn or of the numba backend
+    module above the kernels (absolute, or relative from inside backends), or a private name (one underscore first, not a dunder) taken from another
     module of the project, by `from ... import _name` or as `module._name`."""
     package = module.rsplit(".", 1)[0]
     tree = ast.parse(source)
@@ -82,13 +83,16 @@ def seam_violations(source: str, module: str) -> list[str]:
         base = package.split(".")[:len(package.split(".")) - node.level + 1]
         return ".".join(base + ([node.module] if node.module else []))
 
+    def above(name: str) -> bool:
+        return any(name == top or name.startswith(top + ".") for top in ("backends.nn", "backends.numba_backend"))
+
     def private(name: str) -> bool:
         return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name == "backends.nn" or alias.name.startswith("backends.nn."):
+                if above(alias.name):
                     found.append(f"imports {alias.name}")
                 if alias.name.split(".")[0] == "backends":
                     project_names.add(alias.asname or alias.name.split(".")[0])
@@ -99,7 +103,7 @@ def seam_violations(source: str, module: str) -> list[str]:
             for alias in node.names:
                 imported = f"{source_module}.{alias.name}"
                 for target in (source_module, imported):
-                    if target == "backends.nn" or target.startswith("backends.nn."):
+                    if above(target):
                         found.append(f"imports {target}")
                         break
                 if private(alias.name):
@@ -119,10 +123,13 @@ def test_the_seam_check_finds_what_it_looks_for():
     assert seam_violations("from .. import nn", module) == ["imports backends.nn"]
     assert seam_violations("import backends.nn.model as m", module) == ["imports backends.nn.model"]
     assert seam_violations("from .. import numba_backend as nb\nnb._softmax_row(z, out, 0)", module) == [
-        "uses nb._softmax_row"]
+        "imports backends.numba_backend", "uses nb._softmax_row"]
     assert seam_violations("from ..numba_backend import _sigmoid_of", module) == [
-        "imports the private name backends.numba_backend._sigmoid_of"]
-    allowed = ("from .. import numba_backend as nb\nkernel = nb.sgd_update.kernel\n"
+        "imports backends.numba_backend", "imports the private name backends.numba_backend._sigmoid_of"]
+    assert seam_violations("from .. import numba_backend as nb\nkernel = nb.sgd_update.kernel", module) == [
+        "imports backends.numba_backend"]
+    assert seam_violations("import backends.numba_backend", module) == ["imports backends.numba_backend"]
+    allowed = ("from .training_loops import sgd_update\n"
                "from . import gemm\nname = gemm.__name__\nimport numpy as np\nx = np._NoValue\n_own = 1\n")
     assert seam_violations(allowed, module) == []
 

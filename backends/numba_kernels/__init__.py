@@ -22,11 +22,15 @@ through the interface's `compiled_training_step` hook. It reads the model only a
 `backends.nn`: `training_step`, with its pieces along the data flow `step_layers` (the layout table;
 activations, dropout, penalties), `step_losses` and `step_updates`.
 
-The rest: `stable_formulas` (the stable sigmoid and softmax row that the backend's kernels and the
-compiled step share), `ladder_kernels` (rungs 2-6 of the optimization ladder), `adapters` (how the
-backend's public functions hand arrays to kernels), `disk_cache` (keys Numba's disk cache on every
-source file here and on the GEMM's tiles), `first_use` (a line on stderr while a kernel compiles for long),
-`numba_internals` (every use of Numba's and llvmlite's internals, checked by a test).
+What the backend and the compiled step share lives here, below both, so neither imports the other:
+`training_loops` (softmax's backward, the losses, penalties and optimizer updates; the backend puts
+each behind its adapter) and `stable_formulas` (the stable sigmoid and softmax row).
 
-`backends/numba_backend.py` is the readable front: the python backend's loops, compiled.
+The rest: `ladder_kernels` (rungs 2-6 of the optimization ladder), `adapters` (how the backend's
+public functions hand arrays to kernels), `disk_cache` (keys Numba's disk cache on every source
+file here and on the GEMM's tiles), `first_use` (a line on stderr while a kernel compiles for
+long), `numba_internals` (every use of Numba's and llvmlite's internals, checked by a test).
+
+`backends/numba_backend.py` is the readable front: the python backend's loops, compiled (those it
+shares with the compiled step, from `training_loops`).
 """

@@ -16,15 +16,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .. import numba_backend as nb
+from .training_loops import regularization_backward, regularization_loss, softmax_backward
 from .stable_formulas import sigmoid_of, softmax_row
 from .step_losses import loss_code
 from .step_updates import optimizing
 
-# the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
-_regularization_loss = nb.regularization_loss.kernel
-_regularization_backward = nb.regularization_backward.kernel
-_softmax_backward = nb.softmax_backward.kernel
 
 #: Activation codes, as the compiled step reads them from the layout table, by the plan's layer kinds.
 LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
@@ -125,7 +121,7 @@ def activation_backward(gradient, outputs, activation):
     positive exactly where its inputs are)."""
     n_samples, width = outputs.shape
     if activation == SOFTMAX:  # the numba backend's softmax backward, the full Jacobian-vector product
-        gradient[:, :] = _softmax_backward(gradient, outputs)
+        gradient[:, :] = softmax_backward(gradient, outputs)
         return
     for s in range(n_samples):
         for j in range(width):
@@ -159,10 +155,10 @@ def penalties_loss(network, parameters):
         size = layout[layer, N_INPUTS] * layout[layer, N_NEURONS]
         l1, l2 = float(penalties[layer, WEIGHT_L1]), float(penalties[layer, WEIGHT_L2])  # as in `penalize`
         if l1 or l2:
-            penalty += _regularization_loss(parameters[weights_at:weights_at + size], l1, l2)
+            penalty += regularization_loss(parameters[weights_at:weights_at + size], l1, l2)
         l1, l2 = float(penalties[layer, BIAS_L1]), float(penalties[layer, BIAS_L2])
         if l1 or l2:
-            penalty += _regularization_loss(parameters[biases_at:biases_at + layout[layer, N_NEURONS]], l1, l2)
+            penalty += regularization_loss(parameters[biases_at:biases_at + layout[layer, N_NEURONS]], l1, l2)
         total += penalty
     return total
 
@@ -172,4 +168,4 @@ def penalize(gradients, parameters, at, size, l1, l2):
     """Add a penalty's gradient to the gradients of parameters[at:at + size] (in place)."""
     l1, l2 = float(l1), float(l2)  # Python floats, as Dense passes them (see `step_updates.update`)
     if l1 or l2:
-        gradients[at:at + size] = _regularization_backward(gradients[at:at + size], parameters[at:at + size], l1, l2)
+        gradients[at:at + size] = regularization_backward(gradients[at:at + size], parameters[at:at + size], l1, l2)

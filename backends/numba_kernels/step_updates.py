@@ -2,7 +2,7 @@
 
 `optimizing(optimizer)` turns the plan's optimizer (`OptimizerPlan`: its name and hyperparameters)
 into what compiled code reads (its code and its constants in one float64 array), so one compiled
-step serves every optimizer; `update` then runs the numba backend's own update kernel over the flat
+step serves every optimizer; `update` then runs the numba backend's own update loop (`training_loops`) over the flat
 parameter buffer, as `Optimizer.step` does layer by layer. The learning rate is not computed here:
 each step receives it, decayed by `Optimizer.learning_rate_after`.
 """
@@ -14,13 +14,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .. import numba_backend as nb
+from .training_loops import adagrad_update, adam_update, rmsprop_update, sgd_update
 
-# the compiled kernels behind the numba backend's adapters (Numba calls them, not the adapters)
-_sgd_update = nb.sgd_update.kernel
-_adagrad_update = nb.adagrad_update.kernel
-_rmsprop_update = nb.rmsprop_update.kernel
-_adam_update = nb.adam_update.kernel
 
 #: Optimizer codes by the plan's names, and the constants each reads from `Optimizing.constants`, in that order.
 SGD_UPDATE, ADAGRAD_UPDATE, RMSPROP_UPDATE, ADAM_UPDATE = range(4)
@@ -63,11 +58,11 @@ def update(optimizer, trainable, lr, step):
     constants = optimizer.constants
     first = float(constants[0])
     if optimizer.code == SGD_UPDATE:
-        _sgd_update(parameters, gradients, lr, first, state)
+        sgd_update(parameters, gradients, lr, first, state)
     elif optimizer.code == ADAGRAD_UPDATE:
-        _adagrad_update(parameters, gradients, lr, state, first)
+        adagrad_update(parameters, gradients, lr, state, first)
     elif optimizer.code == RMSPROP_UPDATE:
-        _rmsprop_update(parameters, gradients, lr, state, first, float(constants[1]))
+        rmsprop_update(parameters, gradients, lr, state, first, float(constants[1]))
     else:
-        _adam_update(parameters, gradients, lr, state, trainable.second_state, first, float(constants[1]),
+        adam_update(parameters, gradients, lr, state, trainable.second_state, first, float(constants[1]),
                      float(constants[2]), step)
