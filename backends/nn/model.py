@@ -288,7 +288,8 @@ class Model:
             history |= {"val_loss": [], "val_accuracy": []}
 
         b, n = self.backend, len(X)
-        progress = tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", disable=not verbose, leave=verbose)
+        progress = (tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", leave=True) if verbose
+                    else _Quiet(epochs))  # a disabled tqdm still costs a short fit ~10 us
         refresh_every = max(1, epochs // 100)
         if getattr(self, "_last_finite_steps", None) is None:
             compiled_epochs = self.compiled_step is not None and self.compiled_step.runs_epochs
@@ -393,3 +394,16 @@ class Model:
     def load(cls, path, backend=None) -> "Model":
         """A model saved by `save`, on any backend (default: $NN_BACKEND, else numpy)."""
         return saving.load_model(cls, path, backend)
+
+
+class _Quiet:
+    """fit's epochs without a progress bar: what fit asks of the bar, doing nothing."""
+
+    def __init__(self, epochs: int):
+        self._epochs = range(epochs)
+
+    def __iter__(self):
+        return iter(self._epochs)
+
+    def close(self) -> None:
+        pass

@@ -74,6 +74,7 @@ class CompiledStep:
         self._capacity = 0  # the largest batch the work buffers hold so far
         self._threads: dict = {}  # batch size -> its `_threads_for`
         self._optimizer = self._optimizing = None  # the last OptimizerPlan, and what compiled code reads of it
+        self._results = None  # (outputs, losses) of the epoch runners, grown as needed
 
     def _buffers_for(self, n_samples: int) -> Buffers:
         """Work buffers for batches of up to n_samples rows (grown, never shrunk)."""
@@ -89,6 +90,15 @@ class CompiledStep:
                                     np.empty(dropped_inputs, dtype=dtype), *deltas)
             self._capacity = n_samples
         return self._buffers
+
+    def _results_for(self, samples: int, steps: int) -> tuple:
+        """(outputs, losses): where an epoch runner's calls leave the outputs of up to `samples` samples
+        and the losses of up to `steps` steps; kept from one fit to the next, so that a short fit does
+        not pay for fresh pages (a new array this large is mapped anew, and faulted in on first write)."""
+        n_outputs = int(self.layout[-1, N_NEURONS])
+        if self._results is None or len(self._results[0]) < samples or len(self._results[1]) < steps:
+            self._results = (np.empty((samples, n_outputs), dtype=self.dtype), np.empty(steps, dtype=np.float64))
+        return self._results[0][:samples], self._results[1][:steps]
 
     def _trainable(self, arrays) -> Trainable:
         """The parameters, their gradients and the optimizer's state, padded to one signature."""
@@ -163,8 +173,7 @@ class EpochRunner:
         dtype, n_outputs = step.dtype, int(step.layout[-1, N_NEURONS])
         self._threads = _threads_for(step.layout, batch_size, dtype)
         samples = max(n_samples, step.samples_per_call(batch_size, n_samples)) if batch_size == n_samples else n_samples
-        self.outputs = np.empty((samples, n_outputs), dtype=dtype)
-        self.losses = np.empty(-(-samples // batch_size), dtype=np.float64)
+        self.outputs, self.losses = step._results_for(samples, -(-samples // batch_size))
         self._epoch = Epoch(inputs, classes, values, np.empty((batch_size, inputs.shape[1]), dtype=inputs.dtype),
                             np.empty(batch_size if step.takes_classes else 0, dtype=np.int64),
                             np.empty((0 if step.takes_classes else batch_size, values.shape[1]), dtype=dtype),
