@@ -205,6 +205,41 @@ def test_a_tuning_out_of_budget_keeps_the_rule_and_writes_it_down(clean_planner,
     assert "at most 1 s" in said[0] and len(said) == 2
 
 
+class BusyMachine:
+    """A stand-in for the CPU counters: other programs kept a core busy during the block."""
+
+    NOTE = "other programs kept 1.00 cores busy while this was measured"
+
+    def __enter__(self):
+        self.note = ""
+        return self
+
+    def __exit__(self, *exc_info):
+        self.note = self.NOTE
+
+
+class QuietMachine(BusyMachine):
+    NOTE = ""
+
+
+def test_thread_thresholds_measured_on_a_busy_machine_stay_the_rules(clean_planner, monkeypatch):
+    """The blocks measured keep their value; the thread thresholds, which another program's load
+    distorts most (the parallel runs lose a core), are the rule's, and the line says so."""
+    from backends.numba_kernels import planner_workloads
+
+    monkeypatch.setenv(planner.MODE_VARIABLE, "wisdom")
+    rules = tiling.gemm_plan("float32").rules
+    measured = rules.replace(kc=272, parallel_flops=7, step_parallel_flops=gemm_settings.NEVER)
+    monkeypatch.setattr(planner_workloads, "tune_dtype", lambda dtype, deadline, clock: (measured, {"axes": []}))
+    said = []
+    (entry,) = planner.tune(["float32"], budget=1.0, say=said.append, clock=FakeClock(step=0.01), busy=BusyMachine)
+    assert entry.settings == rules.replace(kc=272)
+    assert entry.measured["threads_kept_from_rule"].startswith("other programs kept 1.00 cores busy")
+    assert any("float32's thread thresholds stay the rule's" in line for line in said)
+    quiet = planner.tune(["float32"], budget=1.0, say=said.append, clock=FakeClock(step=0.01), busy=QuietMachine)
+    assert quiet[0].settings == measured
+
+
 def test_tuning_refuses_to_replace_a_file_it_cannot_read(clean_planner, monkeypatch):
     monkeypatch.setenv(planner.MODE_VARIABLE, "wisdom")
     clean_planner.write_text('{"format": "a foreign tool"}')

@@ -148,21 +148,42 @@ def describe_line() -> str:
     return "numba GEMM settings: " + "; ".join(parts)
 
 
-def tune(dtypes=DTYPES, budget: float = BUDGET_SECONDS, say=print, path=None, clock=time.monotonic) -> list:
+def tune(dtypes=DTYPES, budget: float = BUDGET_SECONDS, say=print, path=None, clock=time.monotonic,
+         busy=None) -> list:
     """Measure the settings of `dtypes` on this machine within `budget` seconds of timing (compiles
     not counted), keep them in the wisdom file and apply them; returns the new entries. Raises
-    WisdomError, before timing anything, if the existing file cannot be trusted (it is not replaced)."""
+    WisdomError, before timing anything, if the existing file cannot be trusted (it is not replaced).
+
+    busy: a context manager factory whose value, read after the block, says ('' for no) whether other
+    programs used the cores meanwhile (default: the bench's verdict from the CPU counters). Thread
+    thresholds measured on a busy machine stay the rule's: a core taken by another program makes
+    every parallel run look slow, and the wisdom would keep a step on one thread for good."""
     path = wisdom.wisdom_path() if path is None else path
     entries = wisdom.load(path)
     names = [np.dtype(dtype).name for dtype in dtypes]
     _TUNING.append(names)
     try:
-        return _tune(names, entries, path, budget, say, clock)
+        return _tune(names, entries, path, budget, say, clock, busy or _machine_use)
     finally:
         _TUNING.pop()
 
 
-def _tune(names, entries, path, budget, say, clock) -> list:
+class _machine_use:
+    """`with _machine_use() as use:` ... `use.note`: '' if the cores were quiet, else why not."""
+
+    def __enter__(self):
+        from ..benchmarking.rounds import cpu_clock
+
+        self._before, self.note = cpu_clock(), ""
+        return self
+
+    def __exit__(self, *exc_info):
+        from ..benchmarking.rounds import busy_note, cpu_clock, cpu_use
+
+        self.note = busy_note(cpu_use(self._before, cpu_clock()))
+
+
+def _tune(names, entries, path, budget, say, clock, busy) -> list:
     from ..benchmarking.timing import cpu_model
     from . import gemm
     from .planner_workloads import tune_dtype
@@ -176,7 +197,14 @@ def _tune(names, entries, path, budget, say, clock) -> list:
     new = []
     for number, name in enumerate(names):
         deadline = start + budget * (number + 1) / len(names)
-        settings, measured = tune_dtype(name, deadline, clock)
+        with busy() as use:
+            settings, measured = tune_dtype(name, deadline, clock)
+        if use.note:
+            rules = tiling.gemm_plan(name).rules
+            settings = settings.replace(parallel_flops=rules.parallel_flops, step_parallel_flops=rules.step_parallel_flops)
+            measured["threads_kept_from_rule"] = use.note
+            say(f"nn-backends: {use.note}: {name}'s thread thresholds stay the rule's "
+                "(run `nn-backends tune` again on a quiet machine)")
         measured["seconds"] = round(clock() - start, 2)
         entry = wisdom.Entry(machine_key(name), settings, measured)
         new.append(entry)
