@@ -35,10 +35,14 @@ def thread_settings() -> dict:
     from threadpoolctl import threadpool_info
 
     settings = {"cpus": os.cpu_count()}
-    for pool in threadpool_info():
-        if pool.get("user_api") == "blas":
-            settings["blas"] = f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')})"
-            settings["blas_threads"] = pool.get("num_threads")
+    pools = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    # NumPy's own (what the blas contender and the numpy backend call) before one another library
+    # loaded later (PyTorch's, JAX's): else the header would change with what a process imported
+    pools.sort(key=lambda pool: "numpy" not in str(pool.get("filepath", "")))
+    if pools:
+        pool = pools[0]
+        settings["blas"] = f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')})"
+        settings["blas_threads"] = pool.get("num_threads")
     try:
         import numba
 
