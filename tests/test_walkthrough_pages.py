@@ -27,6 +27,7 @@ PROBE = """<script>window.addEventListener("load", () => {
 BUILD_TIMEOUT = 1800
 
 pytestmark = [
+    pytest.mark.slow,  # a full build of every page (about a minute on 2 cores): CI's slow run, not the README's
     pytest.mark.skipif(CHROMIUM is None, reason="no headless browser: apt-get install chromium"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
