@@ -305,3 +305,18 @@ def test_a_backends_hook_is_handed_the_plan_and_its_step_only_arrays():
             assert isinstance(value, (np.ndarray, float, int, plan_module.OptimizerPlan)), type(value)
     *_, learning_rate, step_number = given[2]
     assert (learning_rate, step_number) == (model.optimizer.learning_rate_after(1), 2)
+
+
+# ---------------------------------------------------------------- the numba step's calls of full batches
+@pytest.mark.parametrize("dropout", [False, True], ids=["plain", "dropout"])
+def test_a_call_of_full_batches_takes_many_epochs_but_never_more_than_its_budgets(dropout):
+    """fit hands the numba step many full-batch epochs per call; the outputs and masks it keeps for
+    them stay within their budgets however small the data set (4 samples, 1 input)."""
+    from backends.numba_kernels import training_step
+
+    layers = [Dense(1, 8), ReLU()] + ([Dropout(0.5)] if dropout else []) + [Dense(8, 2), Softmax()]
+    step = Model(layers, backend="numba", seed=0).compiled_step.step
+    per_call = step.samples_per_call(4, 4)
+    assert per_call == 4 * training_step.EPOCHS_PER_CALL
+    assert step.samples_per_call(300_000, 300_000) == 300_000  # one epoch when a single one is over budget
+    assert step.samples_per_call(2, 4) == (2 * (training_step.MASK_BUDGET // (2 * 8)) if dropout else 4)

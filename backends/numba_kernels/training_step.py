@@ -124,15 +124,16 @@ class CompiledStep:
         return outputs, float(loss)
 
     def samples_per_call(self, batch_size: int, n_samples: int) -> int:
-        """How many samples one call of an `EpochRunner` should take: with dropout, as many whole
-        batches as MASK_BUDGET mask values allow (at least one); else a whole epoch, and for a full
-        batch as many epochs as OUTPUTS_BUDGET output values allow (at most EPOCHS_PER_CALL)."""
-        if self.mask_width:
-            return batch_size * max(1, MASK_BUDGET // (batch_size * self.mask_width))
+        """How many samples one call of an `EpochRunner` should take: of mini-batches, a whole epoch,
+        or with dropout as many whole batches as MASK_BUDGET mask values allow (at least one); of a
+        full batch, as many epochs as EPOCHS_PER_CALL, OUTPUTS_BUDGET output values and MASK_BUDGET
+        mask values allow (at least one)."""
         if batch_size < n_samples:
-            return n_samples
-        epochs = OUTPUTS_BUDGET // (n_samples * int(self.layout[-1, N_NEURONS]))
-        return n_samples * max(1, min(EPOCHS_PER_CALL, epochs))
+            return batch_size * max(1, MASK_BUDGET // (batch_size * self.mask_width)) if self.mask_width else n_samples
+        epochs = min(EPOCHS_PER_CALL, OUTPUTS_BUDGET // (n_samples * int(self.layout[-1, N_NEURONS])))
+        if self.mask_width:
+            epochs = min(epochs, MASK_BUDGET // (n_samples * self.mask_width))
+        return n_samples * max(1, epochs)
 
     def epoch_runner(self, inputs, targets, batch_size, optimizer) -> EpochRunner:
         """An `EpochRunner` for epochs over the native `inputs` and `targets` (int64 class indices or
