@@ -88,8 +88,9 @@ class CompiledTraining:
         per_call = self.step.samples_per_call(batch_size, n_samples)
         ahead = max(1, per_call // n_samples) if batch_size == n_samples else 1  # epochs per call
         in_order = np.tile(np.arange(n_samples), ahead)
-        steps = np.arange(-(-len(in_order) // batch_size))
-        rows = np.minimum(batch_size, n_samples - steps * batch_size % n_samples)  # of each step
+        per_epoch = np.arange(-(-n_samples // batch_size))
+        rows = np.tile(np.minimum(batch_size, n_samples - per_epoch * batch_size), ahead)  # of each step
+        steps = np.arange(len(rows))
         covered = [0, *np.cumsum(rows).tolist()]  # samples in the first k steps
         no_masks = np.empty(0, dtype=model.dtype)
 
