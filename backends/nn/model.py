@@ -11,12 +11,11 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import saving
 from .compiled import CompiledTraining, KeptByCompiledEpochs
 from .divergence import LastFiniteSteps, diverged
-from .epochs import step_by_step
+from .epochs import progress_bar, step_by_step
 from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
@@ -288,8 +287,7 @@ class Model:
             history |= {"val_loss": [], "val_accuracy": []}
 
         b, n = self.backend, len(X)
-        progress = (tqdm(range(epochs), desc=f"fit [{b.name}]", unit="epoch", leave=True) if verbose
-                    else _Quiet(epochs))  # a disabled tqdm still costs a short fit ~10 us
+        progress = progress_bar(epochs, f"fit [{b.name}]", verbose)
         refresh_every = max(1, epochs // 100)
         if getattr(self, "_last_finite_steps", None) is None:
             compiled_epochs = self.compiled_step is not None and self.compiled_step.runs_epochs
@@ -394,16 +392,3 @@ class Model:
     def load(cls, path, backend=None) -> "Model":
         """A model saved by `save`, on any backend (default: $NN_BACKEND, else numpy)."""
         return saving.load_model(cls, path, backend)
-
-
-class _Quiet:
-    """fit's epochs without a progress bar: what fit asks of the bar, doing nothing."""
-
-    def __init__(self, epochs: int):
-        self._epochs = range(epochs)
-
-    def __iter__(self):
-        return iter(self._epochs)
-
-    def close(self) -> None:
-        pass

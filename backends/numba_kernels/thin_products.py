@@ -12,7 +12,9 @@ What surrounds a product is fused into its pass: the bias and the ReLU into the 
 gradient into the weight gradient, and the ReLU backward of the layer below into the input gradient
 (`gate`). Each count of terms is written out, so every element is summed in registers and stored
 once, and the loops index the 2-D arrays directly: a row view per sample (`out[s]`) costs Numba a
-reference count each and kept LLVM from vectorizing the loop (three times slower at 300 x 64).
+reference count each and kept LLVM from vectorizing the loop (three times slower at 300 x 64). The
+two weight gradients repeat their loops rather than share an inline helper: through one, they ran
+twice as slow.
 
 `products.dense_forward_into` and `products.dense_backward_into` take these loops where a side has
 at most `THIN` neurons or inputs, for the numba backend's `dense_forward` and `dense_backward` and
