@@ -163,13 +163,13 @@ def tune(dtypes=DTYPES, budget: float = BUDGET_SECONDS, say=print, path=None, cl
     names = [np.dtype(dtype).name for dtype in dtypes]
     _TUNING.append(names)
     try:
-        return _tune(names, entries, path, budget, say, clock, busy or _machine_use)
+        return _tune(names, entries, path, budget, say, clock, busy or _MachineUse)
     finally:
         _TUNING.pop()
 
 
-class _machine_use:
-    """`with _machine_use() as use:` ... `use.note`: '' if the cores were quiet, else why not."""
+class _MachineUse:
+    """`with _MachineUse() as use:` ... `use.note`: '' if the cores were quiet, else why not."""
 
     def __enter__(self):
         from ..benchmarking.rounds import cpu_clock

@@ -39,15 +39,15 @@ def dense_forward(inputs, weights, biases, threads):
 def dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, need_dinputs, gate, threads):
     """dinputs = dvalues·weights (where need_dinputs), dweights = dvaluesᵀ·inputs, dbiases = the
     column sums of dvalues. gate: empty, or the activated outputs of a ReLU below (dinputs' shape),
-    whose backward is then applied to dinputs in the same pass where a thin loop computes them."""
+    whose backward a thin loop applies to dinputs in the same pass. Returns whether it did (the
+    GEMM does not: its caller then applies that backward itself)."""
     n_neurons, n_inputs = weights.shape
-    if need_dinputs and n_neurons <= thin_products.THIN:
+    gated = need_dinputs and n_neurons <= thin_products.THIN
+    if gated:
         thin_products.input_gradient_of_few_neurons(dvalues, weights, dinputs, gate)
     elif need_dinputs:
         gemm.product(dvalues, weights, dinputs, transpose_a=False, transpose_b=False, bias=gemm.no_bias(dinputs),
                      relu=False, threads=threads)  # dinputs = dvalues · weights
-        if gate.size:
-            _relu_backward(dinputs, gate)
     if n_neurons <= thin_products.THIN:
         thin_products.weight_gradient_by_neuron(dvalues, inputs, dweights, dbiases)
     elif n_inputs <= thin_products.THIN:
@@ -59,14 +59,7 @@ def dense_backward_into(dvalues, inputs, weights, dinputs, dweights, dbiases, ne
         for s in range(dvalues.shape[0]):
             for neuron in range(dvalues.shape[1]):
                 dbiases[neuron] += dvalues[s, neuron]
-
-
-@njit(cache=True)
-def _relu_backward(gradient, activated):
-    """gradient = 0 wherever activated is not positive (in place; the numba backend's relu_backward)."""
-    for s in range(gradient.shape[0]):
-        for j in range(gradient.shape[1]):
-            gradient[s, j] = gradient[s, j] if activated[s, j] > 0.0 else 0.0
+    return gated
 
 
 @njit(cache=True)

@@ -270,8 +270,9 @@ def _passed_on(layout, buffers, layer, n_samples):
 
 @njit(cache=True, inline="always")
 def _relu_fused(layout, layer):
-    """Whether the backward of layer `layer` applies the ReLU backward of the layer below it as it
-    computes its input gradient (a ReLU with no Dropout after it: its outputs are what it passed on)."""
+    """Whether the backward of layer `layer` applies the ReLU backward of the layer below it with its
+    input gradient, in the same pass where a thin loop computes that, else right after the GEMM (a
+    ReLU with no Dropout after it: its outputs are what it passed on)."""
     return 0 < layer < layout.shape[0] and layout[layer - 1, ACTIVATION] == RELU and layout[layer - 1, DROPOUT] == NO_DROPOUT
 
 
@@ -335,8 +336,10 @@ def _train_step(batch_inputs, classes, targets, masks, network, trainable, buffe
         rows = n_samples if layer > 0 else 0  # the first layer's dinputs are not needed
         dinputs = delta_before[:rows * n_inputs].reshape((rows, n_inputs))
         gate = layer_inputs if layer > 0 and _relu_fused(layout, layer) else layer_inputs[:0]
-        products.dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0, gate,
-                                     threads)
+        gated = products.dense_backward_into(gradient, layer_inputs, weights, dinputs, dweights, dbiases, layer > 0,
+                                             gate, threads)
+        if gate.size and not gated:  # the GEMM computed dinputs: the ReLU below is applied here, once
+            activation_backward(dinputs, gate, RELU)
         if biases_at < 0:
             no_biases[:] = 0.0
         penalties = network.penalties[layer]
