@@ -26,7 +26,7 @@ import backends
 from backends import Backend, Dense, Dropout, Model, NdArrays, ReLU, Sigmoid, Softmax, Step, Tanh
 from backends import numpy_backend
 from backends.nn import plan as plan_module
-from backends.nn.plan import LayerPlan, TrainingPlan, generator_state, training_plan
+from backends.nn.plan import LayerPlan, TrainingPlan, training_plan
 from backends.optim import OPTIMIZERS, SGD, Adam, RMSprop
 
 ROOT = Path(backends.__file__).resolve().parent
@@ -184,7 +184,7 @@ def test_a_plan_holds_only_plain_values_is_frozen_and_survives_pickling():
 def test_a_plan_describes_the_model_it_was_made_from():
     model = a_model()
     plan = model.plan
-    assert (plan.dtype, plan.n_inputs, plan.n_outputs, plan.seed) == ("float64", 2, 3, 7)
+    assert plan.dtype == "float64"
     assert [layer.kind for layer in plan.layers] == ["dropout", "dense", "tanh", "dropout", "dense", "relu",
                                                      "dense", "softmax"]
     assert [(layer.n_inputs, layer.n_neurons) for layer in plan.layers] == [
@@ -206,25 +206,25 @@ def test_a_plan_describes_the_model_it_was_made_from():
                                           layer.biases)
         else:
             assert described.biases_at == -1
-    assert plan.parameter_count == flat.size == model.parameter_count
+    assert sum(slot.size for slot in model.parameter_slots) == flat.size == model.parameter_count
     # the loss, the optimizer and its schedule
     assert (plan.loss.name, plan.loss.fused_softmax_backward, plan.loss.takes_classes) == (
         "categorical_cross_entropy", True, True)
     optimizer = plan.optimizer
-    rebuilt = OPTIMIZERS[optimizer.name](learning_rate=optimizer.learning_rate, decay=optimizer.decay,
+    rebuilt = OPTIMIZERS[optimizer.name](learning_rate=model.optimizer.learning_rate, decay=model.optimizer.decay,
                                          **dict(optimizer.hyperparameters))
     assert rebuilt.config() == model.optimizer.config()
-    assert optimizer.state_names == ("velocity",)
-    # the random state the masks come from, as plain data: a generator made from it draws the model's masks
-    dropout = model.layers[0]
-    generator = np.random.Generator(np.random.PCG64())
-    generator.bit_generator.state = generator_state(plan.dropout_generator)
-    assert generator_state(plan.dropout_generator) == dropout.rng.bit_generator.state
-    np.testing.assert_array_equal(generator.random((4, 2)), dropout.rng.random((4, 2)))
 
 
-def model_from(plan, backend="numpy"):
-    """A model built from nothing but a plan: its layers, loss, optimizer, dtype and seed."""
+def test_a_plan_holds_only_what_a_compiled_step_reads():
+    # the seed, the schedule, sizes and the random state are Model's: the step is handed their effects
+    plan = a_model().plan
+    assert [field.name for field in dataclasses.fields(plan)] == ["dtype", "layers", "loss", "optimizer"]
+    assert [field.name for field in dataclasses.fields(plan.optimizer)] == ["name", "hyperparameters"]
+
+
+def model_from(plan, seed, learning_rate, decay, backend="numpy"):
+    """A model built from a plan, and the seed and learning-rate schedule that are the model's own."""
     classes = {kind: cls for cls, kind in plan_module.LAYER_KINDS.items()}
     layers = []
     for layer in plan.layers:
@@ -237,14 +237,14 @@ def model_from(plan, backend="numpy"):
             layers.append(Dropout(layer.rate))
         else:
             layers.append(classes[layer.kind]())
-    optimizer = OPTIMIZERS[plan.optimizer.name](learning_rate=plan.optimizer.learning_rate,
-                                                decay=plan.optimizer.decay, **dict(plan.optimizer.hyperparameters))
-    return Model(layers, loss=plan.loss.name, optimizer=optimizer, backend=backend, seed=plan.seed, dtype=plan.dtype)
+    optimizer = OPTIMIZERS[plan.optimizer.name](learning_rate=learning_rate, decay=decay,
+                                                **dict(plan.optimizer.hyperparameters))
+    return Model(layers, loss=plan.loss.name, optimizer=optimizer, backend=backend, seed=seed, dtype=plan.dtype)
 
 
 def test_a_model_rebuilt_from_its_plan_has_the_same_plan_and_trains_alike():
     model = a_model()
-    rebuilt = model_from(model.plan)
+    rebuilt = model_from(model.plan, model.seed, model.optimizer.learning_rate, model.optimizer.decay)
     assert rebuilt.plan == model.plan
     np.testing.assert_array_equal(rebuilt.parameter_buffer, model.parameter_buffer)
     X, y = np.random.default_rng(1).normal(size=(20, 2)), np.arange(20) % 3

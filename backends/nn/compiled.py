@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .divergence import LastFiniteSteps, copy_of
+from .divergence import LastFiniteSteps, copy_of, slot_of
 from .epochs import EpochResult, Epochs
 from .layers import Dense, Dropout
 from .plan import optimizer_plan
@@ -98,7 +98,7 @@ class CompiledTraining:
             """count epochs in order (count > 1: full batches, `order` None)."""
             order = in_order if order is None else order
             optimizer = model.optimizer
-            arrays, keeps = self._arrays(), guard.slots()  # after the state is made
+            arrays, keeps = self._arrays(), guard.slots(first_step)  # after the state is made
             iterations = optimizer.iterations
             learning_rates = optimizer.learning_rate_after(iterations + steps)
             done, diverged, samples = 0, False, count * n_samples
@@ -107,7 +107,7 @@ class CompiledTraining:
                 batch_rows = rows[start // batch_size:-(-stop // batch_size)]
                 drawn_from = [(layer.rng, layer.rng.bit_generator.state) for layer, _ in self._dropouts]
                 masks = self._draw_masks(batch_rows) if self._dropouts else no_masks
-                finite, diverged = run(order, start, stop, arrays, keeps, masks, learning_rates, iterations, first_step)
+                finite, diverged = run(order, start, stop, arrays, keeps, masks, learning_rates, iterations)
                 done += finite
                 if diverged:  # the layer path drew masks up to the diverged step, not beyond
                     for rng, state in drawn_from:
@@ -154,18 +154,19 @@ class KeptByCompiledEpochs(LastFiniteSteps):
     """The divergence guard of a model whose epochs a backend compiles: that loop copies the arrays
     into the guard's two slots itself, so the guard hands it the copies and is told what they hold."""
 
-    def slots(self) -> list[list]:
+    def slots(self, first_step: int) -> list[list]:
         """Both slots' copies, [parameters, *optimizer state arrays], made for the optimizer's current
-        state if needed."""
+        state if needed; the one for `first_step` first, so that the compiled loop keeps the state
+        before each step of an epoch from `first_step` on in the two alternately, the first first."""
         optimizer = self.model.optimizer
         for slot in (0, 1):
             if optimizer.state is not self._state_of[slot]:
                 self._state_of[slot] = optimizer.state
                 self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
-        return [[copy for copy, _ in self._pairs[slot]] for slot in (0, 1)]
+        return [[copy for copy, _ in self._pairs[slot_of(step)]] for step in (first_step, first_step + 1)]
 
     def kept(self, first_step: int, steps: int, iterations: int) -> None:
         """Record that the compiled loop kept the state before `steps` steps from `first_step` on, the
         optimizer having counted `iterations` updates before the first of them."""
         for step in range(max(first_step, first_step + steps - 2), first_step + steps):
-            self._iterations[step & 1] = iterations + step - first_step
+            self._iterations[slot_of(step)] = iterations + step - first_step

@@ -21,6 +21,11 @@ from ..validation import TrainingDivergedError, to_numpy
 FIXES = ("lower the learning rate (try a tenth)", "add learning-rate decay", "scale the inputs to about unit size")
 
 
+def slot_of(step: int) -> int:
+    """Which of the guard's two slots holds the state before `step`: they alternate."""
+    return step & 1
+
+
 def copy_of(x):
     """A copy of a native array: an ndarray, the python backend's list or list of lists, or (for a
     plug-in's arrays, such as array-API or torch ones) its values as an ndarray."""
@@ -75,7 +80,7 @@ class LastFiniteSteps:
 
     def keep(self, step: int) -> None:
         """Remember the parameters and optimizer state as they are before `step` (counted within one fit)."""
-        slot, optimizer = step & 1, self.model.optimizer
+        slot, optimizer = slot_of(step), self.model.optimizer
         pairs = self._pairs[slot]
         if optimizer.state is not self._state_of[slot]:  # first use, or the optimizer made its state
             self._state_of[slot] = optimizer.state
@@ -94,7 +99,7 @@ class LastFiniteSteps:
 
     def restore(self, step: int) -> None:
         """Put back the parameters and optimizer state as they were before `step`."""
-        slot, model = step & 1, self.model
+        slot, model = slot_of(step), self.model
         optimizer = model.optimizer
         optimizer.state = self._state_of[slot]  # an empty list when the step came before the state was made
         optimizer.iterations = self._iterations[slot]

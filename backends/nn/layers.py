@@ -32,6 +32,10 @@ class Layer:
         """Gradients of the last backward pass, in the order of `parameters()`."""
         return []
 
+    def parameter_shapes(self) -> list[tuple]:
+        """The shapes of `parameters()`, in order (a built layer's: read from its arrays)."""
+        return [tuple(self.backend.shape(p)) for p in self.parameters()]
+
     def set_parameters(self, arrays: list) -> None:
         """Overwrite the parameters with arrays of the same shapes (as `Model.load` does)."""
 
@@ -75,7 +79,7 @@ class Dense(Layer):
         self.bias_l2 = hyperparameter("Dense", "bias_l2", bias_l2, 0.0)
 
     def initial_weights(self, rng) -> np.ndarray:
-        shape = (self.n_neurons, self.n_inputs)
+        shape = self.parameter_shapes()[0]
         if self.init == "small":
             return 0.01 * rng.standard_normal(shape)
         if self.init == "he":
@@ -91,10 +95,7 @@ class Dense(Layer):
 
     def set_parameters(self, arrays):
         b = self.backend
-        for name, values, shape in (("weights", arrays[0], (self.n_neurons, self.n_inputs)),
-                                    ("biases", arrays[1] if self.bias else None, (self.n_neurons,))):
-            if values is None:
-                continue
+        for name, values, shape in zip(("weights", "biases"), arrays, self.parameter_shapes()):
             native = b.asarray(values, self.dtype)
             if tuple(b.shape(native)) != shape:
                 raise InvalidInputError(f"Dense.set_parameters: {name} must have shape {shape}; "
@@ -126,6 +127,10 @@ class Dense(Layer):
 
     def parameters(self):
         return [self.weights, self.biases] if self.bias else [self.weights]
+
+    def parameter_shapes(self):
+        """Known before the layer is built: a model file's record is checked against them."""
+        return [(self.n_neurons, self.n_inputs), (self.n_neurons,)] if self.bias else [(self.n_neurons, self.n_inputs)]
 
     def gradients(self):
         return [self.dweights, self.dbiases] if self.bias else [self.dweights]

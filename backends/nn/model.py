@@ -19,7 +19,7 @@ from .epochs import progress_bar, step_by_step
 from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
 from .optim import Adam, Optimizer
-from .plan import training_plan
+from .plan import by_layer, parameter_slots, training_plan
 from ..registry import get_backend
 from ..validation import (InvalidInputError, InvalidTypeError, TypedArrays, check_array_like, dtype_name, positive_int,
                           to_numpy)
@@ -87,6 +87,8 @@ class Model:
             np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(3))
         for layer in self.layers:
             layer.build(self.backend, self.dtype, dropout_rng if isinstance(layer, Dropout) else init_rng)
+        #: Every parameter's layer, shape and place in the flat buffer (`backends.nn.plan.ParameterSlot`).
+        self.parameter_slots = parameter_slots(self.layers)
         self._fused_backward = uses_fused_softmax_backward(self.layers, self.loss)
         # Backward stops at the first Dense layer: no layer before it has parameters to learn.
         first_dense = next(i for i, layer in enumerate(self.layers) if isinstance(layer, Dense))
@@ -116,28 +118,24 @@ class Model:
         parameters = self.parameters()
         if not parameters:
             return None, None, None
-        total = sum(int(np.prod(self.backend.shape(p))) for p in parameters)
         if all(isinstance(p, np.ndarray) for p in parameters):
-            flat = np.empty(total, dtype=parameters[0].dtype)
+            flat = np.empty(self.parameter_count, dtype=parameters[0].dtype)
             gradients = np.zeros_like(flat)
         elif isinstance(self.backend.arrays, TypedArrays):
-            flat = self.backend.kernels.asarray(np.zeros(total), self.dtype)
-            gradients = self.backend.kernels.asarray(np.zeros(total), self.dtype)
+            flat = self.backend.kernels.asarray(np.zeros(self.parameter_count), self.dtype)
+            gradients = self.backend.kernels.asarray(np.zeros(self.parameter_count), self.dtype)
         else:
             return None, None, None
-        views, gradient_views, offset = [], [], 0
-        for p in parameters:
-            shape = tuple(self.backend.shape(p))
-            size = int(np.prod(shape))
-            view = _view(flat, offset, size, shape)
-            gradient_view = _view(gradients, offset, size, shape)
-            if view is None or gradient_view is None or not _writable(view, p):
-                return None, None, None  # this array library copies on slicing: one array per parameter
-            views.append(view)
-            gradient_views.append(gradient_view)
-            offset += size
+        views, gradient_views = self._views_of(flat), self._views_of(gradients)
+        if views is None or gradient_views is None or not all(map(_writable, views, parameters)):
+            return None, None, None  # this array library copies on slicing: one array per parameter
         self._bind(views)
         return flat, gradients, gradient_views
+
+    def _views_of(self, flat) -> list | None:
+        """Each parameter's view of a flat buffer, or None when the array library's slices are not views."""
+        views = [_view(flat, slot.offset, slot.size, slot.shape) for slot in self.parameter_slots]
+        return None if any(view is None for view in views) else views
 
     def _check_architecture(self):
         for i, layer in enumerate(self.layers):
@@ -198,13 +196,8 @@ class Model:
         if self.parameter_buffer is not None:
             flat, = arrays
             if flat is not self.parameter_buffer:
-                views, offset = [], 0
-                for p in self.parameters():
-                    shape = tuple(self.backend.shape(p))
-                    size = int(np.prod(shape))
-                    views.append(_view(flat, offset, size, shape))
-                    offset += size
-                if any(view is None for view in views):  # not sliceable into views: keep the buffer we have
+                views = self._views_of(flat)
+                if views is None:  # not sliceable into views: keep the buffer we have
                     self.parameter_buffer[...] = flat
                 else:
                     self.parameter_buffer = flat
@@ -215,11 +208,8 @@ class Model:
 
     def _bind(self, arrays: list, views: bool = True) -> None:
         """Hand each layer its parameters from `arrays` (in the order of `parameters()`)."""
-        for layer in self.layers:
-            count = len(layer.parameters())
-            if count:
-                layer.bind_parameters(arrays[:count], views=views)
-                arrays = arrays[count:]
+        for i, layer_arrays in by_layer(self.parameter_slots, arrays).items():
+            self.layers[i].bind_parameters(layer_arrays, views=views)
 
     def parameters(self) -> list:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -364,7 +354,7 @@ class Model:
 
     @property
     def parameter_count(self) -> int:
-        return sum(int(np.prod(self.backend.shape(p))) for p in self.parameters())
+        return sum(slot.size for slot in self.parameter_slots)
 
     def summary(self) -> str:
         """A table of the layers, their output widths and parameter counts."""
@@ -375,7 +365,7 @@ class Model:
         for i, layer in enumerate(self.layers):
             if isinstance(layer, Dense):
                 width = layer.n_neurons
-            count = sum(int(np.prod(self.backend.shape(p))) for p in layer.parameters())
+            count = sum(slot.size for slot in self.parameter_slots if slot.layer == i)
             lines.append(f"{i:>3}  {layer!r:<44} {width:>8} {count:>11,}")
         lines.append(f"total parameters: {self.parameter_count:,}")
         return "\n".join(lines)

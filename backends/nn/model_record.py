@@ -17,8 +17,6 @@ MAX_LAYERS = 1000
 MAX_WIDTH = 1 << 31
 
 TOP_LEVEL = ("layers", "loss", "optimizer", "dtype", "seed", "accuracy_tolerance", "saved_from_backend")
-DENSE_REQUIRED = ("type", "n_inputs", "n_neurons", "init", "bias")
-DENSE_PENALTIES = ("weight_l1", "weight_l2", "bias_l1", "bias_l2")
 
 
 def _keys(where: str, value, required, optional=()) -> None:
@@ -59,29 +57,36 @@ def _shown(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _arguments(cls) -> tuple[tuple, tuple]:
+    """(required, optional) keys of a record naming cls: its constructor's arguments without a
+    default and with one ("type" is required of every layer)."""
+    parameters = inspect.signature(cls).parameters.values()
+    return (tuple(p.name for p in parameters if p.default is p.empty),
+            tuple(p.name for p in parameters if p.default is not p.empty))
+
+
 def _layer_shapes(where: str, config: dict) -> list[tuple]:
     from .layers import INITIALIZERS, LAYER_TYPES
 
     if not isinstance(config, dict):
         raise ValueError(f"{where} must be an object; got {type(config).__name__}")
     kind = _name(f"{where}.type", config.get("type"), tuple(LAYER_TYPES))
-    if kind == "Dense":
-        _keys(where, config, DENSE_REQUIRED, DENSE_PENALTIES)
-        n_inputs = _integer(f"{where}.n_inputs", config["n_inputs"], 1, MAX_WIDTH)
-        n_neurons = _integer(f"{where}.n_neurons", config["n_neurons"], 1, MAX_WIDTH)
-        _name(f"{where}.init", config["init"], INITIALIZERS)
-        if type(config["bias"]) is not bool:
-            raise ValueError(f"{where}.bias must be true or false; got {_shown(config['bias'])}")
-        for penalty in DENSE_PENALTIES:
-            if penalty in config:
-                _number(f"{where}.{penalty}", config[penalty])
-        return [(n_neurons, n_inputs), (n_neurons,)] if config["bias"] else [(n_neurons, n_inputs)]
-    if kind == "Dropout":
-        _keys(where, config, ("type", "rate"))
-        _number(f"{where}.rate", config["rate"])
-    else:
-        _keys(where, config, ("type",))
-    return []
+    required, optional = _arguments(LAYER_TYPES[kind])
+    _keys(where, config, ("type", *required), optional)
+    for name, value in config.items():
+        if name in ("n_inputs", "n_neurons"):
+            _integer(f"{where}.{name}", value, 1, MAX_WIDTH)
+        elif name == "init":
+            _name(f"{where}.init", value, INITIALIZERS)
+        elif name == "bias" and type(value) is not bool:
+            raise ValueError(f"{where}.bias must be true or false; got {_shown(value)}")
+        elif name not in ("type", "bias"):  # a penalty, a rate: its range is the constructor's to check
+            _number(f"{where}.{name}", value)
+    try:  # a layer's constructor allocates nothing: only `Model` builds it
+        layer = LAYER_TYPES[kind](**{name: value for name, value in config.items() if name != "type"})
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: {error}") from None
+    return layer.parameter_shapes()
 
 
 def _check_optimizer(config) -> None:
@@ -91,7 +96,7 @@ def _check_optimizer(config) -> None:
         raise ValueError(f"optimizer must be an object; got {type(config).__name__}")
     kind = _name("optimizer.type", config.get("type"), tuple(OPTIMIZERS))
     settings = tuple(inspect.signature(OPTIMIZERS[kind]).parameters)
-    _keys("optimizer", config, ("type", *settings))
+    _keys("optimizer", config, ("type", *settings))  # an optimizer's record holds every setting
     for name in settings:
         _number(f"optimizer.{name}", config[name])
 

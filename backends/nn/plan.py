@@ -1,12 +1,17 @@
-"""A model as plain data: the training plan a backend's compiled step reads instead of the `Model`.
+"""A model as plain data: where its parameters sit, and the training plan a compiled step reads.
+
+`parameter_slots(layers)` is the one description of a built model's parameters: each one's layer,
+shape and place in the flat parameter buffer. `Model` computes it once when it is built and binds
+its parameter views, counts and groups its parameters from it; `training_plan` reads the Dense
+layers' offsets from it.
 
 `training_plan(model)` describes a built model with frozen dataclasses of str, int, float, bool and
-tuples of them: its layers in order (kind, widths, where a Dense layer's weights and biases sit in
-the flat parameter buffer, its penalties, a Dropout's rate), the loss (with its fused softmax
-backward and its accuracy rule), the optimizer (its hyperparameters and learning-rate schedule) and
-the random state the dropout masks are drawn from. It holds no layer, loss or optimizer object, so
-a backend's compiled step needs nothing from `backends.nn`: the plan, and the arrays `Model` hands
-it with each call, are everything it sees.
+tuples of them, holding only what a backend's compiled step reads: the dtype, the layers in order
+(kind, widths, where a Dense layer's weights and biases sit in the flat parameter buffer, its
+penalties, a Dropout's rate), the loss (with its fused softmax backward) and the optimizer (its
+name and hyperparameters). It holds no layer, loss or optimizer object, so a backend's compiled
+step needs nothing from `backends.nn`: the plan, and the arrays and numbers `Model` hands it with
+each call (the decayed learning rate, the dropout masks), are everything it sees.
 
 A model whose layers, loss or optimizer are of a class the plan cannot name (a subclass of a known
 one included: it may compute something else) has no plan, and trains layer by layer.
@@ -14,9 +19,8 @@ one included: it may compute something else) has no plan, and trains layer by la
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-
-import numpy as np
 
 from .layers import Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from .losses import LOSSES, uses_fused_softmax_backward
@@ -59,17 +63,12 @@ class LossPlan:
 
 @dataclass(frozen=True)
 class OptimizerPlan:
-    """The optimizer by its class name (a key of `optim.OPTIMIZERS`); its hyperparameters other than
-    the learning rate, as (name, value) pairs in its constructor's order; the schedule's numbers
-    (`Optimizer.learning_rate_after` gives the rate after t updates; a compiled step is handed each
-    step's rate and update number with the call); and the names of its state arrays, in the order
-    `Model` hands them to a compiled step."""
+    """The optimizer by its class name (a key of `optim.OPTIMIZERS`) and its hyperparameters other
+    than the learning rate and its decay, as (name, value) pairs in its constructor's order. (The
+    schedule is `Model`'s: a compiled step is handed each step's decayed rate and update number.)"""
 
     name: str
     hyperparameters: tuple
-    learning_rate: float
-    decay: float
-    state_names: tuple
 
     def hyperparameter(self, name: str) -> float:
         return dict(self.hyperparameters)[name]
@@ -77,30 +76,45 @@ class OptimizerPlan:
 
 @dataclass(frozen=True)
 class TrainingPlan:
-    """A built model as plain data (see the module's docstring). parameter_count: the flat parameter
-    buffer's length. seed: the model's. dropout_generator: the state of the generator the dropout
-    masks come from when the plan was made, as nested (key, value) pairs of its
-    `bit_generator.state` (`generator_state` turns it back into that dict); `Model` draws the masks
-    and hands them to a compiled step as arrays."""
+    """A built model as plain data (see the module's docstring)."""
 
     dtype: str
-    n_inputs: int
-    n_outputs: int
     layers: tuple
     loss: LossPlan
     optimizer: OptimizerPlan
-    parameter_count: int
-    seed: int
-    dropout_generator: tuple
 
 
-def _pairs(state: dict) -> tuple:
-    return tuple((key, _pairs(value) if isinstance(value, dict) else value) for key, value in state.items())
+@dataclass(frozen=True)
+class ParameterSlot:
+    """One parameter of a built model: the index of its layer in `Model.layers`, its shape, and
+    where it starts in the flat parameter buffer."""
+
+    layer: int
+    shape: tuple
+    offset: int
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
 
 
-def generator_state(pairs: tuple) -> dict:
-    """The `bit_generator.state` dict that `TrainingPlan.dropout_generator` holds as pairs."""
-    return {key: generator_state(value) if isinstance(value, tuple) else value for key, value in pairs}
+def parameter_slots(layers) -> tuple:
+    """The `ParameterSlot` of every parameter of these built layers, in the order of
+    `Model.parameters()`, packed one after another from offset 0."""
+    slots, offset = [], 0
+    for i, layer in enumerate(layers):
+        for shape in layer.parameter_shapes():
+            slots.append(ParameterSlot(i, tuple(shape), offset))
+            offset += slots[-1].size
+    return tuple(slots)
+
+
+def by_layer(slots, arrays) -> dict:
+    """{layer index: its arrays, in order} for arrays given one per slot."""
+    grouped = {}
+    for slot, array in zip(slots, arrays, strict=True):
+        grouped.setdefault(slot.layer, []).append(array)
+    return grouped
 
 
 def optimizer_plan(optimizer) -> OptimizerPlan | None:
@@ -108,11 +122,8 @@ def optimizer_plan(optimizer) -> OptimizerPlan | None:
     name = type(optimizer).__name__
     if OPTIMIZERS.get(name) is not type(optimizer):
         return None
-    settings = optimizer.config()
-    hyperparameters = tuple((key, float(value)) for key, value in settings.items()
-                            if key not in ("type", "learning_rate", "decay"))
-    return OptimizerPlan(name, hyperparameters, float(optimizer.learning_rate), float(optimizer.decay),
-                         tuple(optimizer.state_names))
+    return OptimizerPlan(name, tuple((key, float(value)) for key, value in optimizer.config().items()
+                                     if key not in ("type", "learning_rate", "decay")))
 
 
 def _loss_plan(model) -> LossPlan | None:
@@ -123,14 +134,14 @@ def _loss_plan(model) -> LossPlan | None:
 
 
 def _layer_plans(model) -> tuple | None:
-    plans, width, offset = [], model.n_inputs, 0
-    for layer in model.layers:
+    offsets = by_layer(model.parameter_slots, [slot.offset for slot in model.parameter_slots])
+    plans, width = [], model.n_inputs
+    for i, layer in enumerate(model.layers):
         kind = LAYER_KINDS.get(type(layer))
         if kind is None:
             return None
         if kind == "dense":
-            weights_at, offset = offset, offset + layer.n_inputs * layer.n_neurons
-            biases_at, offset = (offset, offset + layer.n_neurons) if layer.bias else (-1, offset)
+            weights_at, biases_at = offsets[i] if layer.bias else (offsets[i][0], -1)
             biases = (layer.bias_l1, layer.bias_l2) if layer.bias else (0.0, 0.0)
             plans.append(LayerPlan(kind, layer.n_inputs, layer.n_neurons, weights_at, biases_at,
                                    float(layer.weight_l1), float(layer.weight_l2), *map(float, biases)))
@@ -146,8 +157,4 @@ def training_plan(model) -> TrainingPlan | None:
     layers, loss, optimizer = _layer_plans(model), _loss_plan(model), optimizer_plan(model.optimizer)
     if layers is None or loss is None or optimizer is None:
         return None
-    dropouts = [layer for layer in model.layers if isinstance(layer, Dropout)]
-    state = _pairs(dropouts[0].rng.bit_generator.state) if dropouts else ()
-    count = sum(int(np.prod(model.backend.shape(p))) for p in model.parameters())
-    return TrainingPlan(model.dtype, model.n_inputs, model.n_outputs, layers, loss, optimizer, count, model.seed,
-                        state)
+    return TrainingPlan(model.dtype, layers, loss, optimizer)

@@ -28,6 +28,7 @@ import numpy as np
 from ..atomic_files import remove_abandoned_temporaries, written_atomically
 from ..validation import InvalidInputError, to_numpy
 from .model_record import check_record
+from .plan import by_layer
 
 FORMAT = "nn-backends-model"
 VERSION = 1
@@ -164,9 +165,6 @@ def load_model(model_class, path, backend=None):
                             accuracy_tolerance=architecture["accuracy_tolerance"])
     except (KeyError, TypeError, ValueError) as error:
         _fail(f"the architecture record does not describe a model this version can build ({error!r})", path)
-    for layer in model.layers:
-        count = len(layer.parameters())
-        if count:
-            layer.set_parameters(saved[:count])
-            saved = saved[count:]
+    for i, arrays in by_layer(model.parameter_slots, saved).items():
+        model.layers[i].set_parameters(arrays)
     return model

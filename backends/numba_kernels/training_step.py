@@ -57,10 +57,10 @@ class CompiledStep:
     `step(inputs, targets, arrays, masks, optimizer, learning_rate, step_number) -> (outputs, loss)`:
     inputs a native array; targets a 1-D integer ndarray of class indices where the plan's loss takes
     classes, else a native array of the outputs' shape; arrays the flat parameters, their gradients
-    and the optimizer's state arrays in the plan's `state_names` order, updated in place; masks the
-    step's dropout masks (`mask_width` values per sample: each drawing Dropout's, in layer order);
-    optimizer the plan's `OptimizerPlan` as it is now; learning_rate already decayed; step_number
-    counting updates from 1. The outputs returned are a view of a work buffer that the next step
+    and the optimizer's state arrays in its own order (SGD's velocity; a cache; Adam's m, v),
+    updated in place; masks the step's dropout masks (`mask_width` values per sample: each drawing
+    Dropout's, in layer order); optimizer the plan's `OptimizerPlan` as it is now; learning_rate
+    already decayed; step_number counting updates from 1. The outputs returned are a view of a work buffer that the next step
     overwrites. `epoch_runner` gives the compiled epochs of a fit, many steps per call."""
 
     def __init__(self, plan, network: Network):
@@ -187,7 +187,7 @@ class EpochRunner:
         with self._threads as threads:
             return threads
 
-    def __call__(self, order, start, stop, arrays, keeps, masks, learning_rates, iterations, first_step):
+    def __call__(self, order, start, stop, arrays, keeps, masks, learning_rates, iterations):
         """Run the epoch's steps on the batches that begin in order[start:stop] (start a multiple of
         the batch size; batches are rows order[i:i + batch_size], the last one keeps the remainder;
         for a full batch, order may repeat the data's rows for several epochs, one step each),
@@ -195,15 +195,14 @@ class EpochRunner:
         run, whether the next one diverged).
 
         arrays: the flat parameters, gradients and optimizer state arrays, updated in place. keeps:
-        the guard's two slots of copies [parameters, *state arrays]: before fit's step s (counted
-        from first_step at the epoch's first) the arrays are copied into slot s & 1. masks: these
+        the guard's two slots of copies [parameters, *state arrays]: before the epoch's step k the
+        arrays are copied into keeps[0] for even k, keeps[1] for odd k. masks: these
         steps' dropout masks, one step's after another. learning_rates[k]: the rate of the epoch's
         step k, whose update is number iterations + k + 1. Step k's loss goes to losses[k], its
         outputs to outputs[k * batch_size:]."""
         trainable, keeps = self._bound(arrays, keeps)
         with self._threads:
-            return _train_epoch(self._epoch, trainable, keeps, masks, order, start, stop, learning_rates, iterations,
-                                first_step)
+            return _train_epoch(self._epoch, trainable, keeps, masks, order, start, stop, learning_rates, iterations)
 
     def _bound(self, arrays, keeps) -> tuple:
         """(`Trainable`, the padded slots) for these arrays, made again only when one of them changed
@@ -361,7 +360,7 @@ def _all_finite(x):
 
 
 @njit(cache=True)
-def _train_epoch(epoch, trainable, keeps, masks, order, start, stop, learning_rates, iterations, first_step):
+def _train_epoch(epoch, trainable, keeps, masks, order, start, stop, learning_rates, iterations):
     """The steps of `EpochRunner.__call__` (its arguments, with `epoch` the fit's `Epoch`): gather
     each batch, keep the arrays in the guard's slot, step, and stop at the first step whose loss or
     parameters are not finite. Returns (finite steps, diverged)."""
@@ -380,7 +379,7 @@ def _train_epoch(epoch, trainable, keeps, masks, order, start, stop, learning_ra
             else:
                 for j in range(epoch.values.shape[1]):
                     epoch.batch_targets[r, j] = epoch.values[samples[r], j]
-        keep = keeps[(first_step + k) & 1]
+        keep = keeps[k & 1]
         keep[0][:] = trainable.parameters
         keep[1][:] = trainable.state
         keep[2][:] = trainable.second_state
