@@ -336,16 +336,19 @@ class Backend:
 
         An optional hook: a kernel module that defines `compiled_training_step(plan)` receives the
         model's training plan (`backends.nn.plan.TrainingPlan`: plain data, the layers, loss,
-        optimizer and where each parameter sits in the flat buffer), never the `Model`, and may
-        return a step, or None for a plan it cannot run. `Model` calls the step as
-        `step(inputs, targets, arrays, masks, optimizer, learning_rate, step_number) -> (outputs, loss)`,
-        doing exactly what `Model.train_step` does layer by layer (forward, loss, backward, one
-        update): `arrays` is [the flat parameters, their gradients, *the optimizer's state arrays],
-        updated in place; `masks` the step's dropout masks; `optimizer` an `OptimizerPlan`. For
-        `Model.fit`'s epochs the step also offers `samples_per_call(batch_size, n_samples)` and
-        `epoch_runner(...)`, whose calls run many steps (for a full batch, possibly many epochs) and
-        hand back each step's loss and outputs (see `numba_kernels.training_step.CompiledStep`). `Model` asks once, when
-        it is built, with a plan and a flat parameter buffer; `Model(..., compile_step=False)` does not ask."""
+        optimizer and where each parameter sits), never the `Model`, and may return a step, or None
+        for a plan it cannot run. `Model` calls the step as
+        `step(inputs, targets, arrays, masks, optimizer, learning_rate, step_number)`, doing exactly
+        what `Model.train_step` does layer by layer (forward, loss, backward, one update): `arrays`
+        is [the flat parameters, their gradients, *the optimizer's state arrays] for a plan with
+        `flat` True, else [the list of parameter arrays, *one list per optimizer state]; `masks` the
+        step's dropout masks; `optimizer` an `OptimizerPlan`. The step returns (outputs, loss),
+        having updated the arrays in place, or (outputs, loss, new arrays in the structure given),
+        which `Model` keeps. For `Model.fit`'s epochs a step of a flat plan may also offer
+        `samples_per_call(batch_size, n_samples)` and `epoch_runner(...)`, whose calls run many
+        steps (for a full batch, possibly many epochs) and hand back each step's loss and outputs
+        (see `numba_kernels.training_step.CompiledStep`). `Model` asks once, when it is built;
+        `Model(..., compile_step=False)` does not ask."""
         hook = getattr(self.kernels, "compiled_training_step", None)
         return None if hook is None else hook(plan)
 

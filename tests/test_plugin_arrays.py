@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backends import Dense, Model, ReLU, Softmax, data
+from backends import Backend, Dense, Dropout, Model, ReLU, Sigmoid, Softmax, data
 from backends import validation as check
-from backends.optim import Adam
+from backends.optim import SGD, Adam
 from backends.registry import registered
 
 xp = pytest.importorskip("array_api_strict")
@@ -75,3 +75,58 @@ def test_arrays_whose_slices_are_copies_get_one_array_per_parameter(strict, monk
     assert plugin.parameter_buffer is None
     X, y = data.spiral(samples=5, classes=3, seed=0)
     assert len(plugin.fit(X, y, epochs=2, verbose=False)["loss"]) == 2
+
+
+@pytest.fixture
+def copies_on_slicing(strict, monkeypatch):
+    """The strict plug-in as an array library whose slices are copies (JAX's), with the example's
+    whole step as its hook (uncompiled: array_api_strict has no compiler)."""
+    from backends.nn import model as model_module
+    from nn_arrayapi.kernels import ArrayApiKernels
+    from nn_arrayapi.whole_step import whole_step
+
+    class WholeStepKernels(ArrayApiKernels):
+        def compiled_training_step(self, plan):
+            return whole_step(plan, self.xp)
+
+    monkeypatch.setattr(model_module, "_view", lambda flat, offset, size, shape: None)
+    backend = Backend.from_kernels("arrayapi_whole_step_test", WholeStepKernels(xp), strict.arrays,
+                                   ("float64", "float32"))
+    backend.arrays.backend = backend.name
+    with registered(backend):
+        yield backend
+
+
+@pytest.mark.parametrize("optimizer", [lambda: SGD(0.5, momentum=0.9), lambda: Adam(0.05, decay=1e-3)],
+                         ids=["sgd", "adam"])
+def test_a_step_on_arrays_whose_slices_are_copies_gets_a_list_and_returns_new_arrays(copies_on_slicing, optimizer):
+    """The hook is asked with a plan whose parameters come as a list; the step returns new arrays,
+    which Model keeps (parameters and optimizer state), and trains as the layers do."""
+    X, y = data.spiral(samples=20, classes=3, seed=0)
+    layers = lambda: [Dense(2, 16), ReLU(), Dropout(0.2), Dense(16, 3, weight_l2=1e-3), Softmax()]  # noqa: E731
+    compiled, reference = (Model(layers(), optimizer=optimizer(), backend=copies_on_slicing.name,
+                                 compile_step=compile_step) for compile_step in (True, False))
+    assert compiled.parameter_buffer is None and not compiled.plan.flat and compiled.compiled_step is not None
+    assert [layer.weights_at for layer in compiled.plan.layers if layer.kind == "dense"] == [0, 2]
+    before = compiled.parameters()
+    for batch_size in (None, 8):
+        np.testing.assert_allclose(compiled.fit(X, y, epochs=5, batch_size=batch_size, verbose=False)["loss"],
+                                   reference.fit(X, y, epochs=5, batch_size=batch_size, verbose=False)["loss"],
+                                   rtol=1e-12)
+    assert all(new is not old for new, old in zip(compiled.parameters(), before))
+    for new, old in zip(compiled.parameters(), reference.parameters()):
+        np.testing.assert_allclose(np.from_dlpack(new), np.from_dlpack(old), rtol=1e-12)
+    for kept, expected in zip(compiled.optimizer.state, reference.optimizer.state):
+        for name in expected:
+            np.testing.assert_allclose(np.from_dlpack(kept[name]), np.from_dlpack(expected[name]), rtol=1e-12)
+
+
+def test_a_step_that_returns_the_wrong_arrays_is_told_what_to_return(copies_on_slicing):
+    model = Model([Dense(2, 4), Sigmoid(), Dense(4, 3), Softmax()], backend=copies_on_slicing.name)
+    step = model.compiled_step.step
+    model.compiled_step.step = lambda *args: step(*args)[:2] + ([[]],)
+    X, y = data.spiral(samples=5, classes=3, seed=0)
+    with pytest.raises(TypeError, match=r"compiled_training_step: a step that returns new arrays returns them as it "
+                                        r"was handed them \(3 entries: the parameters, then each optimizer state\); "
+                                        r"got a list of 1"):
+        model.fit(X, y, epochs=1, verbose=False)

@@ -219,7 +219,7 @@ def test_a_plan_describes_the_model_it_was_made_from():
 def test_a_plan_holds_only_what_a_compiled_step_reads():
     # the seed, the schedule, sizes and the random state are Model's: the step is handed their effects
     plan = a_model().plan
-    assert [field.name for field in dataclasses.fields(plan)] == ["dtype", "layers", "loss", "optimizer"]
+    assert [field.name for field in dataclasses.fields(plan)] == ["dtype", "flat", "layers", "loss", "optimizer"]
     assert [field.name for field in dataclasses.fields(plan.optimizer)] == ["name", "hyperparameters"]
 
 
@@ -276,6 +276,19 @@ def test_a_model_of_a_class_the_plan_cannot_name_has_none():
 def test_the_layer_plan_names_every_layer_class():
     assert set(plan_module.LAYER_KINDS) == set(backends.nn.layers.LAYER_TYPES.values())
     assert LayerPlan("relu", 3, 3) == LayerPlan("relu", 3, 3)
+
+
+@pytest.mark.parametrize("layers", [
+    [Dense(2, 8), Step(), Dense(8, 3), Softmax()], [Tanh(), Dense(2, 3), Softmax()],
+    [Dropout(0.2), Tanh(), Dense(2, 3), Softmax()], [Dropout(0.2), Dropout(0.2), Dense(2, 3), Softmax()],
+    [Dense(2, 8), ReLU(), Tanh(), Dense(8, 3), Softmax()],
+    [Dense(2, 8), ReLU(), Dropout(0.1), Dropout(0.1), Dense(8, 3), Softmax()]],
+    ids=["step", "activation-first", "dropout-activation-first", "two-dropouts-first", "two-activations",
+         "two-dropouts"])
+def test_the_numba_step_leaves_the_layouts_it_cannot_run_to_the_layers(layers):
+    """A Step layer, an activation before the first Dense layer, two activations or two Dropouts in a
+    row: the numba hook answers None, and the model trains layer by layer."""
+    assert Model(layers, backend="numba").compiled_step is None
 
 
 # ---------------------------------------------------------------- the hook sees the plan only

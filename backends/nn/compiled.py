@@ -1,12 +1,13 @@
 """`Model`'s side of a backend's compiled training step: the arrays, the masks and the counting.
 
-A backend that compiles whole steps (numba) receives the model's training plan through the
-interface's hook and gives back a step that sees only plain data and arrays. Everything that
-belongs to the model stays here: handing the step the flat parameter and gradient buffers and the
-optimizer's state arrays, drawing the dropout masks with the model's own Dropout layers (so the
-generator advances exactly as it does layer by layer), the decayed learning rates
-(`Optimizer.learning_rate_after`), counting the optimizer's updates, and the divergence guard's
-copies. `CompiledTraining` is what `Model.compiled_step` holds.
+A backend that compiles whole steps (numba, or a `jax.jit` one) receives the model's training plan
+through the interface's hook and gives back a step that sees only plain data and arrays. Everything
+that belongs to the model stays here: handing the step the flat parameter and gradient buffers (or,
+where slices are not views, the list of parameter arrays) and the optimizer's state arrays, keeping
+the new arrays a step on immutable arrays returns, drawing the dropout masks with the model's own
+Dropout layers (so the generator advances exactly as it does layer by layer), the decayed learning
+rates (`Optimizer.learning_rate_after`), counting the optimizer's updates, and the divergence
+guard's copies. `CompiledTraining` is what `Model.compiled_step` holds.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ class CompiledTraining:
     def __init__(self, model, step):
         self.model = model
         self.step = step
-        #: Whether the step also runs whole epochs (`epoch_runner`); else `fit` calls it batch by batch.
-        self.runs_epochs = hasattr(step, "epoch_runner")
+        #: Whether the step also runs whole epochs (`epoch_runner`, which updates the flat buffer in
+        #: place); else `fit` calls it batch by batch.
+        self.runs_epochs = hasattr(step, "epoch_runner") and model.plan.flat
         self._dropouts, width = [], model.n_inputs  # the Dropout layers that draw masks, in order, with widths
         for layer in model.layers:
             if isinstance(layer, Dense):
@@ -45,10 +47,32 @@ class CompiledTraining:
         return self._plan
 
     def _arrays(self) -> list:
-        """The flat parameters, their gradients and the optimizer's state arrays (made on first use)."""
+        """What the step is handed (the optimizer's state made on first use): for a flat plan the
+        flat parameters, their gradients and the optimizer's state arrays; else the list of
+        parameter arrays and, per state name, the list of that state's arrays (one per parameter)."""
         model = self.model
-        state = model.optimizer.states(model.backend, [model.parameter_buffer])[0]
-        return [model.parameter_buffer, model.gradient_buffer, *(state[name] for name in model.optimizer.state_names)]
+        names = model.optimizer.state_names
+        if model.plan.flat:
+            state = model.optimizer.states(model.backend, [model.parameter_buffer])[0]
+            return [model.parameter_buffer, model.gradient_buffer, *(state[name] for name in names)]
+        states = model.optimizer.states(model.backend, model.parameters())
+        return [model.parameters(), *([state[name] for state in states] for name in names)]
+
+    def _take(self, given: list, returned) -> None:
+        """Keep the arrays a step returned in place of those it was `given` (the same structure)."""
+        model, flat = self.model, self.model.plan.flat
+        if type(returned) not in (list, tuple) or len(returned) != len(given) or (not flat and any(
+                type(new) not in (list, tuple) or len(new) != len(old) for new, old in zip(returned, given))):
+            shown = f"{type(returned).__name__} of {len(returned)}" if isinstance(returned, (list, tuple)) else \
+                type(returned).__name__
+            raise TypeError(f"compiled_training_step: a step that returns new arrays returns them as it was handed "
+                            f"them ({len(given)} entries: the parameters, {'their gradients, ' if flat else ''}"
+                            f"then each optimizer state); got a {shown}")
+        parameters, states = (returned[0], returned[2:]) if flat else (returned[0], returned[1:])
+        model._use_parameters([parameters] if flat else list(parameters))
+        for name, arrays in zip(model.optimizer.state_names, states):
+            for state, array in zip(model.optimizer.state, [arrays] if flat else arrays):
+                state[name] = array
 
     def _draw_masks(self, batch_rows) -> np.ndarray:
         """The dropout masks of consecutive steps on batches of these sizes, one step's after another
@@ -65,8 +89,11 @@ class CompiledTraining:
         """One step, as `Model.train_step` takes and returns it."""
         optimizer = self.model.optimizer
         masks = self._draw_masks([inputs.shape[0]])
-        outputs, loss = self.step(inputs, targets, self._arrays(), masks, self._optimizer_plan(),
-                                  optimizer.current_learning_rate, optimizer.iterations + 1)
+        arrays = self._arrays()
+        outputs, loss, *returned = self.step(inputs, targets, arrays, masks, self._optimizer_plan(),
+                                             optimizer.current_learning_rate, optimizer.iterations + 1)
+        if returned:  # a step on arrays that cannot change returns the new ones
+            self._take(arrays, returned[0])
         optimizer.iterations += 1
         return outputs, loss
 

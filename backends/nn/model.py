@@ -104,9 +104,9 @@ class Model:
         self.plan = training_plan(self)
         #: The backend's compiled whole training step for this model (`CompiledTraining`), or None:
         #: then every step runs layer by layer (see `Backend.compiled_training_step`). Asked only
-        #: with a plan and a flat parameter buffer to hand the step.
+        #: with a plan; the plan says whether the step is handed a flat buffer or a list of arrays.
         step = None
-        if compile_step and self.plan is not None and self.parameter_buffer is not None:
+        if compile_step and self.plan is not None:
             step = self.backend.compiled_training_step(self.plan)
         self.compiled_step = None if step is None else CompiledTraining(self, step)
 

@@ -7,7 +7,7 @@ layers' offsets from it.
 
 `training_plan(model)` describes a built model with frozen dataclasses of str, int, float, bool and
 tuples of them, holding only what a backend's compiled step reads: the dtype, the layers in order
-(kind, widths, where a Dense layer's weights and biases sit in the flat parameter buffer, its
+(kind, widths, where a Dense layer's weights and biases sit among the parameters, its
 penalties, a Dropout's rate), the loss (with its fused softmax backward) and the optimizer (its
 name and hyperparameters). It holds no layer, loss or optimizer object, so a backend's compiled
 step needs nothing from `backends.nn`: the plan, and the arrays and numbers `Model` hands it with
@@ -35,8 +35,8 @@ LAYER_KINDS = {Dense: "dense", ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh", S
 class LayerPlan:
     """One layer, in the model's order. kind: a value of `LAYER_KINDS`. n_inputs, n_neurons: its input
     and output widths (equal for every layer but Dense). For Dense: where its weights (n_neurons x
-    n_inputs, row-major) and biases start in the flat parameter buffer (biases_at -1: no biases) and
-    its L1/L2 penalties; for Dropout: its rate."""
+    n_inputs, row-major) and biases sit among the parameters (see `TrainingPlan.flat`; biases_at -1:
+    no biases) and its L1/L2 penalties; for Dropout: its rate."""
 
     kind: str
     n_inputs: int
@@ -76,9 +76,13 @@ class OptimizerPlan:
 
 @dataclass(frozen=True)
 class TrainingPlan:
-    """A built model as plain data (see the module's docstring)."""
+    """A built model as plain data (see the module's docstring). flat: True where the parameters sit
+    in one flat buffer (a step is handed it, and a Dense layer's weights_at and biases_at are
+    offsets in it); False where the backend's slices are not views of one array (JAX's): the step is
+    handed a list of parameter arrays, and weights_at and biases_at are positions in that list."""
 
     dtype: str
+    flat: bool
     layers: tuple
     loss: LossPlan
     optimizer: OptimizerPlan
@@ -134,14 +138,16 @@ def _loss_plan(model) -> LossPlan | None:
 
 
 def _layer_plans(model) -> tuple | None:
-    offsets = by_layer(model.parameter_slots, [slot.offset for slot in model.parameter_slots])
+    flat = model.parameter_buffer is not None
+    places = [slot.offset if flat else i for i, slot in enumerate(model.parameter_slots)]
+    places = by_layer(model.parameter_slots, places)
     plans, width = [], model.n_inputs
     for i, layer in enumerate(model.layers):
         kind = LAYER_KINDS.get(type(layer))
         if kind is None:
             return None
         if kind == "dense":
-            weights_at, biases_at = offsets[i] if layer.bias else (offsets[i][0], -1)
+            weights_at, biases_at = places[i] if layer.bias else (places[i][0], -1)
             biases = (layer.bias_l1, layer.bias_l2) if layer.bias else (0.0, 0.0)
             plans.append(LayerPlan(kind, layer.n_inputs, layer.n_neurons, weights_at, biases_at,
                                    float(layer.weight_l1), float(layer.weight_l2), *map(float, biases)))
@@ -157,4 +163,4 @@ def training_plan(model) -> TrainingPlan | None:
     layers, loss, optimizer = _layer_plans(model), _loss_plan(model), optimizer_plan(model.optimizer)
     if layers is None or loss is None or optimizer is None:
         return None
-    return TrainingPlan(model.dtype, layers, loss, optimizer)
+    return TrainingPlan(model.dtype, model.parameter_buffer is not None, layers, loss, optimizer)

@@ -158,7 +158,8 @@ def train(b, steps):
         _, dW1, db1 = b.dense_backward(b.sigmoid_backward(d_hidden, hidden), inputs, params["W1"],
                                        need_dinputs=False)
         for name, grad in zip(("W1", "b1", "W2", "b2"), (dW1, db1, dW2, db2)):
-            b.sgd_update(params[name], grad, learning_rate, 0.0, velocity[name])
+            # the updated arrays come back: the same ones on numpy, new ones where arrays cannot change
+            params[name], velocity[name] = b.sgd_update(params[name], grad, learning_rate, 0.0, velocity[name])
     return np.array(b.tolist(output)).ravel(), losses
 
 

@@ -337,17 +337,28 @@ def any_model_layers(loss, hidden, penalties, dropout):
     return layers + [Dense(8, n_outputs, **PENALTIES[penalties]), output()]
 
 
+def assert_arrays_alike(actual, expected, rtol):
+    """Each value within rtol of its own size or of the array's largest (at least 1e-3): an element
+    near zero is judged on the array's scale (a compiler's fused multiply-adds move it by a rounding
+    of that)."""
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    scale = max(np.abs(expected).max(initial=0.0), 1e-3)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale)
+
+
 def assert_trained_alike(compiled, reference, rtol):
     """Same parameters, optimizer state and steps, and the same random stream left for the dropouts."""
     assert compiled.optimizer.iterations == reference.optimizer.iterations
-    np.testing.assert_allclose(compiled.parameter_buffer, reference.parameter_buffer, rtol=rtol, atol=rtol * 1e-3)
+    values = compiled.backend.tolist  # a flat buffer's views or one array per parameter alike
+    for actual, expected in zip(compiled.parameters(), reference.parameters(), strict=True):
+        assert_arrays_alike(values(actual), values(expected), rtol)
     expected_state = reference.optimizer.state
     if not expected_state:  # put back to before the first step: the compiled step made its state before that, zeros
         expected_state = [{name: np.zeros_like(array) for name, array in state.items()}
                           for state in compiled.optimizer.state]
     for kept, expected in zip(compiled.optimizer.state, expected_state, strict=True):
         for name in expected:
-            np.testing.assert_allclose(kept[name], expected[name], rtol=rtol, atol=rtol * 1e-3)
+            assert_arrays_alike(values(kept[name]), values(expected[name]), rtol)
     for layer, expected in zip(compiled.layers, reference.layers):
         if isinstance(layer, Dropout):
             assert layer.rng.bit_generator.state == expected.rng.bit_generator.state
@@ -392,8 +403,7 @@ def train_compiled_and_layer_by_layer(backend, optimizer, loss, hidden, penaltie
         assert actual["loss"][-1] != actual["loss"][0]
         assert compiled.optimizer.iterations == steps
         assert_trained_alike(compiled, reference, rtol=rtol)
-        np.testing.assert_allclose(compiled.predict(X_SPIRAL), reference.predict(X_SPIRAL), rtol=rtol,
-                                   atol=rtol * 1e-3)
+        assert_arrays_alike(compiled.predict(X_SPIRAL), reference.predict(X_SPIRAL), rtol)
 
 
 @pytest.mark.needs_compiled_step
@@ -418,9 +428,10 @@ def test_every_model_trains_compiled_as_it_does_layer_by_layer_in_float32(backen
 
 
 def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
-    """What stays layer by layer: a Step layer (training through it fails, with the layer's own error), an
-    activation before the first Dense layer, two activations or two Dropouts in a row, and a layer, loss
-    or optimizer of a class the step does not know (a subclass of a known one too)."""
+    """What stays layer by layer whatever the backend: a layer, loss or optimizer of a class the plan
+    cannot name (a subclass of a known one too), which no hook is asked about; and a Step layer
+    fails training with the layer's own error, compiled or not. (Which other models a hook compiles
+    is its own to say: the numba step's refusals are in tests/test_training_plan.py.)"""
     class Clipped(ReLU):
         pass
 
@@ -430,13 +441,7 @@ def test_models_the_compiled_step_cannot_run_use_the_layers(backend):
     if not hasattr(backend.kernels, "compiled_training_step"):  # with a hook, a dropout model may compile or not
         dropout = Model([Dense(2, 8), ReLU(), Dropout(0.1), Dense(8, 3), Softmax()], backend=backend.name)
         assert dropout.compiled_step is None
-    for layers, optimizer in [([Dense(2, 8), Step(), Dense(8, 3), Softmax()], Adam()),
-                              ([Tanh(), Dense(2, 3), Softmax()], Adam()),
-                              ([Dropout(0.2), Tanh(), Dense(2, 3), Softmax()], Adam()),
-                              ([Dropout(0.2), Dropout(0.2), Dense(2, 3), Softmax()], Adam()),
-                              ([Dense(2, 8), ReLU(), Tanh(), Dense(8, 3), Softmax()], Adam()),
-                              ([Dense(2, 8), ReLU(), Dropout(0.1), Dropout(0.1), Dense(8, 3), Softmax()], Adam()),
-                              ([Dense(2, 8), Clipped(), Dense(8, 3), Softmax()], Adam()),
+    for layers, optimizer in [([Dense(2, 8), Clipped(), Dense(8, 3), Softmax()], Adam()),
                               ([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], Nesterov(0.1))]:
         assert Model(layers, optimizer=optimizer, backend=backend.name).compiled_step is None
     with pytest.raises(InvalidInputError, match="Step.backward: the step function has zero gradient"):
@@ -469,8 +474,7 @@ def test_a_compiled_epoch_diverges_as_the_layer_by_layer_path_does(backend, opti
     assert "training diverged at epoch 1 of 3, batch " in message
     assert compiled_message == message
     np.testing.assert_array_equal(compiled.predict(X_SPIRAL), reference.predict(X_SPIRAL))
-    if compiled.parameter_buffer is not None:
-        assert_trained_alike(compiled, reference, rtol=0)
+    assert_trained_alike(compiled, reference, rtol=0)
     for model, _ in models:
         model.optimizer.learning_rate = 1e-3
     np.testing.assert_allclose(compiled.fit(X_SPIRAL, Y_SPIRAL, epochs=2, batch_size=16, verbose=False)["loss"],

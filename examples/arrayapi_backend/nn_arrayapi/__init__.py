@@ -4,7 +4,8 @@ Installing this package registers two backends by entry point (see pyproject.tom
 
     arrayapi        the kernels on array_api_strict arrays (a strict, minimal array-API library)
     arrayapi_torch  the same kernels on PyTorch tensors (needs torch and array-api-compat)
-    arrayapi_jax    the same kernels on JAX arrays, which cannot change (needs jax; runs on the CPU)
+    arrayapi_jax    the same kernels on JAX arrays, which cannot change (needs jax; runs on the CPU),
+                    and a whole training step compiled by jax.jit
 
     nn-backends conformance arrayapi       # the whole conformance suite on it
 """
@@ -12,6 +13,16 @@ Installing this package registers two backends by entry point (see pyproject.tom
 from backends import Backend, TypedArrays
 
 from .kernels import ArrayApiKernels
+from .whole_step import whole_step
+
+
+class JaxKernels(ArrayApiKernels):
+    """The kernels on jax.numpy, and a whole training step compiled by `jax.jit` (see `whole_step`)."""
+
+    def compiled_training_step(self, plan):
+        import jax
+
+        return whole_step(plan, self.xp, jax.jit)
 
 
 def strict_backend() -> Backend:
@@ -37,6 +48,6 @@ def jax_backend() -> Backend:
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as xp
 
-    return Backend.from_kernels("arrayapi_jax", ArrayApiKernels(xp),
+    return Backend.from_kernels("arrayapi_jax", JaxKernels(xp),
                                 TypedArrays("arrayapi_jax", jax.Array, "a jax.Array of float64 or float32"),
                                 ("float64", "float32"))

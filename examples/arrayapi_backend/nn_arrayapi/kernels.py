@@ -17,16 +17,21 @@ CLIP = 1e-7
 
 
 class ArrayApiKernels:
-    def __init__(self, xp):
+    """scalar: what a loss or penalty is returned as (float; inside a traced whole step, where no
+    value is known yet, the 0-d array itself)."""
+
+    def __init__(self, xp, scalar=float):
         self.xp = xp
+        self._scalar = scalar
 
     def __repr__(self):
         return f"ArrayApiKernels({self.xp.__name__})"
 
     def _one_hot(self, classes, like):
         xp = self.xp
-        indices = xp.asarray(np.asarray(classes, dtype=np.int64))
-        return xp.astype(indices[:, None] == xp.arange(like.shape[1])[None, :], like.dtype)
+        if isinstance(classes, (np.ndarray, list)):  # else already the library's (a traced) array
+            classes = xp.asarray(np.asarray(classes, dtype=np.int64))
+        return xp.astype(classes[:, None] == xp.arange(like.shape[1])[None, :], like.dtype)
 
     # ---------------------------------------------------------------- conversion
     def asarray(self, x, dtype):
@@ -102,7 +107,7 @@ class ArrayApiKernels:
     def categorical_cross_entropy(self, probs, classes):
         xp = self.xp
         true_probs = xp.sum(xp.clip(probs, CLIP, 1 - CLIP) * self._one_hot(classes, probs), axis=1)
-        return float(-xp.sum(xp.log(true_probs)) / probs.shape[0])
+        return self._scalar(-xp.sum(xp.log(true_probs)) / probs.shape[0])
 
     def categorical_cross_entropy_backward(self, probs, classes):
         xp = self.xp
@@ -114,20 +119,20 @@ class ArrayApiKernels:
     def binary_cross_entropy(self, probs, targets):
         xp = self.xp
         p = xp.clip(probs, CLIP, 1 - CLIP)
-        return float(-xp.mean(targets * xp.log(p) + (1 - targets) * xp.log(1 - p)))
+        return self._scalar(-xp.mean(targets * xp.log(p) + (1 - targets) * xp.log(1 - p)))
 
     def binary_cross_entropy_backward(self, probs, targets):
         p = self.xp.clip(probs, CLIP, 1 - CLIP)
         return -(targets / p - (1 - targets) / (1 - p)) / math.prod(probs.shape)
 
     def mean_squared_error(self, predictions, targets):
-        return float(self.xp.mean((targets - predictions) ** 2))
+        return self._scalar(self.xp.mean((targets - predictions) ** 2))
 
     def mean_squared_error_backward(self, predictions, targets):
         return 2 * (predictions - targets) / math.prod(predictions.shape)
 
     def mean_absolute_error(self, predictions, targets):
-        return float(self.xp.mean(self.xp.abs(targets - predictions)))
+        return self._scalar(self.xp.mean(self.xp.abs(targets - predictions)))
 
     def mean_absolute_error_backward(self, predictions, targets):
         return self.xp.sign(predictions - targets) / math.prod(predictions.shape)
@@ -135,7 +140,7 @@ class ArrayApiKernels:
     # ---------------------------------------------------------------- regularization
     def regularization_loss(self, param, l1, l2):
         xp = self.xp
-        return float(l1 * xp.sum(xp.abs(param)) + l2 * xp.sum(param * param))
+        return self._scalar(l1 * xp.sum(xp.abs(param)) + l2 * xp.sum(param * param))
 
     def regularization_backward(self, grad, param, l1, l2):
         return grad + l1 * self.xp.sign(param) + 2 * l2 * param
