@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.metadata
+import importlib.util
 import io
 import os
 import platform
@@ -44,8 +45,16 @@ from .numerics import SMALLEST_DRAWN
 from .registry import get_backend, registered
 from .validation import TypedArrays
 
+class ConformanceRunError(RuntimeError):
+    """The suite could not run as a whole (pytest stopped, a worker process died): no report."""
+
+
 CONVERSIONS = ("asarray", "tolist")
 COMBINED = "combined"
+#: Set for the pytest-xdist workers of a parallel `run`: each traces and records its own tests.
+RECORD_IN_WORKER = "NN_BACKENDS_CONFORMANCE_WORKER"
+#: Where a test's record travels on its pytest report (`user_properties`), and a worker's counts.
+RECORD, COUNTS = "nn_backends_conformance", "nn_backends_conformance_counts"
 
 
 def suite_directory() -> Path:
@@ -64,14 +73,16 @@ def suite_modules() -> list[str]:
 
 
 def run(backend: str | Backend, select: str | None = None, modules=None, verbose=False,
-        quick=False, known_failures: dict[str, str] | None = None) -> dict:
+        quick=False, known_failures: dict[str, str] | None = None, workers: int = 1) -> dict:
     """Run the suite on `backend` (a registered name or a Backend) and return the report: the
     header (versions, dtypes); per operation, passed/failed/not implemented/known failures and the
     largest error against the oracle; every failure (id, blamed operations, operations called,
     assertion with its reproduction); the skipped tests with their reasons. `select` is a pytest -k
     expression; `quick` leaves out the long training runs (marked slow); `known_failures` adds to
     the kernel module's `KNOWN_FAILURES`. `modules` (file names of the suite's folder) narrows the
-    run to those modules; None runs the whole folder."""
+    run to those modules; None runs the whole folder. `workers` > 1 runs the tests in that many
+    processes (pytest-xdist, for a backend given by a name a fresh process resolves): each traces
+    its own tests and sends their records back on the pytest reports."""
 
     folder = suite_directory()
     unknown = sorted(set(modules or ()) - set(suite_modules()))
@@ -86,11 +97,17 @@ def run(backend: str | Backend, select: str | None = None, modules=None, verbose
         arguments = [str(folder / module) for module in modules or ()] or [str(folder)]
         arguments += ["-p", "no:cacheprovider", "-W", "error", "--rootdir", str(folder), "--confcutdir", str(folder),
                       "-q", "--tb=short", *(["-k", select] if select else []), *(["-m", "not slow"] if quick else [])]
+        parallel = workers > 1 and isinstance(backend, str) and importlib.util.find_spec("xdist") is not None
+        if parallel:
+            arguments += ["-p", "xdist", "-n", str(workers)]
         shown = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
-        with _suite_environment(folder, target.name), recorder.tracing(), shown:
+        with _suite_environment(folder, target.name, parallel), recorder.tracing(), shown:
             exit_code = pytest.main(arguments, plugins=[recorder])
+    if recorder.worker_errors:  # a worker that could not start or died: its tests are missing from the report
+        raise ConformanceRunError(f"conformance: a worker process stopped ({recorder.worker_errors[0]}); got backend="
+                           f"{target.name!r}; run it with --workers 1 to see why in this process")
     if exit_code not in (0, 1, 5):  # 5: nothing selected
-        raise RuntimeError(f"conformance: pytest stopped with exit code {int(exit_code)}; got backend={target.name!r}; "
+        raise ConformanceRunError(f"conformance: pytest stopped with exit code {int(exit_code)}; got backend={target.name!r}; "
                            "run it with --verbose to see why")
     report = recorder.report(_header(target, folder))
     # a run narrowed by -k or to some modules is a subset: it can pass, but it does not conform
@@ -98,6 +115,16 @@ def run(backend: str | Backend, select: str | None = None, modules=None, verbose
                            "subset": bool(select or modules), "quick": bool(quick),
                            **({"select": select} if select else {}), **({"modules": list(modules)} if modules else {})}
     return report
+
+
+def record_in_worker(config) -> None:
+    """In a pytest-xdist worker of a parallel `run` (the suite's conftest calls this): trace this
+    worker's tests with a recorder of its own, which puts each test's record on its report."""
+    recorder = _Recorder(get_backend(os.environ["NN_TEST_BACKENDS"]), {})
+    stack = contextlib.ExitStack()
+    stack.enter_context(recorder.tracing())
+    config.add_cleanup(stack.close)
+    config.pluginmanager.register(recorder, "nn_backends_conformance_recorder")
 
 
 # ------------------------------------------------------------------------------- following the tests
@@ -111,8 +138,8 @@ class _Recorder:
         self.current: set[str] = set()
         self.tests: list[dict] = []
         self.checker = ContractChecker(backend, backend.kernels)
-        self._raised = {}
         self.selected = self.deselected = 0
+        self.worker_errors: list[str] = []  # of a parallel run's workers that stopped
 
     def pytest_deselected(self, items):
         self.deselected += len(items)
@@ -145,19 +172,36 @@ class _Recorder:
         self.current.clear()
         self.checker.reset()
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the suite's own wrapper made its skips
     def pytest_runtest_makereport(self, item, call):
+        """The test's record, made where it ran (a worker, in a parallel run) and carried on its report."""
         report = yield
-        if call.excinfo is not None and report.failed:
-            self._raised[report.nodeid] = call.excinfo
+        if report.when == "call" or report.outcome != "passed":
+            report.user_properties.append((RECORD, self._record(report, call.excinfo if report.failed else None)))
         return report
 
     def pytest_runtest_logreport(self, report):
-        if not (report.when == "call" or report.outcome != "passed"):
+        record = dict(report.user_properties).get(RECORD)
+        if record is None:
             return
+        known = _known(self.known_failures, record["id"])
+        if known is not None:
+            record = record | {"known": known} | ({"outcome": "known failure"} if record["outcome"] == "failed" else {})
+        self.tests.append(record)
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(session.config, "workeroutput"):  # a worker: the controller collects no tests itself
+            session.config.workeroutput[COUNTS] = [self.selected, self.deselected]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        if error is not None:
+            self.worker_errors.append(str(error).strip().splitlines()[-1])
+        self.selected, self.deselected = getattr(node, "workeroutput", {}).get(COUNTS, [self.selected, self.deselected])
+
+    def _record(self, report, excinfo) -> dict:
         test_id = report.nodeid.split("::", 1)[-1]
         outcome = _outcome(report)
-        excinfo = self._raised.pop(report.nodeid, None)
         assertion = failure_text(excinfo) if excinfo is not None else _first_lines(report.longreprtext)
         broken = list(dict.fromkeys(self.checker.broken))
         if outcome == "passed" and broken:  # the test caught the ContractError itself
@@ -168,14 +212,9 @@ class _Recorder:
         blamed = list(dict.fromkeys(broken + self.checker.blamed))
         if outcome == "failed" and "reproduce:" not in assertion:
             assertion += self._reproduction(blamed or [op for op in self.current if op not in CONVERSIONS])
-        known = _known(self.known_failures, test_id)
-        if known is not None and outcome == "failed":
-            outcome = "known failure"
-        self.tests.append({"id": test_id, "outcome": outcome, "operations": sorted(self.current),
-                           "blamed": blamed, "errors": {op: list(e) for op, e in self.checker.errors.items()},
-                           "assertion": assertion, "details": report.longreprtext,
-                           **({"reason": reason} if reason is not None else {}),
-                           **({"known": known} if known is not None else {})})
+        return {"id": test_id, "outcome": outcome, "operations": sorted(self.current), "blamed": blamed,
+                "errors": {op: list(e) for op, e in self.checker.errors.items()}, "assertion": assertion,
+                "details": report.longreprtext, **({"reason": reason} if reason is not None else {})}
 
     def _reproduction(self, operations) -> str:
         """The latest call of the one operation a failing test is about, as a reproduction."""
@@ -322,9 +361,12 @@ def _first_lines(details: str, count=6) -> str:
 
 
 @contextlib.contextmanager
-def _suite_environment(folder: Path, name: str):
-    """$NN_TEST_BACKENDS set to the backend, and the suite's modules imported afresh (a run inside
-    another pytest session must not share `conftest`, `support` and the test modules with it)."""
+def _suite_environment(folder: Path, name: str, parallel: bool = False):
+    """$NN_TEST_BACKENDS set to the backend (and, for a parallel run, `RECORD_IN_WORKER`), and the
+    suite's modules imported afresh (a run inside another pytest session must not share
+    `conftest`, `support` and the test modules with it)."""
+    if parallel:
+        os.environ[RECORD_IN_WORKER] = "1"
     saved_environment = os.environ.get("NN_TEST_BACKENDS")
     saved_modules = {key: module for key, module in sys.modules.items()
                      if Path(getattr(module, "__file__", None) or "/").resolve().parent == folder}
@@ -334,6 +376,7 @@ def _suite_environment(folder: Path, name: str):
     try:
         yield
     finally:
+        os.environ.pop(RECORD_IN_WORKER, None)
         if saved_environment is None:
             os.environ.pop("NN_TEST_BACKENDS", None)
         else:

@@ -3,6 +3,10 @@ reproduction, counted for the operation that broke the contract (whatever the ar
 skipped tests with their reasons, the known failures a backend declares, and the versions of a
 plug-in's distribution and array library in the header."""
 
+import json
+import os
+import subprocess
+import sys
 import types
 
 import numpy as np
@@ -97,3 +101,75 @@ def test_a_failure_shows_hypothesis_notes_and_every_inner_error_of_a_group():
     assert shown == ["ExceptionGroup: Hypothesis found 2 distinct failures.",
                      "  Falsifying example: test_relu(z=[[0.5]])", "  AssertionError: relu: Not equal to tolerance",
                      "  ValueError: dtype float64"]
+
+
+CLAMPING_PLUGIN = """
+import json
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+from backends import Backend, NdArrays, numpy_backend
+
+
+def relu(z):
+    np.maximum(z, 0, out=z)  # the fault: the input changed in place
+    return z
+
+
+def backend():
+    kernels = types.ModuleType("clamping_kernels")
+    kernels.__dict__.update({k: v for k, v in vars(numpy_backend).items() if not k.startswith("__")}, relu=relu)
+    return Backend.from_kernels("clamping", kernels, NdArrays("clamping"), ("float64",))
+"""
+
+
+def install_plugin(folder, source: str) -> dict:
+    """An entry-point plug-in "clamping" in `folder`, and the environment a fresh process finds it in."""
+    (folder / "clamping_plugin.py").write_text(source)
+    info = folder / "clamping_plugin-0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: clamping-plugin\nVersion: 0\n")
+    (info / "entry_points.txt").write_text("[nn_backends.backends]\nclamping = clamping_plugin:backend\n")
+    outer = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_XDIST")}
+    return outer | {"PYTHONPATH": str(folder)}  # not a worker of this test run: the command's own may be
+
+
+def conformance_command(environment, *arguments):
+    command = [sys.executable, "-c", "import sys; from backends.cli import main; sys.exit(main())"]
+    return subprocess.run([*command, "conformance", "clamping", "-k", "relu or softmax", *arguments], env=environment,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_parallel_run_reports_what_a_serial_run_does(tmp_path):
+    """The workers of a parallel run (pytest-xdist) trace their own tests and send each record back
+    on its report: the same outcomes, blame, assertions with their reproductions, and counts. (A
+    plug-in installed by entry point: the command runs in a fresh process that finds it.)"""
+    environment = install_plugin(tmp_path, CLAMPING_PLUGIN)
+    reports = []
+    for workers in (1, 2):
+        path = tmp_path / f"report-{workers}.json"
+        done = conformance_command(environment, "--workers", str(workers), "--json", str(path))
+        assert done.returncode == 1, done.stdout + done.stderr
+        reports.append(json.loads(path.read_text()))
+
+    def outcomes(report):
+        return sorted((failure["id"], tuple(failure["blamed"]), failure["assertion"]) for failure in report["failures"])
+
+    serial, parallel = reports
+    assert serial["failed"] == parallel["failed"] == ["relu"]
+    assert outcomes(parallel) == outcomes(serial) and "reproduce" in outcomes(parallel)[0][2]
+    assert parallel["selection"] == serial["selection"]
+    assert [(op, entry["passed"], entry["failed"]) for op, entry in parallel["operations"].items()] == \
+        [(op, entry["passed"], entry["failed"]) for op, entry in serial["operations"].items()]
+
+
+def test_a_parallel_run_whose_workers_cannot_start_says_so(tmp_path):
+    """Workers that cannot load the backend stop the run with one clear error, never an empty report
+    that reads as a pass."""
+    only_here = "import os\nif os.environ.get('PYTEST_XDIST_WORKER'):\n    raise ImportError('not in a worker')\n"
+    done = conformance_command(install_plugin(tmp_path, only_here + CLAMPING_PLUGIN), "--workers", "2")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stdout + done.stderr
+    assert "conformance: a worker process stopped (" in done.stderr and "--workers 1" in done.stderr, done.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -26,12 +27,15 @@ def add_conformance_arguments(parser) -> None:
     parser.add_argument("--known-failures", metavar="F",
                         help="a file of known failures, one test id (or pattern) a line, its reason after '#': "
                              "reported as known, not failed (as the kernel module's KNOWN_FAILURES)")
+    parser.add_argument("--workers", metavar="N", type=int, default=None,
+                        help="run the tests in N processes (default: one per core this process may use; "
+                             "1 runs them in this one)")
     parser.add_argument("--verbose", action="store_true", help="show pytest's own output too")
 
 
 def conformance(args) -> int:
     from .. import get_backend
-    from ..conformance import format_report, read_known_failures, run
+    from ..conformance import ConformanceRunError, format_report, read_known_failures, run
 
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
@@ -46,7 +50,15 @@ def conformance(args) -> int:
                          f"{args.known_failures!r}")
     known = read_known_failures(args.known_failures) if args.known_failures else None
     get_backend(args.backend)  # an unknown or broken backend fails here, in one line, before the run
-    report = run(args.backend, select=args.select, verbose=args.verbose, quick=args.quick, known_failures=known)
+    workers = len(os.sched_getaffinity(0)) if args.workers is None else args.workers
+    if workers < 1:
+        raise ValueError(f"conformance: --workers must be at least 1; got --workers={workers}")
+    try:
+        report = run(args.backend, select=args.select, verbose=args.verbose, quick=args.quick, known_failures=known,
+                     workers=workers)
+    except ConformanceRunError as error:  # one line, as every other error of the command
+        print(f"nn-backends conformance: error: {error}", file=sys.stderr)
+        return 2
     print(format_report(report))
     if json_path is not None:
         write_text(json_path, json.dumps(report, indent=1))

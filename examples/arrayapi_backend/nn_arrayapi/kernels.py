@@ -29,8 +29,8 @@ class ArrayApiKernels:
 
     def _one_hot(self, classes, like):
         xp = self.xp
-        if isinstance(classes, (np.ndarray, list)):  # else already the library's (a traced) array
-            classes = xp.asarray(np.asarray(classes, dtype=np.int64))
+        if isinstance(classes, np.ndarray) or not hasattr(classes, "__array_namespace__"):
+            classes = xp.asarray(np.asarray(classes, dtype=np.int64))  # else the library's own (traced) array
         return xp.astype(classes[:, None] == xp.arange(like.shape[1])[None, :], like.dtype)
 
     # ---------------------------------------------------------------- conversion
