@@ -16,8 +16,12 @@ are marked `slow`; the README's command leaves them out (`-m "not slow"`) and `.
 with the thorough profile, so CI loses nothing.
 """
 
+import contextlib
+import json
 import os
+import time
 
+import pytest
 from hypothesis import settings
 
 pytest_plugins = ["backend_fixture"]
@@ -46,3 +50,40 @@ def pytest_report_header(config):
 # No test tunes the numba GEMM or reads a user's wisdom file: the rule's settings, in every process
 # the tests start too (backends/numba_kernels/planner.py; its own tests set the mode they test).
 os.environ["NN_BACKENDS_GEMM_TUNING"] = "off"
+
+
+@contextlib.contextmanager
+def _exclusive(lock, timeout=900.0):
+    """Hold `lock` (a file created exclusively: portable, and enough between a run's workers)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            break
+        except FileExistsError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"tests: {lock} held for over {timeout:g} s") from None
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        os.remove(lock)
+
+
+@pytest.fixture(scope="session")
+def once_per_run(tmp_path_factory):
+    """`compute(name, function)`: function(folder)'s result (JSON data), computed once in the whole
+    test run and read from a file by every other pytest-xdist worker that asks (a module-scoped
+    fixture is made again by every worker its tests land on, and again each time a worker comes
+    back to the module). folder: an empty folder of the run's, for files the result names."""
+    basetemp = tmp_path_factory.getbasetemp()
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp  # this run's, not older ones'
+
+    def compute(name, function):
+        result, folder = shared / f"{name}.json", shared / name
+        with _exclusive(shared / f"{name}.lock"):
+            if not result.is_file():
+                folder.mkdir()
+                result.write_text(json.dumps(function(folder)))
+        return json.loads(result.read_text())
+    return compute

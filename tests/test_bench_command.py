@@ -4,6 +4,7 @@ and works without numba or torch. (Speed itself is measured in bench/, never ass
 import contextlib
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,15 +23,18 @@ def run_bench(tmp_path, *extra):
     return main(arguments)
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+@pytest.fixture
+def quick_run(once_per_run):
     """One quick run, read by the tests below: (its output, its folder). A run measures the machine's
-    limits and starts three processes for the start-up figures, so the tests share it."""
-    folder = tmp_path_factory.mktemp("bench")
-    shown = io.StringIO()
-    with contextlib.redirect_stdout(shown):
-        assert run_bench(folder) == 0
-    return shown.getvalue(), folder
+    limits and starts three processes for the start-up figures, so the tests share it (once per test
+    run, whichever workers they land on)."""
+    def bench(folder):
+        shown = io.StringIO()
+        with contextlib.redirect_stdout(shown):
+            assert run_bench(folder) == 0
+        return [shown.getvalue(), str(folder)]
+    shown, folder = once_per_run("bench-quick-run", bench)
+    return shown, Path(folder)
 
 
 def test_bench_prints_tables_and_writes_json_and_plot(quick_run):

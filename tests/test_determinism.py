@@ -58,9 +58,12 @@ def curves_in_a_new_process(threads: int | None) -> dict:
     return json.loads(finished.stdout)
 
 
-@pytest.fixture(scope="module")
-def curves_by_threads():
-    return {threads: curves_in_a_new_process(threads) for threads in (None, 1, 2)}
+@pytest.fixture
+def curves_by_threads(once_per_run):
+    """Fresh processes' curves as they are and with 1 and 2 threads, made once per test run."""
+    curves = once_per_run("determinism-curves", lambda folder: [curves_in_a_new_process(threads)
+                                                                  for threads in (None, 1, 2)])
+    return dict(zip((None, 1, 2), curves))
 
 
 def test_a_new_process_gives_the_same_curve(backend, dtype, curves_by_threads):

@@ -171,7 +171,7 @@ class EpochRunner:
     def __init__(self, step: CompiledStep, inputs, targets, batch_size, optimizer):
         n_samples = len(inputs)
         classes, values = step._targets(targets, np.float64)
-        dtype, n_outputs = step.dtype, int(step.layout[-1, N_NEURONS])
+        dtype = step.dtype
         self._threads = _threads_for(step.layout, batch_size, dtype)
         samples = max(n_samples, step.samples_per_call(batch_size, n_samples)) if batch_size == n_samples else n_samples
         self.outputs, self.losses = step._results_for(samples, -(-samples // batch_size))
