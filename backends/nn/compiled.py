@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .divergence import LastFiniteSteps, copy_of, slot_of
 from .epochs import EpochResult, Epochs
 from .layers import Dense, Dropout
 from .plan import optimizer_plan
@@ -175,25 +174,3 @@ class CompiledTraining:
         if diverged:
             results.append(EpochResult(0.0, 0.0, 0, float(run.losses[done]), np.nan, True))
         return results
-
-
-class KeptByCompiledEpochs(LastFiniteSteps):
-    """The divergence guard of a model whose epochs a backend compiles: that loop copies the arrays
-    into the guard's two slots itself, so the guard hands it the copies and is told what they hold."""
-
-    def slots(self, first_step: int) -> list[list]:
-        """Both slots' copies, [parameters, *optimizer state arrays], made for the optimizer's current
-        state if needed; the one for `first_step` first, so that the compiled loop keeps the state
-        before each step of an epoch from `first_step` on in the two alternately, the first first."""
-        optimizer = self.model.optimizer
-        for slot in (0, 1):
-            if optimizer.state is not self._state_of[slot]:
-                self._state_of[slot] = optimizer.state
-                self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
-        return [[copy for copy, _ in self._pairs[slot_of(step)]] for step in (first_step, first_step + 1)]
-
-    def kept(self, first_step: int, steps: int, iterations: int) -> None:
-        """Record that the compiled loop kept the state before `steps` steps from `first_step` on, the
-        optimizer having counted `iterations` updates before the first of them."""
-        for step in range(max(first_step, first_step + steps - 2), first_step + steps):
-            self._iterations[slot_of(step)] = iterations + step - first_step

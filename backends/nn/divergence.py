@@ -78,19 +78,26 @@ class LastFiniteSteps:
         parameters = [model.parameter_buffer] if model.parameter_buffer is not None else model.parameters()
         return parameters + [state[name] for state in model.optimizer.state for name in model.optimizer.state_names]
 
+    def _listed(self, slot: int) -> bool:
+        """Make the slot's copies afresh on first use, or when the optimizer has made its state since;
+        True when it did."""
+        optimizer = self.model.optimizer
+        if optimizer.state is self._state_of[slot]:
+            return False
+        self._state_of[slot] = optimizer.state
+        self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
+        return True
+
     def keep(self, step: int) -> None:
         """Remember the parameters and optimizer state as they are before `step` (counted within one fit)."""
-        slot, optimizer = slot_of(step), self.model.optimizer
-        pairs = self._pairs[slot]
-        if optimizer.state is not self._state_of[slot]:  # first use, or the optimizer made its state
-            self._state_of[slot] = optimizer.state
-            self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
-        elif self._zeros is not None:
-            for (copy, _), x in zip(pairs, self._arrays()):  # the arrays now: an update may return new ones
-                copy[...] = x
-        else:  # lists or a plug-in's arrays: Model.load may have put new ones in place, so list them again
-            self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
-        self._iterations[slot] = optimizer.iterations
+        slot = slot_of(step)
+        if not self._listed(slot):
+            if self._zeros is not None:  # from the arrays as they are now: an update may return new ones
+                for (copy, _), x in zip(self._pairs[slot], self._arrays()):
+                    copy[...] = x
+            else:  # lists or a plug-in's arrays: Model.load may have put new ones in place, so list them again
+                self._pairs[slot] = [(copy_of(x), x) for x in self._arrays()]
+        self._iterations[slot] = self.model.optimizer.iterations
 
     def parameters_finite(self) -> bool:
         if self._zeros is not None:
@@ -113,6 +120,25 @@ class LastFiniteSteps:
         for state in optimizer.state:
             for name in optimizer.state_names:
                 state[name] = next(states)
+
+
+class KeptByCompiledEpochs(LastFiniteSteps):
+    """The divergence guard of a model whose epochs a backend compiles: that loop copies the arrays
+    into the guard's two slots itself, so the guard hands it the copies and is told what they hold."""
+
+    def slots(self, first_step: int) -> list[list]:
+        """Both slots' copies, [parameters, *optimizer state arrays], made for the optimizer's current
+        state if needed; the one for `first_step` first, so that the compiled loop keeps the state
+        before each step of an epoch from `first_step` on in the two alternately, the first first."""
+        for slot in (0, 1):
+            self._listed(slot)
+        return [[copy for copy, _ in self._pairs[slot_of(step)]] for step in (first_step, first_step + 1)]
+
+    def kept(self, first_step: int, steps: int, iterations: int) -> None:
+        """Record that the compiled loop kept the state before `steps` steps from `first_step` on, the
+        optimizer having counted `iterations` updates before the first of them."""
+        for step in range(max(first_step, first_step + steps - 2), first_step + steps):
+            self._iterations[slot_of(step)] = iterations + step - first_step
 
 
 def diverged(guard: LastFiniteSteps, step: int, loss: float, last_loss, where: dict, history: dict):

@@ -13,8 +13,8 @@ import numbers
 import numpy as np
 
 from . import saving
-from .compiled import CompiledTraining, KeptByCompiledEpochs
-from .divergence import LastFiniteSteps, diverged
+from .compiled import CompiledTraining
+from .divergence import KeptByCompiledEpochs, LastFiniteSteps, diverged
 from .epochs import progress_bar, step_by_step
 from .layers import Dense, Dropout, Layer
 from .losses import Loss, MeanSquaredError, get_loss, uses_fused_softmax_backward
