@@ -143,6 +143,7 @@ def conformance_command(environment, *arguments):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # two runs of the command, one with its workers: CI's slow pass
 def test_a_parallel_run_reports_what_a_serial_run_does(tmp_path):
     """The workers of a parallel run (pytest-xdist) trace their own tests and send each record back
     on its report: the same outcomes, blame, assertions with their reproductions, and counts. (A
