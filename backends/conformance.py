@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 
 from . import contract
-from .conformance_report import format_report  # noqa: F401  (the printed report lives there)
+from .conformance_report import COMBINED, CONVERSIONS, format_report, report_of  # noqa: F401  (for callers)
 from .contract import ContractChecker
 from .interface import OPERATIONS, Backend
 from .numerics import SMALLEST_DRAWN
@@ -49,8 +49,6 @@ class ConformanceRunError(RuntimeError):
     """The suite could not run as a whole (pytest stopped, a worker process died): no report."""
 
 
-CONVERSIONS = ("asarray", "tolist")
-COMBINED = "combined"
 #: Set for the pytest-xdist workers of a parallel `run`: each traces and records its own tests.
 RECORD_IN_WORKER = "NN_BACKENDS_CONFORMANCE_WORKER"
 #: Where a test's record travels on its pytest report (`user_properties`), and a worker's counts.
@@ -109,7 +107,7 @@ def run(backend: str | Backend, select: str | None = None, modules=None, verbose
     if exit_code not in (0, 1, 5):  # 5: nothing selected
         raise ConformanceRunError(f"conformance: pytest stopped with exit code {int(exit_code)}; got backend={target.name!r}; "
                            "run it with --verbose to see why")
-    report = recorder.report(_header(target, folder))
+    report = report_of(recorder.tests, _header(target, folder), target.missing)
     # a run narrowed by -k or to some modules is a subset: it can pass, but it does not conform
     report["selection"] = {"tests": recorder.selected, "of": recorder.selected + recorder.deselected,
                            "subset": bool(select or modules), "quick": bool(quick),
@@ -228,55 +226,6 @@ class _Recorder:
         return ("\nreproduce (the test's last call of " + call.op + "):\n"
                 + "\n".join("    " + line for line in call.reproduction(self.backend.name, actual=actual).splitlines()))
 
-    def report(self, header: dict) -> dict:
-        operations = {op: {"passed": 0, "failed": 0, "not implemented": 0, "known failures": 0, "failures": [],
-                           "max_abs_error": None, "max_rel_error": None} for op in OPERATIONS + (COMBINED,)}
-        failures, skipped, known_passed = [], [], []
-        for test in self.tests:
-            if test["outcome"] == "skipped":
-                skipped.append({"id": test["id"], "reason": test.get("reason", "")})
-                continue
-            blamed = blame(test)
-            if test["outcome"] in ("failed", "known failure"):
-                failures.append({"id": test["id"], "blamed": blamed, "called": test["operations"],
-                                 "assertion": test["assertion"], **({"known": test["known"]} if "known" in test else {})})
-            elif "known" in test:
-                known_passed.append({"id": test["id"], "reason": test["known"]})
-            for op in blamed:
-                _count(operations[op], test)
-            for op, (absolute, relative) in test.get("errors", {}).items():  # passing comparisons too
-                if op in operations:
-                    entry = operations[op]
-                    entry["max_abs_error"] = max(entry["max_abs_error"] or 0.0, absolute)
-                    entry["max_rel_error"] = max(entry["max_rel_error"] or 0.0, relative)
-        for op, entry in operations.items():
-            entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] or entry["known failures"]
-                               else "not implemented" if entry["not implemented"] or op in self.backend.missing
-                               else "not run")
-        failed = [op for op, entry in operations.items() if entry["status"] == "failed"]
-        return {"header": header, "operations": operations, "failed": failed, "ok": not failed,
-                "failures": failures, "skipped": skipped, "known_failures_passed": known_passed}
-
-
-def blame(test: dict) -> list[str]:
-    """The operations a test counts for: those the contract or an assertion blamed on the way (its
-    failure is theirs), else the one operation it called besides the conversions, else each
-    conversion of a test of conversions only (a round trip), else "combined"."""
-    if test["outcome"] in ("failed", "known failure") and test["blamed"]:
-        return test["blamed"]
-    used = [op for op in test["operations"] if op not in CONVERSIONS]
-    return (used if len(used) == 1 else [COMBINED]) if used else test["operations"] or [COMBINED]
-
-
-def _count(entry: dict, test: dict) -> None:
-    outcome = test["outcome"]
-    entry["known failures" if outcome == "known failure" else outcome] += 1
-    if outcome == "failed":
-        entry["failures"].append(test["id"])
-        for key, value in _largest_errors(test["details"]).items():
-            entry[key] = value if entry[key] is None else max(entry[key], value)
-        entry.setdefault("first_failure", test["assertion"])
-
 
 def _outcome(report) -> str:
     if report.skipped and "not implemented: " in str(report.longrepr):
@@ -341,16 +290,6 @@ def failure_text(excinfo, count=40) -> str:
             lines.extend(pad + line for line in f"{type(error).__name__}: {error}".splitlines())
     add(excinfo.value)
     return "\n".join(line.rstrip() for line in lines[:count]) + ("\n..." if len(lines) > count else "")
-
-
-def _largest_errors(details: str) -> dict:
-    """The largest absolute and relative errors that np.testing.assert_allclose printed."""
-    found = {}
-    for key, label in (("max_abs_error", "Max absolute difference"), ("max_rel_error", "Max relative difference")):
-        values = [float(v) for v in re.findall(label + r"[^:]*:\s*([-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan))", details)]
-        if values:
-            found[key] = max(values)
-    return found
 
 
 def _first_lines(details: str, count=6) -> str:

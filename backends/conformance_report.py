@@ -1,10 +1,81 @@
-"""The conformance report as printed: the header, one row per operation, then every failure with its
-assertion and reproduction, the known failures, and the skipped tests grouped by reason."""
+"""The conformance report: counted from the tests' records (`report_of`), and printed
+(`format_report`): the header, one row per operation, then every failure with its assertion and
+reproduction, the known failures, and the skipped tests grouped by reason."""
 
 from __future__ import annotations
 
+import re
+
+from .interface import OPERATIONS
+
+CONVERSIONS = ("asarray", "tolist")
+COMBINED = "combined"
+
 #: Lines of one failure's assertion shown in the printed report (the JSON report has them all).
 SHOWN_LINES = 40
+
+
+def report_of(tests: list[dict], header: dict, missing) -> dict:
+    """The report of a run from its tests' records: per operation, the tests counted for it and the
+    largest errors; every failure; the skipped tests; the known failures that passed. missing: the
+    operations the backend does not implement."""
+    operations = {op: {"passed": 0, "failed": 0, "not implemented": 0, "known failures": 0, "failures": [],
+                       "max_abs_error": None, "max_rel_error": None} for op in OPERATIONS + (COMBINED,)}
+    failures, skipped, known_passed = [], [], []
+    for test in tests:
+        if test["outcome"] == "skipped":
+            skipped.append({"id": test["id"], "reason": test.get("reason", "")})
+            continue
+        blamed = blame(test)
+        if test["outcome"] in ("failed", "known failure"):
+            failures.append({"id": test["id"], "blamed": blamed, "called": test["operations"],
+                             "assertion": test["assertion"], **({"known": test["known"]} if "known" in test else {})})
+        elif "known" in test:
+            known_passed.append({"id": test["id"], "reason": test["known"]})
+        for op in blamed:
+            _count(operations[op], test)
+        for op, (absolute, relative) in test.get("errors", {}).items():  # passing comparisons too
+            if op in operations:
+                entry = operations[op]
+                entry["max_abs_error"] = max(entry["max_abs_error"] or 0.0, absolute)
+                entry["max_rel_error"] = max(entry["max_rel_error"] or 0.0, relative)
+    for op, entry in operations.items():
+        entry["status"] = ("failed" if entry["failed"] else "passed" if entry["passed"] or entry["known failures"]
+                           else "not implemented" if entry["not implemented"] or op in missing
+                           else "not run")
+    failed = [op for op, entry in operations.items() if entry["status"] == "failed"]
+    return {"header": header, "operations": operations, "failed": failed, "ok": not failed,
+            "failures": failures, "skipped": skipped, "known_failures_passed": known_passed}
+
+
+def blame(test: dict) -> list[str]:
+    """The operations a test counts for: those the contract or an assertion blamed on the way (its
+    failure is theirs), else the one operation it called besides the conversions, else each
+    conversion of a test of conversions only (a round trip), else "combined"."""
+    if test["outcome"] in ("failed", "known failure") and test["blamed"]:
+        return test["blamed"]
+    used = [op for op in test["operations"] if op not in CONVERSIONS]
+    return (used if len(used) == 1 else [COMBINED]) if used else test["operations"] or [COMBINED]
+
+
+def _count(entry: dict, test: dict) -> None:
+    outcome = test["outcome"]
+    entry["known failures" if outcome == "known failure" else outcome] += 1
+    if outcome == "failed":
+        entry["failures"].append(test["id"])
+        for key, value in _largest_errors(test["details"]).items():
+            entry[key] = value if entry[key] is None else max(entry[key], value)
+        entry.setdefault("first_failure", test["assertion"])
+
+
+def _largest_errors(details: str) -> dict:
+    """The largest absolute and relative errors that np.testing.assert_allclose printed."""
+    found = {}
+    for key, label in (("max_abs_error", "Max absolute difference"), ("max_rel_error", "Max relative difference")):
+        values = [float(v) for v in re.findall(label + r"[^:]*:\s*([-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan))", details)]
+        if values:
+            found[key] = max(values)
+    return found
 
 
 def format_report(report: dict) -> str:
