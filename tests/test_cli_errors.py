@@ -116,3 +116,19 @@ def test_conformance_without_its_extra_says_which_to_install(monkeypatch, capsys
     assert capsys.readouterr().err == (
         "nn-backends conformance: error: conformance: the suite needs hypothesis, not installed here; install "
         "the conformance extra: pip install 'nn-backends[conformance]' (in a clone: pip install -e '.[conformance]')\n")
+
+
+def test_conformance_runs_on_the_cores_there_are_on_any_system(monkeypatch, capsys):
+    """One worker per core this process may use: its affinity on Linux; macOS and Windows have no
+    affinity call, and get every core. Fewer than one worker is one line, status 2."""
+    import os
+
+    from backends.cli.conformance import usable_cores
+
+    assert usable_cores() == (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert usable_cores() == 3
+    assert main(["conformance", "numpy", "--workers", "0"]) == 2
+    assert capsys.readouterr().err == "nn-backends conformance: error: conformance: --workers must be at least 1; " \
+                                      "got --workers=0\n"

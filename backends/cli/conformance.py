@@ -33,6 +33,13 @@ def add_conformance_arguments(parser) -> None:
     parser.add_argument("--verbose", action="store_true", help="show pytest's own output too")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system says (Linux), else all."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # macOS and Windows have no affinity call
+
+
 def conformance(args) -> int:
     from .. import get_backend
     from ..conformance import ConformanceRunError, format_report, read_known_failures, run
@@ -50,7 +57,7 @@ def conformance(args) -> int:
                          f"{args.known_failures!r}")
     known = read_known_failures(args.known_failures) if args.known_failures else None
     get_backend(args.backend)  # an unknown or broken backend fails here, in one line, before the run
-    workers = len(os.sched_getaffinity(0)) if args.workers is None else args.workers
+    workers = usable_cores() if args.workers is None else args.workers
     if workers < 1:
         raise ValueError(f"conformance: --workers must be at least 1; got --workers={workers}")
     try:
