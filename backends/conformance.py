@@ -45,6 +45,7 @@ from .numerics import SMALLEST_DRAWN
 from .registry import get_backend, registered
 from .validation import TypedArrays
 
+
 class ConformanceRunError(RuntimeError):
     """The suite could not run as a whole (pytest stopped, a worker process died): no report."""
 
@@ -102,11 +103,11 @@ def run(backend: str | Backend, select: str | None = None, modules=None, verbose
         with _suite_environment(folder, target.name, parallel), recorder.tracing(), shown:
             exit_code = pytest.main(arguments, plugins=[recorder])
     if recorder.worker_errors:  # a worker that could not start or died: its tests are missing from the report
-        raise ConformanceRunError(f"conformance: a worker process stopped ({recorder.worker_errors[0]}); got backend="
-                           f"{target.name!r}; run it with --workers 1 to see why in this process")
+        raise ConformanceRunError(f"conformance: a worker process stopped ({recorder.worker_errors[0]}); got "
+                                  f"backend={target.name!r}; run it with --workers 1 to see why in this process")
     if exit_code not in (0, 1, 5):  # 5: nothing selected
-        raise ConformanceRunError(f"conformance: pytest stopped with exit code {int(exit_code)}; got backend={target.name!r}; "
-                           "run it with --verbose to see why")
+        raise ConformanceRunError(f"conformance: pytest stopped with exit code {int(exit_code)}; got "
+                                  f"backend={target.name!r}; run it with --verbose to see why")
     report = report_of(recorder.tests, _header(target, folder), target.missing)
     # a run narrowed by -k or to some modules is a subset: it can pass, but it does not conform
     report["selection"] = {"tests": recorder.selected, "of": recorder.selected + recorder.deselected,

@@ -60,10 +60,12 @@ class CompiledTraining:
     def _take(self, given: list, returned) -> None:
         """Keep the arrays a step returned in place of those it was `given` (the same structure)."""
         model, flat = self.model, self.model.plan.flat
-        if type(returned) not in (list, tuple) or len(returned) != len(given) or (not flat and any(
-                type(new) not in (list, tuple) or len(new) != len(old) for new, old in zip(returned, given))):
-            shown = f"{type(returned).__name__} of {len(returned)}" if isinstance(returned, (list, tuple)) else \
-                type(returned).__name__
+
+        def same_length(new, old) -> bool:
+            return type(new) in (list, tuple) and len(new) == len(old)
+
+        if not same_length(returned, given) or not (flat or all(map(same_length, returned, given))):
+            shown = type(returned).__name__ + (f" of {len(returned)}" if type(returned) in (list, tuple) else "")
             raise TypeError(f"compiled_training_step: a step that returns new arrays returns them as it was handed "
                             f"them ({len(given)} entries: the parameters, {'their gradients, ' if flat else ''}"
                             f"then each optimizer state); got a {shown}")
